@@ -1,0 +1,187 @@
+//! The configuration model: every section and key, their defaults and validation.
+//!
+//! Loading (embedded default TOML → file → `PHONEGUARD_…` environment) is the
+//! binary's job; this module only says what a valid configuration is.
+
+use serde::Deserialize;
+
+/// The whole configuration. Unknown keys are refused so a typo names itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, `host:port`.
+    pub listen: String,
+    /// `sqlite://FILE` (embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// `redis://…` for shared counters; unset: in-process counters.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// Admin token; unset: one is generated on first start and printed once.
+    #[serde(default)]
+    pub admin_token: Option<String>,
+    /// Master key (32 bytes as 64 hex characters or base64) that encrypts supplier credentials.
+    #[serde(default)]
+    pub master_key: Option<String>,
+    /// Secret under which keys, tokens and codes are hashed (≥ 32 characters);
+    /// unset: generated on first start and kept in the database.
+    #[serde(default)]
+    pub hash_secret: Option<String>,
+    /// HTTP limits and behaviour.
+    pub http: HttpConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Verification (OTP) limits.
+    pub verify: VerifyConfig,
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest accepted request body in bytes (API.md: 64 KiB).
+    pub max_body_bytes: usize,
+    /// A request taking longer is answered 503.
+    pub request_timeout_s: u64,
+    /// How long a resolved API key is trusted before it is read again.
+    pub key_cache_ttl_s: u64,
+    /// Seconds to finish in-flight requests after SIGTERM.
+    pub shutdown_grace_s: u64,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `phoneguard=debug,info`.
+    pub level: String,
+}
+
+/// `[verify]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Lifetime of a code.
+    pub code_ttl_s: u64,
+    /// Wrong checks before `max_attempts_reached`.
+    pub max_check_attempts: u32,
+    /// Minimum seconds between two sends to one verification.
+    pub resend_cooldown_s: u64,
+    /// Sends to one phone within `send_window_s`.
+    pub max_sends_per_phone: u32,
+    /// The window of `max_sends_per_phone`.
+    pub send_window_s: u64,
+}
+
+/// A configuration error that names the key at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config key `{key}`: {message}")]
+pub struct ConfigError {
+    /// Dotted key, e.g. `verify.code_ttl_s`.
+    pub key: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+fn err(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+fn range<T: PartialOrd + std::fmt::Display + Copy>(
+    key: &str,
+    v: T,
+    lo: T,
+    hi: T,
+) -> Result<(), ConfigError> {
+    if v < lo || v > hi {
+        return Err(err(
+            key,
+            format!("{v} is out of range; expected {lo} to {hi}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Checks every value; the first problem found is returned, naming its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(err(
+                "listen",
+                format!("{:?} is not host:port (e.g. 127.0.0.1:8080)", self.listen),
+            ));
+        }
+        let db = self.database_url.as_str();
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(err(
+                "database_url",
+                "expected sqlite://FILE or postgres://USER@HOST/DB",
+            ));
+        }
+        if let Some(r) = &self.redis_url
+            && !(r.starts_with("redis://") || r.starts_with("rediss://"))
+        {
+            return Err(err("redis_url", "expected redis://HOST:PORT or rediss://…"));
+        }
+        if let Some(t) = &self.admin_token
+            && (t.len() < 16
+                || t.len() > 256
+                || t.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(err(
+                "admin_token",
+                "must be 16 to 256 characters without spaces",
+            ));
+        }
+        if let Some(s) = &self.hash_secret
+            && s.len() < 32
+        {
+            return Err(err("hash_secret", "must be at least 32 characters"));
+        }
+        if let Some(k) = &self.master_key
+            && crate::secrets::decode_master_key(k).is_none()
+        {
+            return Err(err(
+                "master_key",
+                "must be 32 bytes as 64 hex characters or base64",
+            ));
+        }
+        range(
+            "http.max_body_bytes",
+            self.http.max_body_bytes,
+            1024,
+            16 * 1024 * 1024,
+        )?;
+        range(
+            "http.request_timeout_s",
+            self.http.request_timeout_s,
+            1,
+            600,
+        )?;
+        range("http.key_cache_ttl_s", self.http.key_cache_ttl_s, 0, 3600)?;
+        range("http.shutdown_grace_s", self.http.shutdown_grace_s, 0, 600)?;
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(err(
+                "log.format",
+                format!("{:?}: expected text or json", self.log.format),
+            ));
+        }
+        if self.log.level.trim().is_empty() {
+            return Err(err("log.level", "must not be empty (e.g. info)"));
+        }
+        let v = &self.verify;
+        range("verify.code_ttl_s", v.code_ttl_s, 30, 86_400)?;
+        range("verify.max_check_attempts", v.max_check_attempts, 1, 20)?;
+        range("verify.resend_cooldown_s", v.resend_cooldown_s, 0, 3600)?;
+        range("verify.max_sends_per_phone", v.max_sends_per_phone, 1, 1000)?;
+        range("verify.send_window_s", v.send_window_s, 60, 86_400)?;
+        Ok(())
+    }
+}

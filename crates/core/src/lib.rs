@@ -1,0 +1,15 @@
+//! phoneguard's domain: types, errors, ports and the application services.
+//!
+//! This crate knows nothing of HTTP, SQL or any vendor. Adapters (`store`,
+//! `suppliers`, `server`) depend on it, never the reverse.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod ids;
+pub mod model;
+pub mod secrets;
+pub mod store;
+pub mod tenants;
+
+pub use model::{ApiKey, KeyMode, Tenant};
+pub use store::{Store, StoreError};

@@ -1,0 +1,9 @@
+//! The `phoneguard` binary's wiring: configuration, start-up and the CLI commands.
+//! A library too, so integration tests start the real server in-process on port 0.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod data;
+pub mod logging;
+pub mod lookup;
+pub mod start;

@@ -1,0 +1,189 @@
+//! `phoneguard lookup`: local number intelligence from the command line.
+//!
+//! One output row per input line, in order; invalid inputs are flagged, never
+//! skipped. JSON lines with `--json`, CSV otherwise. Files are processed in chunks
+//! spread over the machine's cores, written back in input order.
+
+use std::io::{self, BufRead, Write};
+
+use phoneguard_numbering::{NumberTable, lookup};
+use serde_json::{Value, json};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+/// CSV columns, in order.
+pub const CSV_HEADER: &str = "input,valid,number,national,country,type,province,city,area_code,zip,carrier,carrier_name,network,segment,error";
+
+/// Lines per chunk handed to the worker threads.
+const CHUNK_LINES: usize = 65_536;
+
+/// Appends the output row for one input line to `out`.
+pub fn write_row(table: &NumberTable, input: &str, format: Format, out: &mut Vec<u8>) {
+    let input = input.trim_end_matches(['\r', '\n']);
+    let result = lookup(table, input);
+    match format {
+        Format::JsonLines => {
+            let ok = match &result {
+                Ok(info) => serde_json::to_writer(&mut *out, info).is_ok(),
+                Err(e) => serde_json::to_writer(
+                    &mut *out,
+                    &json!({"input": input, "valid": false, "error": e.code(), "detail": e.to_string()}),
+                )
+                .is_ok(),
+            };
+            debug_assert!(ok, "serialising to a Vec cannot fail");
+            out.push(b'\n');
+        }
+        Format::Csv => {
+            let row: Vec<String> = match &result {
+                Ok(info) => {
+                    let v = serde_json::to_value(info).unwrap_or(Value::Null);
+                    let s = |p: &str| match v.pointer(p) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Bool(b)) => b.to_string(),
+                        Some(Value::Number(n)) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    vec![
+                        input.to_string(),
+                        s("/valid"),
+                        s("/number"),
+                        s("/national"),
+                        s("/country"),
+                        s("/type"),
+                        s("/location/province"),
+                        s("/location/city"),
+                        s("/location/area_code"),
+                        s("/location/zip"),
+                        s("/carrier/code"),
+                        s("/carrier/name"),
+                        s("/carrier/network"),
+                        s("/carrier/segment"),
+                        String::new(),
+                    ]
+                }
+                Err(e) => {
+                    let mut r = vec![String::new(); 15];
+                    r[0] = input.to_string();
+                    r[1] = "false".into();
+                    r[14] = e.code().to_string();
+                    r
+                }
+            };
+            for (i, field) in row.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                csv_field(field, out);
+            }
+            out.push(b'\n');
+        }
+    }
+}
+
+/// Writes one CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str, out: &mut Vec<u8>) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// Looks up each of `inputs` and writes the rows (with the CSV header first).
+pub fn run_args(
+    table: &NumberTable,
+    inputs: &[String],
+    format: Format,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    if format == Format::Csv {
+        buf.extend_from_slice(CSV_HEADER.as_bytes());
+        buf.push(b'\n');
+    }
+    for input in inputs {
+        write_row(table, input, format, &mut buf);
+    }
+    out.write_all(&buf)?;
+    out.flush()
+}
+
+/// Counts of a file run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Input lines read (= rows written).
+    pub rows: u64,
+}
+
+/// Reads `input` line by line and writes one row per line to `out`; `progress`
+/// is told the number of bytes consumed after every chunk.
+pub fn run_reader(
+    table: &NumberTable,
+    input: impl BufRead,
+    format: Format,
+    out: &mut impl Write,
+    mut progress: impl FnMut(u64),
+) -> io::Result<Stats> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut stats = Stats::default();
+    if format == Format::Csv {
+        out.write_all(CSV_HEADER.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    let mut lines = input.lines();
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK_LINES);
+        let mut bytes = 0u64;
+        for line in lines.by_ref().take(CHUNK_LINES) {
+            let line = line.map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("line {}: {e}", stats.rows + chunk.len() as u64 + 1),
+                )
+            })?;
+            bytes += line.len() as u64 + 1;
+            chunk.push(line);
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let per = chunk.len().div_ceil(workers);
+        let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .chunks(per)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut buf = Vec::with_capacity(part.len() * 160);
+                        for line in part {
+                            write_row(table, line, format, &mut buf);
+                        }
+                        buf
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for o in &outputs {
+            out.write_all(o)?;
+        }
+        stats.rows += chunk.len() as u64;
+        progress(bytes);
+    }
+    out.flush()?;
+    Ok(stats)
+}

@@ -1,0 +1,135 @@
+//! Start-up: storage, secrets, bootstrap, then serving until shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use phoneguard_core::config::Config;
+use phoneguard_core::secrets::{HashKey, random_base62};
+use phoneguard_core::tenants::Tenants;
+use phoneguard_numbering::NumberTable;
+use phoneguard_server::{AppState, Inner};
+use tokio::net::TcpListener;
+
+/// `meta` key of the generated hash secret.
+const META_HASH_SECRET: &str = "hash_secret";
+
+/// Secrets created by this start, to be shown once.
+#[derive(Debug, Default)]
+pub struct Bootstrap {
+    /// The `pk_test_` key of tenant `default`, when this start created it.
+    pub default_key: Option<String>,
+    /// The admin token, when this start generated it.
+    pub admin_token: Option<String>,
+}
+
+/// Opens storage, settles secrets, bootstraps an empty database and builds the
+/// application state.
+pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
+    let started = Instant::now();
+    let store = phoneguard_store::open(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open database {}",
+                phoneguard_store::redact_url(&config.database_url)
+            )
+        })?;
+    let secret = match &config.hash_secret {
+        Some(s) => s.clone(),
+        None => {
+            store
+                .put_meta_if_absent(META_HASH_SECRET, &random_base62(48))
+                .await?
+        }
+    };
+    let tenants = Arc::new(Tenants::new(
+        store,
+        HashKey::new(secret.into_bytes()),
+        Duration::from_secs(config.http.key_cache_ttl_s),
+    ));
+    let default_key = tenants.bootstrap().await?.map(|k| k.key);
+    let (admin_hash, admin_token) = tenants
+        .settle_admin_token(config.admin_token.as_deref())
+        .await?;
+    let numbers: &'static NumberTable = NumberTable::embedded();
+    let state = AppState::new(Inner {
+        tenants,
+        admin_hash,
+        numbers,
+        metrics: phoneguard_server::metrics_handle(),
+        max_body_bytes: config.http.max_body_bytes,
+        started,
+    });
+    Ok((
+        state,
+        Bootstrap {
+            default_key,
+            admin_token,
+        },
+    ))
+}
+
+/// Prints the secrets created by this start, once, to standard output (not the log).
+pub fn print_bootstrap(b: &Bootstrap) {
+    if let Some(t) = &b.admin_token {
+        println!("phoneguard: generated admin token (shown once, stored only as a hash):\n  {t}");
+    }
+    if let Some(k) = &b.default_key {
+        println!(
+            "phoneguard: created tenant `default` with a sandbox API key (shown once):\n  {k}"
+        );
+    }
+}
+
+/// Serves on `listener` until `shutdown`, then gives in-flight requests
+/// `http.shutdown_grace_s` to finish.
+pub async fn run(
+    config: &Config,
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let grace = Duration::from_secs(config.http.shutdown_grace_s);
+    let timeout = Duration::from_secs(config.http.request_timeout_s);
+    let server = tokio::spawn(phoneguard_server::serve(
+        state,
+        timeout,
+        listener,
+        async move {
+            shutdown.await;
+            let _ = tx.send(());
+        },
+    ));
+    tokio::pin!(server);
+    tokio::select! {
+        res = &mut server => return Ok(res??),
+        _ = rx => tracing::info!(grace_s = grace.as_secs(), "shutting down: finishing in-flight requests"),
+    }
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(res) => res??,
+        Err(_) => tracing::warn!("shutdown grace period over; closing remaining connections"),
+    }
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

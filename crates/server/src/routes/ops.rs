@@ -1,0 +1,46 @@
+//! Operations: liveness, readiness, metrics.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// `/healthz`, `/readyz`, `/metrics`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(get_healthz))
+        .route("/readyz", get(get_readyz))
+        .route("/metrics", get(get_metrics))
+}
+
+/// The process is up.
+async fn get_healthz(State(state): State<AppState>) -> impl IntoResponse {
+    axum::Json(json!({"status": "ok", "uptime_s": state.started.elapsed().as_secs()}))
+}
+
+/// Storage answers.
+async fn get_readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    match state.store().ping().await {
+        Ok(()) => Ok(axum::Json(json!({"status": "ready", "storage": "ok"}))),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(ApiError::storage_unavailable())
+        }
+    }
+}
+
+/// Prometheus text exposition.
+async fn get_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

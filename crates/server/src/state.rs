@@ -1,0 +1,48 @@
+//! Shared state handed to every handler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use phoneguard_core::Store;
+use phoneguard_core::tenants::Tenants;
+use phoneguard_numbering::NumberTable;
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of [`AppState`].
+pub struct Inner {
+    /// Tenants, keys and admin authentication.
+    pub tenants: Arc<Tenants>,
+    /// Hash of the admin token.
+    pub admin_hash: String,
+    /// The number-segment table, shared read-only.
+    pub numbers: &'static NumberTable,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+    /// Largest accepted body.
+    pub max_body_bytes: usize,
+    /// When the process started serving.
+    pub started: Instant,
+}
+
+impl AppState {
+    /// Wraps the parts.
+    pub fn new(inner: Inner) -> Self {
+        AppState(Arc::new(inner))
+    }
+
+    /// The durable store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        self.0.tenants.store()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,0 +1,25 @@
+-- Tenants, API keys (hashes only) and server settings.
+-- Timestamps are Unix milliseconds (UTC) in every table, on every backend.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE tenants (
+    id         TEXT PRIMARY KEY NOT NULL,
+    name       TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE api_keys (
+    id         TEXT PRIMARY KEY NOT NULL,
+    tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    mode       TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    hash       TEXT NOT NULL UNIQUE,
+    hint       TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+);
+
+CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
