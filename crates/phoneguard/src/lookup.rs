@@ -30,15 +30,13 @@ pub fn write_row(table: &NumberTable, input: &str, format: Format, out: &mut Vec
     let result = lookup(table, input);
     match format {
         Format::JsonLines => {
-            let ok = match &result {
-                Ok(info) => serde_json::to_writer(&mut *out, info).is_ok(),
-                Err(e) => serde_json::to_writer(
-                    &mut *out,
-                    &json!({"input": input, "valid": false, "error": e.code(), "detail": e.to_string()}),
-                )
-                .is_ok(),
-            };
-            debug_assert!(ok, "serialising to a Vec cannot fail");
+            match &result {
+                Ok(info) => info.write_json(out),
+                Err(e) => {
+                    let row = json!({"input": input, "valid": false, "error": e.code(), "detail": e.to_string()});
+                    out.extend_from_slice(row.to_string().as_bytes());
+                }
+            }
             out.push(b'\n');
         }
         Format::Csv => {

@@ -53,6 +53,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     let (admin_hash, admin_token) = tenants
         .settle_admin_token(config.admin_token.as_deref())
         .await?;
+    phoneguard_numbering::preload();
     let numbers: &'static NumberTable = NumberTable::embedded();
     let state = AppState::new(Inner {
         tenants,

@@ -1,0 +1,118 @@
+//! Everything known locally about a number, in the shape of the HTTP API.
+
+use serde::Serialize;
+
+use crate::carrier::{Carrier, Network, NumberType};
+use crate::entry::Location;
+use crate::error::ParseError;
+use crate::parse::{ParsedNumber, parse_lenient};
+use crate::segments::Segment;
+use crate::table::NumberTable;
+
+/// What `GET /v1/numbers/{number}` answers from local data.
+///
+/// Serialises to
+/// `{"number","national","country","valid","location","carrier","type"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NumberInfo {
+    /// E.164, e.g. `+8613800138000`.
+    pub number: String,
+    /// National significant number, e.g. `13800138000`.
+    pub national: String,
+    /// ISO 3166 region, e.g. `CN`.
+    pub country: &'static str,
+    /// Always `true`: an invalid number is a [`ParseError`] instead.
+    pub valid: bool,
+    /// Where the number is registered: Chinese mobile numbers from the table,
+    /// fixed lines from their area code; `null` otherwise.
+    pub location: Option<Location>,
+    /// Carrier and network of a Chinese mobile-range number; `null` otherwise.
+    pub carrier: Option<CarrierInfo>,
+    /// Mobile, fixed line, IoT, … .
+    #[serde(rename = "type")]
+    pub number_type: NumberType,
+}
+
+/// The `carrier` object: `{"code","name","network","segment"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct CarrierInfo {
+    /// `cmcc`, `cucc`, `ctcc`, `cbn`; `null` for a segment held by someone
+    /// else (Inmarsat 1749, the MIIT's emergency segments).
+    pub code: Option<Carrier>,
+    /// Chinese name, e.g. `中国移动`; `null` with `code`.
+    pub name: Option<&'static str>,
+    /// The kind of network.
+    pub network: Network,
+    /// The leading digits that decided, e.g. `138` or `1703`.
+    pub segment: Segment,
+}
+
+impl CarrierInfo {
+    /// Builds the object, taking the name from the carrier.
+    pub fn new(code: Option<Carrier>, network: Network, segment: Segment) -> CarrierInfo {
+        CarrierInfo {
+            code,
+            name: code.map(Carrier::name_zh),
+            network,
+            segment,
+        }
+    }
+}
+
+/// Parses `input` and tells everything the table and the allocation rules know.
+///
+/// Carrier and network come from the allocation rules; where no rule covers
+/// an 11-digit number but the table has its prefix (a table newer than the
+/// rules), from phone.dat's card type. A number neither knows is
+/// `unallocated_segment`.
+///
+/// ```
+/// use phoneguard_numbering::{NumberTable, lookup};
+/// let info = lookup(NumberTable::embedded(), "13800138000").unwrap();
+/// assert_eq!(info.location.unwrap().city, "北京");
+/// assert_eq!(info.carrier.unwrap().network.as_str(), "mno");
+/// ```
+pub fn lookup(table: &NumberTable, input: &str) -> Result<NumberInfo, ParseError> {
+    let parsed = parse_lenient(input)?;
+    let (location, carrier) = if parsed.is_cn_mobile_range() {
+        mobile_details(table, &parsed)?
+    } else {
+        let area = parsed.area_code_digits();
+        (
+            area.and_then(|a| table.location_for_area_code(a)).copied(),
+            None,
+        )
+    };
+    Ok(NumberInfo {
+        number: parsed.e164(),
+        national: parsed.national().to_owned(),
+        country: parsed.region(),
+        valid: true,
+        location,
+        carrier,
+        number_type: parsed.number_type(),
+    })
+}
+
+fn mobile_details(
+    table: &NumberTable,
+    parsed: &ParsedNumber,
+) -> Result<(Option<Location>, Option<CarrierInfo>), ParseError> {
+    let national = parsed.national.as_bytes();
+    let entry = table.lookup_cn_mobile(national);
+    let location = entry.and_then(|e| table.location(e)).copied();
+    let carrier = match (parsed.segment, entry) {
+        (Some(rule), _) => Some(CarrierInfo::new(rule.carrier, rule.network, rule.segment)),
+        (None, Some(entry)) => {
+            let card = entry.card_type();
+            parsed
+                .segment3()
+                .map(|s| CarrierInfo::new(card.carrier(), card.network(), s))
+        }
+        (None, None) => match parsed.segment3() {
+            Some(segment) => return Err(ParseError::UnallocatedSegment { segment }),
+            None => None,
+        },
+    };
+    Ok((location, carrier))
+}
