@@ -185,3 +185,90 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Config {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://x.db".into(),
+            redis_url: None,
+            admin_token: None,
+            master_key: None,
+            hash_secret: None,
+            http: HttpConfig {
+                max_body_bytes: 65536,
+                request_timeout_s: 30,
+                key_cache_ttl_s: 30,
+                shutdown_grace_s: 10,
+            },
+            log: LogConfig {
+                format: "text".into(),
+                level: "info".into(),
+            },
+            verify: VerifyConfig {
+                code_ttl_s: 600,
+                max_check_attempts: 5,
+                resend_cooldown_s: 30,
+                max_sends_per_phone: 5,
+                send_window_s: 600,
+            },
+        }
+    }
+
+    fn key_of(c: Config) -> String {
+        c.validate().unwrap_err().key
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        valid().validate().unwrap();
+    }
+
+    #[test]
+    fn each_bad_value_names_its_key() {
+        let mut c = valid();
+        c.listen = "localhost".into();
+        assert_eq!(key_of(c), "listen");
+        let mut c = valid();
+        c.database_url = "mysql://x".into();
+        assert_eq!(key_of(c), "database_url");
+        let mut c = valid();
+        c.redis_url = Some("http://x".into());
+        assert_eq!(key_of(c), "redis_url");
+        let mut c = valid();
+        c.admin_token = Some("short".into());
+        assert_eq!(key_of(c), "admin_token");
+        let mut c = valid();
+        c.master_key = Some("not-a-key".into());
+        assert_eq!(key_of(c), "master_key");
+        let mut c = valid();
+        c.hash_secret = Some("too short".into());
+        assert_eq!(key_of(c), "hash_secret");
+        let mut c = valid();
+        c.http.max_body_bytes = 10;
+        assert_eq!(key_of(c), "http.max_body_bytes");
+        let mut c = valid();
+        c.log.format = "xml".into();
+        assert_eq!(key_of(c), "log.format");
+        let mut c = valid();
+        c.verify.code_ttl_s = 1;
+        assert_eq!(key_of(c), "verify.code_ttl_s");
+        let mut c = valid();
+        c.verify.max_check_attempts = 0;
+        assert_eq!(key_of(c), "verify.max_check_attempts");
+    }
+
+    #[test]
+    fn the_message_says_what_is_expected() {
+        let mut c = valid();
+        c.verify.send_window_s = 5;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("verify.send_window_s") && e.contains("60 to 86400"),
+            "{e}"
+        );
+    }
+}
