@@ -7,6 +7,7 @@
 pub mod config;
 pub mod ids;
 pub mod model;
+pub mod risk;
 pub mod secrets;
 pub mod store;
 pub mod tenants;

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{ApiKey, Tenant};
+use crate::risk::RiskStore;
 
 /// What can go wrong in storage, in terms callers can act on.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +30,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// method is a single statement or a short transaction; none holds a lock across
 /// an await on anything but the database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: RiskStore + Send + Sync + 'static {
     /// Cheap round trip proving the database answers (`/readyz`).
     async fn ping(&self) -> StoreResult<()>;
 

@@ -4,6 +4,7 @@
 
 mod rows;
 pub mod sqlite;
+mod sqlite_risk;
 
 use std::sync::Arc;
 

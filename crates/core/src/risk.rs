@@ -1,0 +1,347 @@
+//! Risk service: registration and login protection, results by token, device risk.
+//!
+//! The pure engine (`phoneguard-risk`) computes features and runs the rules; this
+//! service does the I/O around it: velocity counters through [`RiskCounters`],
+//! phone facts from the number table, results kept through [`RiskStore`].
+
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use phoneguard_numbering::{NumberTable, lookup};
+use phoneguard_risk::{
+    Assessment, CounterOp, CounterValues, Engine, EventKind, MemoryCounters, PhoneFacts, PnKind,
+    RiskEvent, RulesError,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::secrets::{HashKey, random_base62};
+use crate::store::StoreResult;
+
+/// Hot velocity counters of the risk engine: in process or shared (Redis).
+#[async_trait]
+pub trait RiskCounters: Send + Sync + 'static {
+    /// Records and reads `ops` at `now` (Unix seconds), with the semantics
+    /// documented in `phoneguard_risk::counters`.
+    async fn apply(&self, ops: &[CounterOp], now: u64) -> Result<CounterValues, CountersError>;
+}
+
+/// The counters could not be reached.
+#[derive(Debug, thiserror::Error)]
+#[error("counters unavailable: {0}")]
+pub struct CountersError(pub String);
+
+/// In-process counters (the embedded default; one node only).
+#[derive(Default)]
+pub struct MemoryRiskCounters(MemoryCounters);
+
+#[async_trait]
+impl RiskCounters for MemoryRiskCounters {
+    async fn apply(&self, ops: &[CounterOp], now: u64) -> Result<CounterValues, CountersError> {
+        Ok(self.0.apply(ops, now))
+    }
+}
+
+/// A risk result as kept: no account, IP or device in clear (keyed hashes only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskRecord {
+    /// `rk_…`, unguessable; the caller reads the result back with it.
+    pub token: String,
+    /// Owner.
+    pub tenant_id: String,
+    /// `register` or `login`.
+    pub kind: String,
+    /// 0–4.
+    pub level: u8,
+    /// `allow`, `review`, `deny`.
+    pub decision: String,
+    /// Risk types, most contributing first.
+    pub risk_types: Vec<u8>,
+    /// Rules that fired.
+    pub reasons: Vec<RiskReason>,
+    /// Total score.
+    pub score: i64,
+    /// Keyed hash of the event's device id, if any.
+    #[serde(skip)]
+    pub device_hash: Option<String>,
+    /// Keyed hash of the account.
+    #[serde(skip)]
+    pub account_hash: String,
+    /// When it was assessed.
+    pub created_at: DateTime<Utc>,
+    /// When it is deleted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One rule that fired, as kept and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskReason {
+    /// The rule id (`ip_velocity`, `common_password`, …).
+    pub code: String,
+    /// 1 account, 2 network, 3 device, 4 behaviour.
+    pub risk_type: u8,
+    /// The rule's reason, filled in (`23 registrations from this IP in 1h`).
+    pub detail: String,
+    /// What it added to the score.
+    pub score: i64,
+}
+
+/// What is known of one device across its events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceSummary {
+    /// The latest result of the device.
+    pub latest: RiskRecord,
+    /// Its first event.
+    pub first_seen: DateTime<Utc>,
+    /// Distinct accounts seen on it.
+    pub accounts: i64,
+    /// Events seen.
+    pub events: i64,
+}
+
+/// Durable risk results.
+#[async_trait]
+pub trait RiskStore: Send + Sync + 'static {
+    /// Stores a result.
+    async fn insert_risk_result(&self, r: &RiskRecord) -> StoreResult<()>;
+    /// A tenant's unexpired result by token.
+    async fn get_risk_result(
+        &self,
+        tenant_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<RiskRecord>>;
+    /// A tenant's unexpired results of one device, summarised.
+    async fn device_summary(
+        &self,
+        tenant_id: &str,
+        device_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DeviceSummary>>;
+    /// Deletes expired results; returns how many.
+    async fn purge_risk_results(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// Hash domains.
+const DEVICE_DOMAIN: &str = "risk_device";
+const ACCOUNT_DOMAIN: &str = "risk_account";
+
+/// The risk service.
+pub struct RiskService {
+    engine: RwLock<Arc<Engine>>,
+    counters: Arc<dyn RiskCounters>,
+    store: Arc<dyn RiskStore>,
+    numbers: &'static NumberTable,
+    hash_key: HashKey,
+    retention: Duration,
+}
+
+impl RiskService {
+    /// Builds the service around an engine (rules compiled already).
+    pub fn new(
+        engine: Engine,
+        counters: Arc<dyn RiskCounters>,
+        store: Arc<dyn RiskStore>,
+        numbers: &'static NumberTable,
+        hash_key: HashKey,
+        retention: Duration,
+    ) -> Self {
+        RiskService {
+            engine: RwLock::new(Arc::new(engine)),
+            counters,
+            store,
+            numbers,
+            hash_key,
+            retention,
+        }
+    }
+
+    /// The engine in force.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Compiles `toml` and, if every rule compiles, puts it in force; otherwise the
+    /// old rules stay and the error names the rule.
+    pub fn reload(&self, toml: &str) -> Result<usize, RulesError> {
+        let engine = Engine::from_toml(toml)?;
+        let n = engine.rules().rules.len();
+        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine);
+        Ok(n)
+    }
+
+    /// The device identifier results are filed under: `device_id`, else a
+    /// non-null IDFA, else a non-null MAC.
+    pub fn device_of(event: &RiskEvent) -> Option<String> {
+        let real = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric() && c != '0'))
+                .map(str::to_string)
+        };
+        real(&event.device_id)
+            .or_else(|| real(&event.idfa))
+            .or_else(|| real(&event.mac))
+    }
+
+    /// Keyed hash under which a device's results are filed.
+    pub fn device_hash(&self, tenant_id: &str, device_id: &str) -> String {
+        self.hash_key
+            .hash(DEVICE_DOMAIN, &format!("{tenant_id}\u{1f}{device_id}"))
+    }
+
+    /// What the number table says of a plain-number `pn`.
+    pub fn phone_facts(&self, pn: Option<&str>) -> PhoneFacts {
+        let Some(pn) = pn else {
+            return PhoneFacts::default();
+        };
+        if PnKind::of(Some(pn)) != PnKind::Number {
+            return PhoneFacts::default();
+        }
+        match lookup(self.numbers, pn) {
+            Ok(info) => PhoneFacts {
+                valid: info.valid,
+                network: info
+                    .carrier
+                    .as_ref()
+                    .map(|c| c.network.as_str().to_string()),
+                allocated: true,
+                carrier: info
+                    .carrier
+                    .as_ref()
+                    .and_then(|c| c.code)
+                    .map(|c| c.code().to_string()),
+                line_status: None,
+            },
+            Err(e) => PhoneFacts {
+                valid: false,
+                network: None,
+                allocated: e.code() != "unallocated_segment",
+                carrier: None,
+                line_status: None,
+            },
+        }
+    }
+
+    /// Assesses a validated event for a tenant and keeps the result.
+    pub async fn assess(
+        &self,
+        tenant_id: &str,
+        event: &RiskEvent,
+    ) -> Result<(RiskRecord, Assessment), RiskError> {
+        let now = Utc::now();
+        let secs = now.timestamp().max(0) as u64;
+        let ops: Vec<CounterOp> = phoneguard_risk::counter_ops(event)
+            .into_iter()
+            .map(|op| scoped(tenant_id, op))
+            .collect();
+        let values = self
+            .counters
+            .apply(&ops, secs)
+            .await
+            .map_err(RiskError::Counters)?;
+        let phone = self.phone_facts(event.pn.as_deref());
+        let assessment = self.engine().assess(event, &phone, &values, secs);
+        let record = RiskRecord {
+            token: format!("rk_{}", random_base62(32)),
+            tenant_id: tenant_id.to_string(),
+            kind: event.kind.as_str().to_string(),
+            level: assessment.level,
+            decision: assessment.decision.as_str().to_string(),
+            risk_types: assessment.risk_types.clone(),
+            reasons: assessment
+                .reasons
+                .iter()
+                .map(|r| RiskReason {
+                    code: r.code.clone(),
+                    risk_type: r.risk_type,
+                    detail: r.detail.clone(),
+                    score: r.score,
+                })
+                .collect(),
+            score: assessment.score,
+            device_hash: Self::device_of(event).map(|d| self.device_hash(tenant_id, &d)),
+            account_hash: self.hash_key.hash(
+                ACCOUNT_DOMAIN,
+                &format!("{tenant_id}\u{1f}{}", event.account),
+            ),
+            created_at: now,
+            expires_at: now + self.retention,
+        };
+        self.store.insert_risk_result(&record).await?;
+        metrics::counter!("phoneguard_risk_decisions_total", "kind" => record.kind.clone(), "level" => record.level.to_string())
+            .increment(1);
+        Ok((record, assessment))
+    }
+
+    /// A tenant's result by token.
+    pub async fn result(&self, tenant_id: &str, token: &str) -> StoreResult<Option<RiskRecord>> {
+        if !token.starts_with("rk_") || token.len() > 64 {
+            return Ok(None);
+        }
+        self.store
+            .get_risk_result(tenant_id, token, Utc::now())
+            .await
+    }
+
+    /// A tenant's device summary.
+    pub async fn device(
+        &self,
+        tenant_id: &str,
+        device_id: &str,
+    ) -> StoreResult<Option<DeviceSummary>> {
+        self.store
+            .device_summary(
+                tenant_id,
+                &self.device_hash(tenant_id, device_id),
+                Utc::now(),
+            )
+            .await
+    }
+
+    /// Deletes expired results.
+    pub async fn purge(&self) -> StoreResult<u64> {
+        self.store.purge_risk_results(Utc::now()).await
+    }
+}
+
+/// Counter keys are per tenant: one tenant's traffic never raises another's velocity.
+fn scoped(tenant_id: &str, op: CounterOp) -> CounterOp {
+    let k = |key: String| format!("{tenant_id}:{key}");
+    match op {
+        CounterOp::Hit { slot, key, record } => CounterOp::Hit {
+            slot,
+            key: k(key),
+            record,
+        },
+        CounterOp::Distinct { slot, key, member } => CounterOp::Distinct {
+            slot,
+            key: k(key),
+            member,
+        },
+        CounterOp::FirstSeen { slot, key } => CounterOp::FirstSeen { slot, key: k(key) },
+    }
+}
+
+/// Why an assessment failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RiskError {
+    /// Counters down.
+    #[error(transparent)]
+    Counters(CountersError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] crate::StoreError),
+}
+
+/// `register` / `login` as the engine's kind.
+pub fn kind_of(s: &str) -> Option<EventKind> {
+    match s {
+        "register" => Some(EventKind::Register),
+        "login" => Some(EventKind::Login),
+        _ => None,
+    }
+}

@@ -1,0 +1,156 @@
+//! Risk results on SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use phoneguard_core::StoreError;
+use phoneguard_core::risk::{DeviceSummary, RiskRecord, RiskStore};
+use phoneguard_core::store::StoreResult;
+
+use crate::rows::{from_ms, map_err, to_ms};
+use crate::sqlite::SqliteStore;
+
+/// The columns of `risk_results`, in the order of [`RiskRow`].
+macro_rules! columns {
+    () => {
+        "token, tenant_id, kind, level, decision, risk_types, reasons, score, device_hash, account_hash, created_at, expires_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RiskRow {
+    token: String,
+    tenant_id: String,
+    kind: String,
+    level: i64,
+    decision: String,
+    risk_types: String,
+    reasons: String,
+    score: i64,
+    device_hash: Option<String>,
+    account_hash: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl TryFrom<RiskRow> for RiskRecord {
+    type Error = StoreError;
+    fn try_from(r: RiskRow) -> Result<Self, StoreError> {
+        let bad = |what: &str, e: serde_json::Error| {
+            StoreError::Other(format!("risk_results.{what} of {}: {e}", r.token))
+        };
+        Ok(RiskRecord {
+            risk_types: serde_json::from_str(&r.risk_types).map_err(|e| bad("risk_types", e))?,
+            reasons: serde_json::from_str(&r.reasons).map_err(|e| bad("reasons", e))?,
+            level: u8::try_from(r.level)
+                .map_err(|_| StoreError::Other(format!("risk_results.level {}", r.level)))?,
+            token: r.token,
+            tenant_id: r.tenant_id,
+            kind: r.kind,
+            decision: r.decision,
+            score: r.score,
+            device_hash: r.device_hash,
+            account_hash: r.account_hash,
+            created_at: from_ms(r.created_at),
+            expires_at: from_ms(r.expires_at),
+        })
+    }
+}
+
+#[async_trait]
+impl RiskStore for SqliteStore {
+    async fn insert_risk_result(&self, r: &RiskRecord) -> StoreResult<()> {
+        let types =
+            serde_json::to_string(&r.risk_types).map_err(|e| StoreError::Other(e.to_string()))?;
+        let reasons =
+            serde_json::to_string(&r.reasons).map_err(|e| StoreError::Other(e.to_string()))?;
+        sqlx::query(concat!(
+            "INSERT INTO risk_results (",
+            columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&r.token)
+        .bind(&r.tenant_id)
+        .bind(&r.kind)
+        .bind(i64::from(r.level))
+        .bind(&r.decision)
+        .bind(types)
+        .bind(reasons)
+        .bind(r.score)
+        .bind(&r.device_hash)
+        .bind(&r.account_hash)
+        .bind(to_ms(r.created_at))
+        .bind(to_ms(r.expires_at))
+        .execute(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_risk_result(
+        &self,
+        tenant_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<RiskRecord>> {
+        let row: Option<RiskRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM risk_results WHERE token = ? AND tenant_id = ? AND expires_at > ?"
+        ))
+        .bind(token)
+        .bind(tenant_id)
+        .bind(to_ms(now))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(map_err)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn device_summary(
+        &self,
+        tenant_id: &str,
+        device_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DeviceSummary>> {
+        let latest: Option<RiskRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM risk_results WHERE tenant_id = ? AND device_hash = ? AND expires_at > ? \
+             ORDER BY created_at DESC, token DESC LIMIT 1"
+        ))
+        .bind(tenant_id)
+        .bind(device_hash)
+        .bind(to_ms(now))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(map_err)?;
+        let Some(latest) = latest else {
+            return Ok(None);
+        };
+        let (first, accounts, events): (i64, i64, i64) = sqlx::query_as(
+            "SELECT MIN(created_at), COUNT(DISTINCT account_hash), COUNT(*) FROM risk_results \
+             WHERE tenant_id = ? AND device_hash = ? AND expires_at > ?",
+        )
+        .bind(tenant_id)
+        .bind(device_hash)
+        .bind(to_ms(now))
+        .fetch_one(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(Some(DeviceSummary {
+            latest: latest.try_into()?,
+            first_seen: from_ms(first),
+            accounts,
+            events,
+        }))
+    }
+
+    async fn purge_risk_results(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM risk_results WHERE expires_at <= ?")
+            .bind(to_ms(now))
+            .execute(self.pool())
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+}
