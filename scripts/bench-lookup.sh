@@ -70,7 +70,19 @@ echo "python phone 0.4.5: ${py_s} s  ($(wc -l < "$OUT/python.jsonl") lines)"
 pg_s=$(timed "$OUT/phoneguard.jsonl" "$BIN" lookup --file "$NUMBERS" --json)
 echo "phoneguard lookup:  ${pg_s} s  ($(wc -l < "$OUT/phoneguard.jsonl") lines)"
 
-echo "ratio: $(awk -v a="$py_s" -v b="$pg_s" 'BEGIN { printf "%.1f", a / b }')x faster (target >= 30x)"
+pg_csv_s=$(timed "$OUT/phoneguard.csv" "$BIN" lookup --file "$NUMBERS")
+echo "phoneguard lookup (CSV): ${pg_csv_s} s  ($(($(wc -l < "$OUT/phoneguard.csv") - 1)) rows + header)"
+
+# `lookup --file` spreads chunks over the cores; the peer uses one. Also on one core:
+if command -v taskset >/dev/null; then
+    pg1_s=$(timed "$OUT/phoneguard-1core.jsonl" taskset -c 0 "$BIN" lookup --file "$NUMBERS" --json)
+    echo "phoneguard lookup, 1 core (taskset -c 0): ${pg1_s} s"
+fi
+
+ratio() { awk -v a="$py_s" -v b="$1" 'BEGIN { printf "%.1f", a / b }'; }
+echo "ratio JSON: $(ratio "$pg_s")x faster (target >= 30x)"
+echo "ratio CSV:  $(ratio "$pg_csv_s")x faster (target >= 30x)"
+if [[ -n ${pg1_s:-} ]]; then echo "ratio JSON, 1 core: $(ratio "$pg1_s")x faster"; fi
 
 # The peer's in-process rate, for docs/benchmarks.md.
 "$PY" - "$NUMBERS" <<'PYEOF'

@@ -32,6 +32,21 @@ pub struct Config {
     pub log: LogConfig,
     /// Verification (OTP) limits.
     pub verify: VerifyConfig,
+    /// Risk engine.
+    pub risk: RiskConfig,
+}
+
+/// `[risk]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskConfig {
+    /// A rules TOML file; unset: the shipped default rules. Reloaded on SIGHUP.
+    #[serde(default)]
+    pub rules_file: Option<String>,
+    /// Days a risk result stays readable by its token.
+    pub result_retention_days: u32,
+    /// Seconds between purges of expired results.
+    pub purge_interval_s: u64,
 }
 
 /// `[http]`
@@ -176,6 +191,26 @@ impl Config {
         if self.log.level.trim().is_empty() {
             return Err(err("log.level", "must not be empty (e.g. info)"));
         }
+        range(
+            "risk.result_retention_days",
+            self.risk.result_retention_days,
+            1,
+            3650,
+        )?;
+        range(
+            "risk.purge_interval_s",
+            self.risk.purge_interval_s,
+            10,
+            86_400,
+        )?;
+        if let Some(f) = &self.risk.rules_file
+            && f.trim().is_empty()
+        {
+            return Err(err(
+                "risk.rules_file",
+                "must not be empty; leave it unset for the default rules",
+            ));
+        }
         let v = &self.verify;
         range("verify.code_ttl_s", v.code_ttl_s, 30, 86_400)?;
         range("verify.max_check_attempts", v.max_check_attempts, 1, 20)?;
@@ -214,6 +249,11 @@ mod tests {
                 resend_cooldown_s: 30,
                 max_sends_per_phone: 5,
                 send_window_s: 600,
+            },
+            risk: RiskConfig {
+                rules_file: None,
+                result_retention_days: 30,
+                purge_interval_s: 3600,
             },
         }
     }
@@ -259,6 +299,9 @@ mod tests {
         let mut c = valid();
         c.verify.max_check_attempts = 0;
         assert_eq!(key_of(c), "verify.max_check_attempts");
+        let mut c = valid();
+        c.risk.result_retention_days = 0;
+        assert_eq!(key_of(c), "risk.result_retention_days");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod model;
 pub mod risk;
 pub mod secrets;
 pub mod store;
+pub mod suppliers;
 pub mod tenants;
 
 pub use model::{ApiKey, KeyMode, Tenant};

@@ -128,7 +128,8 @@ const ACCOUNT_DOMAIN: &str = "risk_account";
 
 /// The risk service.
 pub struct RiskService {
-    engine: RwLock<Arc<Engine>>,
+    engine: RwLock<(Arc<Engine>, Arc<str>)>,
+    rules_file: Option<std::path::PathBuf>,
     counters: Arc<dyn RiskCounters>,
     store: Arc<dyn RiskStore>,
     numbers: &'static NumberTable,
@@ -137,23 +138,30 @@ pub struct RiskService {
 }
 
 impl RiskService {
-    /// Builds the service around an engine (rules compiled already).
+    /// Builds the service: rules from `rules_file` when given (else the shipped
+    /// defaults), compiled now so a bad file stops the start.
     pub fn new(
-        engine: Engine,
+        rules_file: Option<std::path::PathBuf>,
         counters: Arc<dyn RiskCounters>,
         store: Arc<dyn RiskStore>,
         numbers: &'static NumberTable,
         hash_key: HashKey,
         retention: Duration,
-    ) -> Self {
-        RiskService {
-            engine: RwLock::new(Arc::new(engine)),
+    ) -> Result<Self, RulesLoadError> {
+        let source = match &rules_file {
+            Some(path) => read_rules(path)?,
+            None => phoneguard_risk::DEFAULT_RULES_TOML.to_string(),
+        };
+        let engine = Engine::from_toml(&source).map_err(RulesLoadError::Rules)?;
+        Ok(RiskService {
+            engine: RwLock::new((Arc::new(engine), source.into())),
+            rules_file,
             counters,
             store,
             numbers,
             hash_key,
             retention,
-        }
+        })
     }
 
     /// The engine in force.
@@ -161,16 +169,34 @@ impl RiskService {
         self.engine
             .read()
             .unwrap_or_else(|e| e.into_inner())
+            .0
+            .clone()
+    }
+
+    /// The TOML source of the rules in force.
+    pub fn rules_source(&self) -> Arc<str> {
+        self.engine
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
             .clone()
     }
 
     /// Compiles `toml` and, if every rule compiles, puts it in force; otherwise the
-    /// old rules stay and the error names the rule.
+    /// old rules stay and the error names the rule. Returns the number of rules.
     pub fn reload(&self, toml: &str) -> Result<usize, RulesError> {
         let engine = Engine::from_toml(toml)?;
         let n = engine.rules().rules.len();
-        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine);
+        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = (Arc::new(engine), toml.into());
+        tracing::info!(rules = n, "risk rules reloaded");
         Ok(n)
+    }
+
+    /// Reloads the rules file named in the config (SIGHUP, admin endpoint).
+    pub fn reload_file(&self) -> Result<usize, RulesLoadError> {
+        let path = self.rules_file.as_ref().ok_or(RulesLoadError::NoFile)?;
+        let source = read_rules(path)?;
+        self.reload(&source).map_err(RulesLoadError::Rules)
     }
 
     /// The device identifier results are filed under: `device_id`, else a
@@ -193,39 +219,6 @@ impl RiskService {
             .hash(DEVICE_DOMAIN, &format!("{tenant_id}\u{1f}{device_id}"))
     }
 
-    /// What the number table says of a plain-number `pn`.
-    pub fn phone_facts(&self, pn: Option<&str>) -> PhoneFacts {
-        let Some(pn) = pn else {
-            return PhoneFacts::default();
-        };
-        if PnKind::of(Some(pn)) != PnKind::Number {
-            return PhoneFacts::default();
-        }
-        match lookup(self.numbers, pn) {
-            Ok(info) => PhoneFacts {
-                valid: info.valid,
-                network: info
-                    .carrier
-                    .as_ref()
-                    .map(|c| c.network.as_str().to_string()),
-                allocated: true,
-                carrier: info
-                    .carrier
-                    .as_ref()
-                    .and_then(|c| c.code)
-                    .map(|c| c.code().to_string()),
-                line_status: None,
-            },
-            Err(e) => PhoneFacts {
-                valid: false,
-                network: None,
-                allocated: e.code() != "unallocated_segment",
-                carrier: None,
-                line_status: None,
-            },
-        }
-    }
-
     /// Assesses a validated event for a tenant and keeps the result.
     pub async fn assess(
         &self,
@@ -243,7 +236,7 @@ impl RiskService {
             .apply(&ops, secs)
             .await
             .map_err(RiskError::Counters)?;
-        let phone = self.phone_facts(event.pn.as_deref());
+        let phone = phone_facts(self.numbers, event.pn.as_deref());
         let assessment = self.engine().assess(event, &phone, &values, secs);
         let record = RiskRecord {
             token: format!("rk_{}", random_base62(32)),
@@ -306,6 +299,61 @@ impl RiskService {
     pub async fn purge(&self) -> StoreResult<u64> {
         self.store.purge_risk_results(Utc::now()).await
     }
+}
+
+/// What the number table says of the event's `pn` when it is a plain number
+/// (an MD5 or nothing tells nothing: the defaults raise no risk).
+pub fn phone_facts(numbers: &NumberTable, pn: Option<&str>) -> PhoneFacts {
+    let Some(pn) = pn.filter(|p| PnKind::of(Some(p)) == PnKind::Number) else {
+        return PhoneFacts::default();
+    };
+    match lookup(numbers, pn) {
+        Ok(info) => PhoneFacts {
+            valid: info.valid,
+            network: info
+                .carrier
+                .as_ref()
+                .map(|c| c.network.as_str().to_string()),
+            allocated: true,
+            carrier: info
+                .carrier
+                .as_ref()
+                .and_then(|c| c.code)
+                .map(|c| c.code().to_string()),
+            line_status: None,
+        },
+        Err(e) => PhoneFacts {
+            valid: false,
+            allocated: e.code() != "unallocated_segment",
+            ..PhoneFacts::default()
+        },
+    }
+}
+
+/// Why rules could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesLoadError {
+    /// No `risk.rules_file` is configured.
+    #[error("no rules file is configured (config key `risk.rules_file`)")]
+    NoFile,
+    /// The file could not be read.
+    #[error("cannot read rules file {path}: {error}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        error: String,
+    },
+    /// A rule does not compile (the error names it).
+    #[error(transparent)]
+    Rules(RulesError),
+}
+
+fn read_rules(path: &std::path::Path) -> Result<String, RulesLoadError> {
+    std::fs::read_to_string(path).map_err(|e| RulesLoadError::Io {
+        path: path.display().to_string(),
+        error: e.to_string(),
+    })
 }
 
 /// Counter keys are per tenant: one tenant's traffic never raises another's velocity.

@@ -6,4 +6,5 @@ pub mod config;
 pub mod data;
 pub mod logging;
 pub mod lookup;
+pub mod risk_eval;
 pub mod start;

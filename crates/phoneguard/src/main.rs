@@ -28,6 +28,22 @@ enum Command {
     /// Manage the bundled number data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Risk rules: try events against a rules file.
+    #[command(subcommand)]
+    Risk(RiskCommand),
+}
+
+#[derive(Subcommand)]
+enum RiskCommand {
+    /// Print the features, the rules that fired and the level of each event.
+    Eval {
+        /// Rules file (TOML); default: the shipped rules.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// One event as a JSON object, or JSON lines (evaluated in order, counters shared).
+        #[arg(long)]
+        event: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -77,6 +93,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args),
         Command::Lookup(args) => run_lookup(args),
+        Command::Risk(RiskCommand::Eval { rules, event }) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            phoneguard::risk_eval::run(rules.as_deref(), &event, now).map(|text| print!("{text}"))
+        }
         Command::Data(DataCommand::Build { phone_dat, out }) => {
             data::build(&phone_dat, &out).map(|size| {
                 eprintln!("wrote {} ({size} bytes)", out.display());
@@ -111,11 +133,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (config key `listen`)", config.listen))?;
         let addr = listener.local_addr()?;
+        let shutdown = start::shutdown_signal();
         start::print_bootstrap(&bootstrap);
         tracing::info!(%addr, database = %phoneguard_store::redact_url(&config.database_url), "phoneguard listening");
         println!("phoneguard: listening on http://{addr}");
         let _ = io::stdout().flush();
-        start::run(&config, state, listener, start::shutdown_signal()).await
+        start::run(&config, state, listener, shutdown).await
     })
 }
 

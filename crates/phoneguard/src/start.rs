@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use std::path::PathBuf;
+
 use phoneguard_core::config::Config;
+use phoneguard_core::risk::{MemoryRiskCounters, RiskService};
 use phoneguard_core::secrets::{HashKey, random_base62};
 use phoneguard_core::tenants::Tenants;
 use phoneguard_numbering::NumberTable;
@@ -44,11 +47,23 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
                 .await?
         }
     };
+    let hash_key = HashKey::new(secret.into_bytes());
     let tenants = Arc::new(Tenants::new(
-        store,
-        HashKey::new(secret.into_bytes()),
+        store.clone(),
+        hash_key.clone(),
         Duration::from_secs(config.http.key_cache_ttl_s),
     ));
+    let risk = Arc::new(
+        RiskService::new(
+            config.risk.rules_file.as_ref().map(PathBuf::from),
+            Arc::new(MemoryRiskCounters::default()),
+            tenants.store().clone(),
+            NumberTable::embedded(),
+            hash_key.clone(),
+            chrono::Duration::days(i64::from(config.risk.result_retention_days)),
+        )
+        .context("config key `risk.rules_file`")?,
+    );
     let default_key = tenants.bootstrap().await?.map(|k| k.key);
     let (admin_hash, admin_token) = tenants
         .settle_admin_token(config.admin_token.as_deref())
@@ -57,6 +72,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     let numbers: &'static NumberTable = NumberTable::embedded();
     let state = AppState::new(Inner {
         tenants,
+        risk,
         admin_hash,
         numbers,
         metrics: phoneguard_server::metrics_handle(),
@@ -95,6 +111,7 @@ pub async fn run(
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let grace = Duration::from_secs(config.http.shutdown_grace_s);
     let timeout = Duration::from_secs(config.http.request_timeout_s);
+    let background = spawn_background(config, &state);
     let server = tokio::spawn(phoneguard_server::serve(
         state,
         timeout,
@@ -113,24 +130,65 @@ pub async fn run(
         Ok(res) => res??,
         Err(_) => tracing::warn!("shutdown grace period over; closing remaining connections"),
     }
+    background.abort();
     Ok(())
 }
 
-/// Completes on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Periodic and signal-driven work: purge of expired risk results, rules reload
+/// on SIGHUP.
+fn spawn_background(config: &Config, state: &AppState) -> tokio::task::JoinHandle<()> {
+    let purge_every = Duration::from_secs(config.risk.purge_interval_s);
+    let risk = state.risk.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        let mut tick = tokio::time::interval(purge_every);
+        loop {
+            #[cfg(unix)]
+            let hup_recv = async {
+                match hup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let hup_recv = std::future::pending::<Option<()>>();
+            tokio::select! {
+                _ = tick.tick() => match risk.purge().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "expired risk results purged"),
+                    Err(e) => tracing::warn!(error = %e, "risk result purge failed"),
+                },
+                _ = hup_recv => match risk.reload_file() {
+                    Ok(n) => tracing::info!(rules = n, "SIGHUP: risk rules reloaded"),
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: risk rules NOT reloaded; the old rules stay"),
+                },
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    })
+}
+
+/// Completes on SIGTERM or Ctrl-C. The SIGTERM handler is installed when this
+/// is called (not when first polled), so a signal right after start-up is not
+/// fatal.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
 }

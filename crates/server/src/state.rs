@@ -18,6 +18,8 @@ pub struct Inner {
     pub tenants: Arc<Tenants>,
     /// Hash of the admin token.
     pub admin_hash: String,
+    /// Risk engine, counters and results.
+    pub risk: Arc<phoneguard_core::risk::RiskService>,
     /// The number-segment table, shared read-only.
     pub numbers: &'static NumberTable,
     /// Renders `/metrics`.

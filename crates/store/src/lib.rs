@@ -5,6 +5,7 @@
 mod rows;
 pub mod sqlite;
 mod sqlite_risk;
+mod sqlite_suppliers;
 
 use std::sync::Arc;
 

@@ -200,3 +200,40 @@ fn serve_prints_the_key_once_answers_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn risk_eval_explains_the_seed_example_and_refuses_a_broken_rule_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, r#"{"account": "69B64959969AF7DB11C5ED182495FB2E", "pwd": "E10ADC3949BA59ABBE56E057F20F883E", "ip": "58.30.1.7"}"#).unwrap();
+    let out = Command::new(BIN)
+        .args(["risk", "eval", "--event"])
+        .arg(&event)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("common_password"), "{text}");
+    assert!(text.contains("level"), "{text}");
+
+    let rules = dir.path().join("rules.toml");
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../risk/rules/default.toml"
+    ))
+    .unwrap();
+    std::fs::write(&rules, shipped + "\n[[rule]]\nid = \"bad_one\"\ndescription = \"x\"\nrisk_type = 1\nscore = 5\nwhen = \"(((\"\nreason = \"x\"\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["risk", "eval", "--rules"])
+        .arg(&rules)
+        .arg("--event")
+        .arg(&event)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad_one"));
+}

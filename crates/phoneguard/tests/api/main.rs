@@ -7,3 +7,4 @@ mod errors;
 mod harness;
 mod numbers;
 mod ops;
+mod risk;

@@ -1,0 +1,81 @@
+//! The anti-fraud seed's wire format (个验 checkRegister / checkLogin).
+//!
+//! Success: `{"errno": 0, "data": {"result": 20000, "msg": "成功", "data": {"level", "riskType", "token"}}}`.
+//! A bad field answers HTTP 200 with `result` 40001 and a message naming the
+//! seed's field, as the vendor's SDK reads `result`, not the HTTP status; bad
+//! credentials stay a 401 problem.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use phoneguard_risk::{EventKind, GeyanEvent, geyan_field_name};
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::risk::{AssessFailure, assess};
+use crate::state::AppState;
+
+/// Result code of success.
+pub const OK: i64 = 20000;
+/// Result code of a bad parameter.
+pub const BAD_PARAMETER: i64 = 40001;
+
+/// `/compat/geyan/…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/compat/geyan/check-register", post(post_check_register))
+        .route("/compat/geyan/check-login", post(post_check_login))
+}
+
+fn failure(msg: String) -> Json<Value> {
+    Json(json!({"errno": 0, "data": {"result": BAD_PARAMETER, "msg": msg}}))
+}
+
+async fn check(
+    state: AppState,
+    caller: Caller,
+    body: Bytes,
+    kind: EventKind,
+) -> Result<Json<Value>, ApiError> {
+    let event = match serde_json::from_slice::<GeyanEvent>(&body) {
+        Ok(e) => e.into_event(),
+        Err(e) => {
+            return Ok(failure(format!(
+                "参数错误 invalid parameter: expected a JSON object: {e}"
+            )));
+        }
+    };
+    match assess(&state, &caller, event, kind).await {
+        Ok(r) => Ok(Json(json!({
+            "errno": 0,
+            "data": {"result": OK, "msg": "成功", "data": {"level": r.level, "riskType": r.risk_types, "token": r.token}}
+        }))),
+        Err(AssessFailure::Api(api)) => Err(api),
+        Err(AssessFailure::Fields(fields)) => {
+            let f = &fields[0];
+            Ok(failure(format!(
+                "参数错误 invalid parameter: {}: {}",
+                geyan_field_name(f.field),
+                f.message
+            )))
+        }
+    }
+}
+
+async fn post_check_register(
+    caller: Caller,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    check(s, caller, body, EventKind::Register).await
+}
+
+async fn post_check_login(
+    caller: Caller,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    check(s, caller, body, EventKind::Login).await
+}

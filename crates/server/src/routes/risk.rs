@@ -1,0 +1,177 @@
+//! Risk: registration and login protection, results by token, device risk.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use phoneguard_core::risk::{RiskError, RiskRecord};
+use phoneguard_risk::{EventKind, FieldError, RiskEvent};
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// `/v1/risk/…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/risk/register", post(post_risk_register))
+        .route("/v1/risk/login", post(post_risk_login))
+        .route("/v1/risk/results/{token}", get(get_risk_result))
+        .route("/v1/risk/devices/{device_id}", get(get_risk_device))
+}
+
+/// A 422 naming the first bad field and listing all of them.
+pub fn field_errors(errors: &[FieldError], name: impl Fn(&str) -> String) -> ApiError {
+    let first = &errors[0];
+    let all: Vec<Value> = errors
+        .iter()
+        .map(|e| json!({"field": name(e.field), "message": e.message}))
+        .collect();
+    ApiError::invalid_field(
+        &name(first.field),
+        format!("{}: {}", name(first.field), first.message),
+    )
+    .with("errors", all)
+}
+
+/// Parses the JSON object of an event; anything but an object is a 400/422.
+fn parse_event(body: &Bytes) -> Result<RiskEvent, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty body; expected a JSON object with at least `account`",
+        ));
+    }
+    serde_json::from_slice::<RiskEvent>(body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::bad_request(format!("body is not valid JSON: {e}"))
+        } else {
+            ApiError::invalid_field("body", format!("expected a JSON object: {e}"))
+        }
+    })
+}
+
+impl From<RiskError> for ApiError {
+    fn from(e: RiskError) -> Self {
+        match e {
+            RiskError::Store(s) => s.into(),
+            RiskError::Counters(c) => ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "counters_unavailable",
+                c.to_string(),
+            ),
+        }
+    }
+}
+
+/// The API shape of a result.
+pub fn result_json(r: &RiskRecord) -> Value {
+    json!({
+        "level": r.level,
+        "risk_types": r.risk_types,
+        "decision": r.decision,
+        "reasons": r.reasons,
+        "score": r.score,
+        "token": r.token,
+        "kind": r.kind,
+        "created_at": r.created_at,
+        "expires_at": r.expires_at,
+    })
+}
+
+/// Why an event was not assessed.
+pub enum AssessFailure {
+    /// Fields failed validation (each endpoint words these its own way).
+    Fields(Vec<FieldError>),
+    /// Anything else, as an API error.
+    Api(ApiError),
+}
+
+/// Validates and assesses an event of the given kind for the caller.
+pub async fn assess(
+    state: &AppState,
+    caller: &Caller,
+    mut event: RiskEvent,
+    kind: EventKind,
+) -> Result<RiskRecord, AssessFailure> {
+    event.kind = kind;
+    event.validate().map_err(AssessFailure::Fields)?;
+    let (record, _) = state
+        .risk
+        .assess(&caller.0.tenant_id, &event)
+        .await
+        .map_err(|e| AssessFailure::Api(e.into()))?;
+    Ok(record)
+}
+
+async fn post_event(
+    state: AppState,
+    caller: Caller,
+    body: Bytes,
+    kind: EventKind,
+) -> Result<Json<Value>, ApiError> {
+    let event = parse_event(&body)?;
+    match assess(&state, &caller, event, kind).await {
+        Ok(record) => Ok(Json(result_json(&record))),
+        Err(AssessFailure::Api(api)) => Err(api),
+        Err(AssessFailure::Fields(fields)) => Err(field_errors(&fields, str::to_string)),
+    }
+}
+
+async fn post_risk_register(
+    caller: Caller,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    post_event(s, caller, body, EventKind::Register).await
+}
+
+async fn post_risk_login(
+    caller: Caller,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    post_event(s, caller, body, EventKind::Login).await
+}
+
+async fn get_risk_result(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    match s.risk.result(&caller.0.tenant_id, &token).await? {
+        Some(r) => Ok(Json(result_json(&r))),
+        None => Err(ApiError::not_found(
+            "no risk result with this token (unknown, expired, or another tenant's)",
+        )),
+    }
+}
+
+async fn get_risk_device(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(device_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if device_id.trim().is_empty() || device_id.len() > 128 {
+        return Err(ApiError::invalid_field(
+            "device_id",
+            "device_id must be 1 to 128 characters",
+        ));
+    }
+    let Some(d) = s.risk.device(&caller.0.tenant_id, &device_id).await? else {
+        return Err(ApiError::not_found(
+            "no events of this device (within the retention period)",
+        ));
+    };
+    Ok(Json(json!({
+        "device_id": device_id,
+        "level": d.latest.level,
+        "risk_types": d.latest.risk_types,
+        "decision": d.latest.decision,
+        "reasons": d.latest.reasons,
+        "first_seen": d.first_seen,
+        "last_seen": d.latest.created_at,
+        "accounts": d.accounts,
+        "events": d.events,
+    })))
+}
