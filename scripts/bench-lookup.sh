@@ -16,6 +16,7 @@ OUT=${OUT:-bench-out}
 VENV=${VENV:-/tmp/phoneguard-bench-venv}
 NUMBERS="$OUT/numbers.txt"
 
+echo "machine: $(nproc) cores, $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed "s/^ //"), load average $(cut -d" " -f1-3 /proc/loadavg), $(date -u +%FT%TZ)" >&2
 mkdir -p "$OUT"
 if [[ ! -x "$BIN" ]]; then
     echo "no phoneguard binary at $BIN: run 'cargo build --release' or set PHONEGUARD_BIN" >&2
@@ -27,6 +28,10 @@ if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import phone' 2>/de
     "$VENV/bin/pip" install --quiet phone==0.4.5
 fi
 PY="$VENV/bin/python"
+if [[ ! -x /usr/bin/time ]]; then
+    echo "installing time" >&2
+    apt-get update -qq && apt-get install -y -qq time >/dev/null
+fi
 
 # Realistic numbers: a random allocated segment, then eight random digits
 # (fixed seed, so runs compare).
@@ -44,14 +49,16 @@ with open(path, "w") as f:
 PYEOF
 echo "generated $N numbers in $NUMBERS"
 
-# Wall-clock seconds of a command, its stdout to a file.
+# "wall cpu" seconds of a command, its stdout to a file. cpu = user + system over
+# all its threads: steadier than wall-clock on a shared machine, and the fair
+# figure against a single-threaded peer (lookup --file uses every core).
 timed() {
     local out=$1; shift
     local start end
     start=$(date +%s%N)
-    "$@" > "$out"
+    /usr/bin/time -f '%U %S' -o "$OUT/time.txt" "$@" > "$out"
     end=$(date +%s%N)
-    awk -v ns=$((end - start)) 'BEGIN { printf "%.3f", ns / 1e9 }'
+    awk -v ns=$((end - start)) '{ printf "%.3f %.2f\n", ns / 1e9, $1 + $2 }' "$OUT/time.txt"
 }
 
 PY_SCRIPT='
@@ -64,25 +71,27 @@ for line in open(sys.argv[1]):
     out.write(json.dumps({"number": n, "info": p.find(n)}, ensure_ascii=False))
     out.write("\n")
 '
-py_s=$(timed "$OUT/python.jsonl" "$PY" -c "$PY_SCRIPT" "$NUMBERS")
-echo "python phone 0.4.5: ${py_s} s  ($(wc -l < "$OUT/python.jsonl") lines)"
+read -r py_s py_cpu < <(timed "$OUT/python.jsonl" "$PY" -c "$PY_SCRIPT" "$NUMBERS")
+echo "python phone 0.4.5:       ${py_s} s wall, ${py_cpu} s CPU  ($(wc -l < "$OUT/python.jsonl") lines)"
 
-pg_s=$(timed "$OUT/phoneguard.jsonl" "$BIN" lookup --file "$NUMBERS" --json)
-echo "phoneguard lookup:  ${pg_s} s  ($(wc -l < "$OUT/phoneguard.jsonl") lines)"
+read -r pg_s pg_cpu < <(timed "$OUT/phoneguard.jsonl" "$BIN" lookup --file "$NUMBERS" --json)
+echo "phoneguard lookup --json: ${pg_s} s wall, ${pg_cpu} s CPU  ($(wc -l < "$OUT/phoneguard.jsonl") lines)"
 
-pg_csv_s=$(timed "$OUT/phoneguard.csv" "$BIN" lookup --file "$NUMBERS")
-echo "phoneguard lookup (CSV): ${pg_csv_s} s  ($(($(wc -l < "$OUT/phoneguard.csv") - 1)) rows + header)"
+read -r csv_s csv_cpu < <(timed "$OUT/phoneguard.csv" "$BIN" lookup --file "$NUMBERS")
+echo "phoneguard lookup (CSV):  ${csv_s} s wall, ${csv_cpu} s CPU  ($(($(wc -l < "$OUT/phoneguard.csv") - 1)) rows + header)"
 
 # `lookup --file` spreads chunks over the cores; the peer uses one. Also on one core:
 if command -v taskset >/dev/null; then
-    pg1_s=$(timed "$OUT/phoneguard-1core.jsonl" taskset -c 0 "$BIN" lookup --file "$NUMBERS" --json)
-    echo "phoneguard lookup, 1 core (taskset -c 0): ${pg1_s} s"
+    read -r one_s one_cpu < <(timed "$OUT/phoneguard-1core.jsonl" taskset -c 0 "$BIN" lookup --file "$NUMBERS" --json)
+    echo "phoneguard --json, 1 core (taskset -c 0): ${one_s} s wall, ${one_cpu} s CPU"
 fi
 
-ratio() { awk -v a="$py_s" -v b="$1" 'BEGIN { printf "%.1f", a / b }'; }
-echo "ratio JSON: $(ratio "$pg_s")x faster (target >= 30x)"
-echo "ratio CSV:  $(ratio "$pg_csv_s")x faster (target >= 30x)"
-if [[ -n ${pg1_s:-} ]]; then echo "ratio JSON, 1 core: $(ratio "$pg1_s")x faster"; fi
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+echo "ratio JSON: $(ratio "$py_s" "$pg_s")x faster wall-clock, $(ratio "$py_cpu" "$pg_cpu")x less CPU (target >= 30x)"
+echo "ratio CSV:  $(ratio "$py_s" "$csv_s")x faster wall-clock, $(ratio "$py_cpu" "$csv_cpu")x less CPU (target >= 30x)"
+if [[ -n ${one_s:-} ]]; then
+    echo "ratio JSON, 1 core: $(ratio "$py_s" "$one_s")x faster wall-clock"
+fi
 
 # The peer's in-process rate, for docs/benchmarks.md.
 "$PY" - "$NUMBERS" <<'PYEOF'
@@ -98,7 +107,5 @@ print(f"python phone in-process: {len(numbers) / elapsed / 1e6:.3f} M lookups/s 
       f"({elapsed * 1e9 / len(numbers):.0f} ns each)")
 PYEOF
 
-if command -v /usr/bin/time >/dev/null; then
-    rss=$(/usr/bin/time -f '%M' "$BIN" lookup --file "$NUMBERS" --json 2>&1 >/dev/null | tail -1)
-    echo "phoneguard lookup max RSS: ${rss} KiB"
-fi
+rss=$(/usr/bin/time -f '%M' "$BIN" lookup --file "$NUMBERS" --json 2>&1 >/dev/null | tail -1)
+echo "phoneguard lookup max RSS: ${rss} KiB (mostly the 64k-line chunk buffers; see scripts/bench-memory.sh)"

@@ -31,6 +31,7 @@ if [[ ! -x /usr/bin/time ]]; then
     echo "installing time" >&2
     apt-get update -qq && apt-get install -y -qq time >/dev/null
 fi
+echo "machine: $(nproc) cores, $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed "s/^ //"), load average $(cut -d" " -f1-3 /proc/loadavg), $(date -u +%FT%TZ)" >&2
 WORK=$(mktemp -d /tmp/phoneguard-mem-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -27,6 +27,7 @@ if [[ ! -x "$BIN" ]]; then
 fi
 command -v python3 >/dev/null || { echo "python3 is needed to drive the benchmark" >&2; exit 1; }
 BIN=$(realpath "$BIN")
+echo "machine: $(nproc) cores, $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed "s/^ //"), load average $(cut -d" " -f1-3 /proc/loadavg), $(date -u +%FT%TZ)" >&2
 
 exec python3 - "$BIN" "$RUNS" "$POLL_MS" "$TIMEOUT_S" <<'PYEOF'
 import os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time

@@ -34,6 +34,12 @@ pub struct Config {
     pub verify: VerifyConfig,
     /// Risk engine.
     pub risk: RiskConfig,
+    /// Supplier routing: deadline, breaker, health, hedging.
+    #[serde(default)]
+    pub router: crate::suppliers::RouterConfig,
+    /// Suppliers seeded into the database at start.
+    #[serde(default)]
+    pub suppliers: crate::suppliers::SuppliersConfig,
 }
 
 /// `[risk]`
@@ -87,6 +93,48 @@ pub struct VerifyConfig {
     pub max_sends_per_phone: u32,
     /// The window of `max_sends_per_phone`.
     pub send_window_s: u64,
+    /// Codes one tenant may send per minute.
+    #[serde(default = "crate::verify::settings::d_tenant_sends_per_minute")]
+    pub tenant_sends_per_minute: u32,
+    /// Codes sent for one end-user IP (`ip` of the request) per minute.
+    #[serde(default = "crate::verify::settings::d_ip_sends_per_minute")]
+    pub ip_sends_per_minute: u32,
+    /// SMS-pumping guard: codes one tenant may send to one country per minute.
+    #[serde(default = "crate::verify::settings::d_country_sends_per_minute")]
+    pub country_sends_per_minute: u32,
+    /// SMS-pumping guard: codes one tenant may send to one 7-digit prefix per hour.
+    #[serde(default = "crate::verify::settings::d_prefix_sends_per_hour")]
+    pub prefix_sends_per_hour: u32,
+    /// Destination countries (ISO 3166) a tenant may send to, unless set per tenant.
+    #[serde(default = "crate::verify::settings::d_allowed_countries")]
+    pub allowed_countries: Vec<String>,
+    /// How long a terminal's excluded suppliers (failover mappings) are kept.
+    #[serde(default = "crate::verify::settings::d_failover_ttl_s")]
+    pub failover_ttl_s: u64,
+    /// How long the app listens for a flash call.
+    #[serde(default = "crate::verify::settings::d_flash_call_window_s")]
+    pub flash_call_window_s: u64,
+    /// Moving window of per supplier × carrier conversion.
+    #[serde(default = "crate::verify::settings::d_conversion_window_s")]
+    pub conversion_window_s: u64,
+    /// Smallest conversion factor a supplier's weight is multiplied by.
+    #[serde(default = "crate::verify::settings::d_conversion_floor")]
+    pub conversion_floor: f64,
+    /// Conversion assumed for a supplier without traffic.
+    #[serde(default = "crate::verify::settings::d_conversion_prior")]
+    pub conversion_prior: f64,
+    /// How many sends the prior counts as.
+    #[serde(default = "crate::verify::settings::d_conversion_prior_weight")]
+    pub conversion_prior_weight: f64,
+    /// App name in message templates.
+    #[serde(default = "crate::verify::settings::d_app_name")]
+    pub app_name: String,
+    /// Template overrides: `sms.zh-CN`, `sms.en`, `voice.zh-CN`, `voice.en`.
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, String>,
+    /// Messages and calls the sandbox outbox keeps (a ring).
+    #[serde(default = "crate::verify::settings::d_outbox_capacity")]
+    pub outbox_capacity: usize,
 }
 
 /// A configuration error that names the key at fault.
@@ -212,11 +260,14 @@ impl Config {
             ));
         }
         let v = &self.verify;
-        range("verify.code_ttl_s", v.code_ttl_s, 30, 86_400)?;
+        range("verify.code_ttl_s", v.code_ttl_s, 2, 86_400)?;
         range("verify.max_check_attempts", v.max_check_attempts, 1, 20)?;
         range("verify.resend_cooldown_s", v.resend_cooldown_s, 0, 3600)?;
         range("verify.max_sends_per_phone", v.max_sends_per_phone, 1, 1000)?;
         range("verify.send_window_s", v.send_window_s, 60, 86_400)?;
+        crate::verify::settings::validate(v)?;
+        self.router.validate()?;
+        self.suppliers.validate(self.master_key.is_some())?;
         Ok(())
     }
 }
@@ -243,18 +294,14 @@ mod tests {
                 format: "text".into(),
                 level: "info".into(),
             },
-            verify: VerifyConfig {
-                code_ttl_s: 600,
-                max_check_attempts: 5,
-                resend_cooldown_s: 30,
-                max_sends_per_phone: 5,
-                send_window_s: 600,
-            },
+            verify: VerifyConfig::default(),
             risk: RiskConfig {
                 rules_file: None,
                 result_retention_days: 30,
                 purge_interval_s: 3600,
             },
+            router: Default::default(),
+            suppliers: Default::default(),
         }
     }
 

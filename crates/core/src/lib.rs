@@ -12,6 +12,7 @@ pub mod secrets;
 pub mod store;
 pub mod suppliers;
 pub mod tenants;
+pub mod verify;
 
 pub use model::{ApiKey, KeyMode, Tenant};
 pub use store::{Store, StoreError};

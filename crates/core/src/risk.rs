@@ -231,11 +231,16 @@ impl RiskService {
             .into_iter()
             .map(|op| scoped(tenant_id, op))
             .collect();
-        let values = self
-            .counters
-            .apply(&ops, secs)
-            .await
-            .map_err(RiskError::Counters)?;
+        // Counters down (Redis): degrade rather than fail — the event is still
+        // assessed on everything but velocity, and the result says so.
+        let (values, degraded) = match self.counters.apply(&ops, secs).await {
+            Ok(v) => (v, false),
+            Err(e) => {
+                tracing::warn!(error = %e, "risk counters unavailable; assessing without velocity");
+                metrics::counter!("phoneguard_risk_counters_unavailable_total").increment(1);
+                (CounterValues::default(), true)
+            }
+        };
         let phone = phone_facts(self.numbers, event.pn.as_deref());
         let assessment = self.engine().assess(event, &phone, &values, secs);
         let record = RiskRecord {
@@ -254,6 +259,16 @@ impl RiskService {
                     detail: r.detail.clone(),
                     score: r.score,
                 })
+                .chain(degraded.then(|| {
+                    RiskReason {
+                        code: "velocity_unavailable".into(),
+                        risk_type: 2,
+                        detail:
+                            "velocity counters were unreachable; velocity rules were not evaluated"
+                                .into(),
+                        score: 0,
+                    }
+                }))
                 .collect(),
             score: assessment.score,
             device_hash: Self::device_of(event).map(|d| self.device_hash(tenant_id, &d)),
@@ -391,5 +406,149 @@ pub fn kind_of(s: &str) -> Option<EventKind> {
         "register" => Some(EventKind::Register),
         "login" => Some(EventKind::Login),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    struct DownCounters;
+
+    #[async_trait]
+    impl RiskCounters for DownCounters {
+        async fn apply(&self, _: &[CounterOp], _: u64) -> Result<CounterValues, CountersError> {
+            Err(CountersError("connection refused".into()))
+        }
+    }
+
+    #[derive(Default)]
+    struct Kept(Mutex<Vec<RiskRecord>>);
+
+    #[async_trait]
+    impl RiskStore for Kept {
+        async fn insert_risk_result(&self, r: &RiskRecord) -> StoreResult<()> {
+            self.0.lock().unwrap().push(r.clone());
+            Ok(())
+        }
+        async fn get_risk_result(
+            &self,
+            _: &str,
+            token: &str,
+            _: DateTime<Utc>,
+        ) -> StoreResult<Option<RiskRecord>> {
+            Ok(self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|r| r.token == token)
+                .cloned())
+        }
+        async fn device_summary(
+            &self,
+            _: &str,
+            _: &str,
+            _: DateTime<Utc>,
+        ) -> StoreResult<Option<DeviceSummary>> {
+            Ok(None)
+        }
+        async fn purge_risk_results(&self, _: DateTime<Utc>) -> StoreResult<u64> {
+            Ok(0)
+        }
+    }
+
+    fn service(counters: Arc<dyn RiskCounters>, store: Arc<Kept>) -> RiskService {
+        RiskService::new(
+            None,
+            counters,
+            store,
+            NumberTable::embedded(),
+            HashKey::new(vec![7u8; 32]),
+            Duration::days(30),
+        )
+        .unwrap()
+    }
+
+    fn event(account: &str) -> RiskEvent {
+        serde_json::from_str(&format!(
+            r#"{{"account": "{account}", "pwd": "E10ADC3949BA59ABBE56E057F20F883E", "ip": "58.30.1.7", "device_id": "d-1"}}"#
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn with_counters_down_an_event_is_still_assessed_and_says_so() {
+        let store = Arc::new(Kept::default());
+        let svc = service(Arc::new(DownCounters), store.clone());
+        let (record, _) = svc.assess("ten_a", &event("u1")).await.unwrap();
+        let codes: Vec<&str> = record.reasons.iter().map(|r| r.code.as_str()).collect();
+        assert!(codes.contains(&"velocity_unavailable"), "{codes:?}");
+        assert!(
+            codes.contains(&"common_password"),
+            "other rules still run: {codes:?}"
+        );
+        assert_eq!(store.0.lock().unwrap().len(), 1, "the result is kept");
+    }
+
+    #[tokio::test]
+    async fn results_keep_hashes_never_the_account_or_device() {
+        let store = Arc::new(Kept::default());
+        let svc = service(Arc::new(MemoryRiskCounters::default()), store.clone());
+        let (record, _) = svc
+            .assess("ten_a", &event("alice@example.com"))
+            .await
+            .unwrap();
+        let kept =
+            serde_json::to_string(&store.0.lock().unwrap()[0]).unwrap() + &record.account_hash;
+        assert!(!kept.contains("alice"), "{kept}");
+        assert_ne!(record.device_hash.as_deref(), Some("d-1"));
+        assert_eq!(record.device_hash, Some(svc.device_hash("ten_a", "d-1")));
+        assert_ne!(
+            svc.device_hash("ten_a", "d-1"),
+            svc.device_hash("ten_b", "d-1"),
+            "per tenant"
+        );
+    }
+
+    #[test]
+    fn a_broken_rules_file_is_refused_at_start_and_an_absent_one_names_itself() {
+        let dir = std::env::temp_dir().join(format!("pg-rules-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rules.toml");
+        std::fs::write(&path, "[levels]\nthresholds = [1]\n").unwrap();
+        let build = |p: std::path::PathBuf| {
+            RiskService::new(
+                Some(p),
+                Arc::new(MemoryRiskCounters::default()),
+                Arc::new(Kept::default()),
+                NumberTable::embedded(),
+                HashKey::new(vec![7u8; 32]),
+                Duration::days(1),
+            )
+        };
+        assert!(matches!(build(path), Err(RulesLoadError::Rules(_))));
+        let missing = build(dir.join("nope.toml")).err().unwrap().to_string();
+        assert!(missing.contains("nope.toml"), "{missing}");
+    }
+
+    #[test]
+    fn phone_facts_come_from_the_number_table() {
+        let t = NumberTable::embedded();
+        let f = phone_facts(t, Some("17012345678"));
+        assert_eq!(
+            (f.valid, f.network.as_deref(), f.carrier.as_deref()),
+            (true, Some("mvno"), Some("ctcc"))
+        );
+        let f = phone_facts(t, Some("10012345678"));
+        assert!(!f.valid && !f.allocated);
+        assert_eq!(
+            phone_facts(t, Some("6E3652F544C1352516CF1997039F0660")),
+            PhoneFacts::default(),
+            "an MD5 tells nothing"
+        );
+        assert_eq!(phone_facts(t, None), PhoneFacts::default());
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::model::{ApiKey, Tenant};
 use crate::risk::RiskStore;
 use crate::suppliers::SupplierStore;
+use crate::verify::VerifyStore;
 
 /// What can go wrong in storage, in terms callers can act on.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// method is a single statement or a short transaction; none holds a lock across
 /// an await on anything but the database.
 #[async_trait]
-pub trait Store: RiskStore + SupplierStore + Send + Sync + 'static {
+pub trait Store: RiskStore + SupplierStore + VerifyStore + Send + Sync + 'static {
     /// Cheap round trip proving the database answers (`/readyz`).
     async fn ping(&self) -> StoreResult<()>;
 

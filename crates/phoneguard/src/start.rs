@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::path::PathBuf;
 
 use phoneguard_core::config::Config;
-use phoneguard_core::risk::{MemoryRiskCounters, RiskService};
+use phoneguard_core::risk::{MemoryRiskCounters, RiskCounters, RiskService};
 use phoneguard_core::secrets::{HashKey, random_base62};
 use phoneguard_core::tenants::Tenants;
 use phoneguard_numbering::NumberTable;
@@ -56,7 +56,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     let risk = Arc::new(
         RiskService::new(
             config.risk.rules_file.as_ref().map(PathBuf::from),
-            Arc::new(MemoryRiskCounters::default()),
+            risk_counters(config, &hash_key).await?,
             tenants.store().clone(),
             NumberTable::embedded(),
             hash_key.clone(),
@@ -68,13 +68,25 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     let (admin_hash, admin_token) = tenants
         .settle_admin_token(config.admin_token.as_deref())
         .await?;
+    let suppliers = phoneguard_suppliers::registry::start(
+        tenants.store().clone(),
+        config.master_key.as_deref(),
+        &config.router,
+        &config.suppliers.seed,
+        hash_key.clone(),
+    )
+    .await
+    .map_err(anyhow::Error::msg)?;
     phoneguard_numbering::preload();
     let numbers: &'static NumberTable = NumberTable::embedded();
+    let verify = build_verify(config, tenants.store().clone(), &hash_key);
     let state = AppState::new(Inner {
         tenants,
         risk,
         admin_hash,
         numbers,
+        suppliers,
+        verify,
         metrics: phoneguard_server::metrics_handle(),
         max_body_bytes: config.http.max_body_bytes,
         started,
@@ -86,6 +98,74 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
             admin_token,
         },
     ))
+}
+
+/// The risk engine's velocity counters: shared on Redis when `redis_url` is set
+/// (several nodes), else in process. Keys are hashed under the deployment's hash
+/// secret, so every node of a deployment shares them and no other deployment does.
+async fn risk_counters(
+    config: &Config,
+    hash_key: &HashKey,
+) -> anyhow::Result<Arc<dyn RiskCounters>> {
+    let Some(url) = &config.redis_url else {
+        return Ok(Arc::new(MemoryRiskCounters::default()));
+    };
+    let counters = phoneguard_counters::RedisRiskCounters::new(
+        url,
+        hash_key.clone(),
+        phoneguard_counters::RedisCountersConfig::default(),
+    )
+    .context("config key `redis_url`")?;
+    // Started without Redis, the node still serves; counters connect on first use.
+    if let Err(e) = counters.connect().await {
+        tracing::warn!(error = %e, "Redis not reachable at start; risk counters will retry");
+    }
+    Ok(Arc::new(counters))
+}
+
+/// The verification service: messaging suppliers from the supplier store
+/// (seeded like every supplier from `[[suppliers.seed]]`), the sandbox outbox
+/// in memory, state in the database.
+fn build_verify(
+    config: &Config,
+    store: Arc<dyn phoneguard_core::Store>,
+    hash_key: &HashKey,
+) -> Arc<phoneguard_core::verify::VerifyService> {
+    let outbox = Arc::new(phoneguard_core::verify::Outbox::new(
+        config.verify.outbox_capacity,
+    ));
+    let master = config
+        .master_key
+        .as_deref()
+        .and_then(phoneguard_core::secrets::decode_master_key);
+    let directory = Arc::new(phoneguard_suppliers::messaging::Directory::new(
+        store.clone(),
+        master.as_ref(),
+        outbox.clone(),
+    ));
+    Arc::new(phoneguard_core::verify::VerifyService::new(
+        store,
+        directory,
+        outbox,
+        hash_key.clone(),
+        config.verify.clone(),
+        NumberTable::embedded(),
+    ))
+}
+
+/// Hourly purge of old send records, expired failover mappings and caller reservations.
+fn spawn_verify_purge(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let verify = state.verify.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match verify.purge().await {
+                Ok(n) => tracing::debug!(deleted = n, "verification records purged"),
+                Err(e) => tracing::warn!(error = %e, "verification purge failed"),
+            }
+        }
+    })
 }
 
 /// Prints the secrets created by this start, once, to standard output (not the log).
@@ -112,6 +192,7 @@ pub async fn run(
     let grace = Duration::from_secs(config.http.shutdown_grace_s);
     let timeout = Duration::from_secs(config.http.request_timeout_s);
     let background = spawn_background(config, &state);
+    let verify_purge = spawn_verify_purge(&state);
     let server = tokio::spawn(phoneguard_server::serve(
         state,
         timeout,
@@ -131,6 +212,7 @@ pub async fn run(
         Err(_) => tracing::warn!("shutdown grace period over; closing remaining connections"),
     }
     background.abort();
+    verify_purge.abort();
     Ok(())
 }
 

@@ -22,6 +22,10 @@ pub struct Inner {
     pub risk: Arc<phoneguard_core::risk::RiskService>,
     /// The number-segment table, shared read-only.
     pub numbers: &'static NumberTable,
+    /// Suppliers: management, the router and the sandbox's keyed hashing.
+    pub suppliers: Arc<phoneguard_suppliers::Registry>,
+    /// Verifications: codes, failover, limits, flash calls, the sandbox outbox.
+    pub verify: Arc<phoneguard_core::verify::VerifyService>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
     /// Largest accepted body.

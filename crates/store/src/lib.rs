@@ -2,24 +2,26 @@
 //! [`phoneguard_core::Store`] with its own forward-only migrations.
 #![forbid(unsafe_code)]
 
+pub mod postgres;
+mod postgres_risk;
+mod postgres_suppliers;
 mod rows;
 pub mod sqlite;
 mod sqlite_risk;
 mod sqlite_suppliers;
+mod sqlite_verify;
 
 use std::sync::Arc;
 
 use phoneguard_core::{Store, StoreError};
 
-/// Opens the store named by a database URL (`sqlite://path`, `sqlite::memory:`) and
-/// runs its migrations.
+/// Opens the store named by a database URL (`sqlite://path`, `sqlite::memory:`,
+/// `postgres://…`) and runs its migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Err(StoreError::Other(
-            "database_url: PostgreSQL is not built into this version yet; use sqlite://FILE".into(),
-        ))
+        Ok(Arc::new(postgres::PostgresStore::open(url).await?))
     } else {
         Err(StoreError::Other(format!(
             "database_url: unsupported scheme in {:?}; expected sqlite://FILE or postgres://…",

@@ -14,9 +14,16 @@ use sqlx::sqlite::{
 use crate::rows::{ApiKeyRow, TenantRow, map_err, to_ms};
 
 /// [`Store`] on a SQLite file.
+///
+/// SQLite lets one writer in at a time; writers that collide wait in its busy
+/// handler, which sleeps in steps of up to 100 ms and ruins tail latency. So all
+/// writes (and anything that may write) go through one connection, queued in
+/// the pool instead; reads that never write may use the reader pool, which WAL
+/// lets run beside the writer.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    writer: SqlitePool,
+    readers: SqlitePool,
 }
 
 impl SqliteStore {
@@ -32,22 +39,38 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(opts)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts.clone())
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
         sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
+            .run(&writer)
             .await
             .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
-        Ok(SqliteStore { pool })
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            // Every connection to an in-memory database is a database of its own.
+            return Ok(SqliteStore { readers: writer.clone(), writer });
+        }
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts.read_only(true))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
+        Ok(SqliteStore { writer, readers })
     }
 
-    /// The connection pool, for modules that add their own tables.
+    /// The single writing connection: use it for every statement that writes
+    /// (and for reads that must see the latest write of the same request).
     pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+        &self.writer
+    }
+
+    /// Read-only connections, for reads that never write.
+    pub fn readers(&self) -> &SqlitePool {
+        &self.readers
     }
 }
 
@@ -55,7 +78,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -64,7 +87,7 @@ impl Store for SqliteStore {
     async fn get_meta(&self, key: &str) -> StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await
             .map_err(map_err)
     }
@@ -73,7 +96,7 @@ impl Store for SqliteStore {
         sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err)?;
         self.get_meta(key)
@@ -86,7 +109,7 @@ impl Store for SqliteStore {
             .bind(&t.id)
             .bind(&t.name)
             .bind(to_ms(t.created_at))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -96,7 +119,7 @@ impl Store for SqliteStore {
         let row: Option<TenantRow> =
             sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE id = ?")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.readers)
                 .await
                 .map_err(map_err)?;
         Ok(row.map(Into::into))
@@ -105,7 +128,7 @@ impl Store for SqliteStore {
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
         let rows: Vec<TenantRow> =
             sqlx::query_as("SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.readers)
                 .await
                 .map_err(map_err)?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -113,7 +136,7 @@ impl Store for SqliteStore {
 
     async fn count_tenants(&self) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.readers)
             .await
             .map_err(map_err)
     }
@@ -129,7 +152,7 @@ impl Store for SqliteStore {
         .bind(&k.hint)
         .bind(to_ms(k.created_at))
         .bind(k.revoked_at.map(to_ms))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -140,7 +163,7 @@ impl Store for SqliteStore {
             "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys WHERE hash = ?",
         )
         .bind(hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.readers)
         .await
         .map_err(map_err)?;
         row.map(TryInto::try_into).transpose()
@@ -151,7 +174,7 @@ impl Store for SqliteStore {
             "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await
         .map_err(map_err)?;
         rows.into_iter().map(TryInto::try_into).collect()
@@ -164,7 +187,7 @@ impl Store for SqliteStore {
         )
         .bind(to_ms(at))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(map_err)?;
         row.map(TryInto::try_into).transpose()

@@ -100,7 +100,7 @@ impl RiskStore for SqliteStore {
         .bind(token)
         .bind(tenant_id)
         .bind(to_ms(now))
-        .fetch_optional(self.pool())
+        .fetch_optional(self.readers())
         .await
         .map_err(map_err)?;
         row.map(TryInto::try_into).transpose()
@@ -121,7 +121,7 @@ impl RiskStore for SqliteStore {
         .bind(tenant_id)
         .bind(device_hash)
         .bind(to_ms(now))
-        .fetch_optional(self.pool())
+        .fetch_optional(self.readers())
         .await
         .map_err(map_err)?;
         let Some(latest) = latest else {
@@ -134,7 +134,7 @@ impl RiskStore for SqliteStore {
         .bind(tenant_id)
         .bind(device_hash)
         .bind(to_ms(now))
-        .fetch_one(self.pool())
+        .fetch_one(self.readers())
         .await
         .map_err(map_err)?;
         Ok(Some(DeviceSummary {

@@ -49,24 +49,42 @@ fn str_opt<'a>(v: &'a Value, key: &str) -> Result<Option<&'a str>, BuildError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(BuildError::new(format!("options.{key}"), "must be a string")),
+        Some(_) => Err(BuildError::new(
+            format!("options.{key}"),
+            "must be a string",
+        )),
     }
 }
 
 impl AliyunMarketStatus {
     /// Builds the adapter; the APPCODE is required.
-    pub fn new(options: &Value, credentials: &Value, ctx: &AdapterContext) -> Result<Self, BuildError> {
+    pub fn new(
+        options: &Value,
+        credentials: &Value,
+        ctx: &AdapterContext,
+    ) -> Result<Self, BuildError> {
         let base = str_opt(options, "base_url")?.unwrap_or(DEFAULT_BASE_URL);
         if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(BuildError::new("options.base_url", "must start with https:// or http://"));
+            return Err(BuildError::new(
+                "options.base_url",
+                "must start with https:// or http://",
+            ));
         }
         let path = str_opt(options, "path")?.unwrap_or(PATH);
-        let timeout_ms = options.get("timeout_ms").and_then(Value::as_u64).unwrap_or(5000);
+        let timeout_ms = options
+            .get("timeout_ms")
+            .and_then(Value::as_u64)
+            .unwrap_or(5000);
         let appcode = credentials
             .get("appcode")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| BuildError::new("credentials.appcode", "required: the APPCODE of the API market"))?;
+            .ok_or_else(|| {
+                BuildError::new(
+                    "credentials.appcode",
+                    "required: the APPCODE of the API market",
+                )
+            })?;
         Ok(AliyunMarketStatus {
             http: ctx.http.clone(),
             url: format!("{}{}", base.trim_end_matches('/'), path),
@@ -83,10 +101,18 @@ pub fn parse_response(body: &Value) -> Result<StatusAnswer, SupplierError> {
     if success != Some(true) || code != Some(200) {
         return Err(SupplierError::Business {
             code: body.get("code").map(Value::to_string).unwrap_or_default(),
-            message: body.get("msg").and_then(Value::as_str).unwrap_or("").chars().take(200).collect(),
+            message: body
+                .get("msg")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect(),
         });
     }
-    let data = body.get("data").ok_or_else(|| SupplierError::BadResponse("no data".into()))?;
+    let data = body
+        .get("data")
+        .ok_or_else(|| SupplierError::BadResponse("no data".into()))?;
     let result = match data.get("result") {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -99,7 +125,11 @@ pub fn parse_response(body: &Value) -> Result<StatusAnswer, SupplierError> {
         .and_then(Value::as_str)
         .and_then(carrier_of_channel)
         .map(str::to_string);
-    Ok(StatusAnswer { status, carrier, ported: None })
+    Ok(StatusAnswer {
+        status,
+        carrier,
+        ported: None,
+    })
 }
 
 /// Maps a reqwest error to a supplier failure.
@@ -115,13 +145,18 @@ pub fn transport(e: reqwest::Error, timeout: Duration) -> SupplierError {
 impl Supplier for AliyunMarketStatus {
     async fn call(&self, q: &Query) -> Result<Answer, SupplierError> {
         if q.capability != Capability::Status {
-            return Err(SupplierError::Unsupported("this API answers line status only".into()));
+            return Err(SupplierError::Unsupported(
+                "this API answers line status only".into(),
+            ));
         }
         let resp = self
             .http
             .post(&self.url)
             .header("Authorization", format!("APPCODE {}", self.appcode))
-            .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+            .header(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=UTF-8",
+            )
             .body(format!("mobile={}", q.subject.national))
             .timeout(self.timeout)
             .send()

@@ -11,6 +11,7 @@
 
 pub mod aliyun;
 pub mod http;
+pub mod messaging;
 pub mod registry;
 pub mod router;
 pub mod sandbox;
@@ -92,6 +93,7 @@ pub fn build(
             creds,
             ctx,
         )?)),
+        kind if messaging::is_messaging_kind(kind) => messaging::query_stub(config),
         other => Err(BuildError::new("kind", format!("unknown kind {other:?}"))),
     }
 }

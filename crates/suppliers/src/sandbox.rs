@@ -59,10 +59,22 @@ pub fn subscriber(
         tenant_id: tenant_id.to_string(),
         number_hash: number_hash(key, e164),
         status: input.status,
-        name_md5_mac: mac(key, "sandbox_md5", name.as_ref().and_then(|p| p.md5.as_ref())),
-        name_sha256_mac: mac(key, "sandbox_sha256", name.as_ref().and_then(|p| p.sha256.as_ref())),
+        name_md5_mac: mac(
+            key,
+            "sandbox_md5",
+            name.as_ref().and_then(|p| p.md5.as_ref()),
+        ),
+        name_sha256_mac: mac(
+            key,
+            "sandbox_sha256",
+            name.as_ref().and_then(|p| p.sha256.as_ref()),
+        ),
         id_md5_mac: mac(key, "sandbox_md5", id.as_ref().and_then(|p| p.md5.as_ref())),
-        id_sha256_mac: mac(key, "sandbox_sha256", id.as_ref().and_then(|p| p.sha256.as_ref())),
+        id_sha256_mac: mac(
+            key,
+            "sandbox_sha256",
+            id.as_ref().and_then(|p| p.sha256.as_ref()),
+        ),
         tenure_months: input.tenure_months,
         ported_to: input.ported_to.clone(),
         updated_at: Utc::now(),
@@ -104,23 +116,36 @@ impl Sandbox {
         })
     }
 
-    fn field(&self, given: &Personal, md5: &Option<String>, sha: &Option<String>) -> Result<MatchResult, SupplierError> {
+    fn field(
+        &self,
+        given: &Personal,
+        md5: &Option<String>,
+        sha: &Option<String>,
+    ) -> Result<MatchResult, SupplierError> {
         let k = &self.ctx.hash_key;
         let cmp = |stored: &Option<String>, domain: &str, v: &Option<String>| match (stored, v) {
-            (Some(s), Some(v)) => Some(constant_time_eq(k.hash(domain, v).as_bytes(), s.as_bytes())),
+            (Some(s), Some(v)) => {
+                Some(constant_time_eq(k.hash(domain, v).as_bytes(), s.as_bytes()))
+            }
             _ => None,
         };
         if md5.is_none() && sha.is_none() {
             return Ok(MatchResult::NotFound);
         }
-        match cmp(md5, "sandbox_md5", &given.md5).or_else(|| cmp(sha, "sandbox_sha256", &given.sha256)) {
+        match cmp(md5, "sandbox_md5", &given.md5)
+            .or_else(|| cmp(sha, "sandbox_sha256", &given.sha256))
+        {
             Some(true) => Ok(MatchResult::Match),
             Some(false) => Ok(MatchResult::Mismatch),
             None => Err(SupplierError::Unsupported("no comparable hash form".into())),
         }
     }
 
-    fn identity(&self, sub: Option<&SandboxSubscriber>, q: &IdentityQuery) -> Result<IdentityAnswer, SupplierError> {
+    fn identity(
+        &self,
+        sub: Option<&SandboxSubscriber>,
+        q: &IdentityQuery,
+    ) -> Result<IdentityAnswer, SupplierError> {
         let Some(sub) = sub.filter(|s| s.name_md5_mac.is_some()) else {
             return Ok(IdentityAnswer {
                 result: MatchResult::NotFound,
@@ -134,8 +159,15 @@ impl Sandbox {
         };
         let all_match = name == MatchResult::Match && id.is_none_or(|r| r == MatchResult::Match);
         Ok(IdentityAnswer {
-            result: if all_match { MatchResult::Match } else { MatchResult::Mismatch },
-            checks: FieldCheck { name: Some(name), id_number: id },
+            result: if all_match {
+                MatchResult::Match
+            } else {
+                MatchResult::Mismatch
+            },
+            checks: FieldCheck {
+                name: Some(name),
+                id_number: id,
+            },
         })
     }
 }
@@ -145,7 +177,10 @@ impl Supplier for Sandbox {
     async fn call(&self, q: &Query) -> Result<Answer, SupplierError> {
         let (fail, drop) = {
             let mut rng = rand::rng();
-            (rng.random_bool(self.fail_rate), rng.random_bool(self.drop_rate))
+            (
+                rng.random_bool(self.fail_rate),
+                rng.random_bool(self.drop_rate),
+            )
         };
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
@@ -165,11 +200,17 @@ impl Supplier for Sandbox {
             .await
             .map_err(|e| SupplierError::Transport(format!("sandbox store: {e}")))?;
         let original = s.carrier.clone();
-        let current = sub.as_ref().and_then(|x| x.ported_to.clone()).or(original.clone());
+        let current = sub
+            .as_ref()
+            .and_then(|x| x.ported_to.clone())
+            .or(original.clone());
         let ported = current.is_some() && current != original;
         Ok(match q.capability {
             Capability::Status => Answer::Status(StatusAnswer {
-                status: sub.as_ref().and_then(|x| x.status).unwrap_or(LineStatus::Normal),
+                status: sub
+                    .as_ref()
+                    .and_then(|x| x.status)
+                    .unwrap_or(LineStatus::Normal),
                 carrier: current,
                 ported: Some(ported),
             }),

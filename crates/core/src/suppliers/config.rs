@@ -6,7 +6,14 @@ use serde_json::Value;
 use super::answers::Capability;
 
 /// Kinds of supplier this build knows.
-pub const KINDS: &[&str] = &["sandbox", "aliyun_market_status", "http"];
+pub const KINDS: &[&str] = &[
+    "sandbox",
+    "aliyun_market_status",
+    "http",
+    "aliyun_sms",
+    "tencent_sms",
+    "twilio",
+];
 
 /// Carrier codes a supplier may cover.
 pub const CARRIERS: &[&str] = &["cmcc", "cucc", "ctcc", "cbn"];

@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod error;
 pub mod identity;
 pub mod port;
+pub mod settings;
 
 pub use answers::{
     Capability, FieldCheck, IdentityAnswer, LineStatus, MatchResult, PortabilityAnswer,
@@ -26,3 +27,4 @@ pub use port::{
     Answer, CallOutcome, CallRecord, CallStats, Query, SandboxSubscriber, Subject, Supplier,
     SupplierRecord, SupplierStore, TenantCapabilityCount,
 };
+pub use settings::{RouterConfig, SuppliersConfig};

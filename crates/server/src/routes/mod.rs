@@ -2,7 +2,15 @@
 
 pub mod admin;
 pub mod compat_geyan;
+pub mod compat_status;
+pub mod identity;
 pub mod numbers;
 pub mod ops;
+pub mod receipts;
 pub mod risk;
 pub mod risk_admin;
+pub mod sandbox;
+pub mod sandbox_outbox;
+pub mod suppliers_admin;
+pub mod supply;
+pub mod verifications;

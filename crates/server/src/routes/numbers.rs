@@ -1,56 +1,35 @@
 //! Number intelligence: `GET /v1/numbers/{number}`, `POST /v1/numbers/batch`.
+//! `location` is local; `status`, `tenure` and `portability` are asked of
+//! suppliers through the router (see [`crate::routes::supply`]).
+
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use phoneguard_core::tenants::Principal;
 use phoneguard_numbering::{NumberInfo, ParseError, lookup};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use tokio::sync::Semaphore;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::supply::{Field, enrich};
 use crate::state::AppState;
 
 /// Most numbers in one batch.
 pub const MAX_BATCH: usize = 1000;
+/// Numbers of one batch asked of suppliers at the same time.
+const BATCH_CONCURRENCY: usize = 32;
 
 /// `/v1/numbers/…`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/numbers/batch", post(post_numbers_batch))
         .route("/v1/numbers/{number}", get(get_number))
-}
-
-/// What a lookup may return besides the local location.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Location,
-    Status,
-    Tenure,
-    Portability,
-}
-
-impl Field {
-    fn parse(s: &str) -> Option<Field> {
-        match s.trim() {
-            "location" => Some(Field::Location),
-            "status" => Some(Field::Status),
-            "tenure" => Some(Field::Tenure),
-            "portability" => Some(Field::Portability),
-            _ => None,
-        }
-    }
-
-    fn capability(self) -> &'static str {
-        match self {
-            Field::Location => "location",
-            Field::Status => "status",
-            Field::Tenure => "tenure",
-            Field::Portability => "portability",
-        }
-    }
 }
 
 /// Parses the `fields` list; empty means location only.
@@ -76,23 +55,6 @@ fn parse_fields<'a>(items: impl Iterator<Item = &'a str>) -> Result<Vec<Field>, 
     Ok(out)
 }
 
-/// Supplier-backed fields need a supplier with that capability; until one is
-/// configured they are refused clearly rather than silently left out.
-fn require_local(fields: &[Field]) -> Result<(), ApiError> {
-    if let Some(f) = fields.iter().find(|f| **f != Field::Location) {
-        let cap = f.capability();
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "supplier_unavailable",
-            format!(
-                "no supplier with capability {cap} is configured; only location is answered locally"
-            ),
-        )
-        .with("capability", cap));
-    }
-    Ok(())
-}
-
 fn truncate(s: &str) -> String {
     s.chars().take(40).collect()
 }
@@ -114,17 +76,27 @@ pub struct NumberQuery {
     fields: Option<String>,
 }
 
+fn to_object(info: &NumberInfo) -> Map<String, Value> {
+    match serde_json::to_value(info) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
 async fn get_number(
-    _caller: Caller,
+    Caller(caller): Caller,
     State(s): State<AppState>,
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<NumberQuery>,
-) -> Result<Json<NumberInfo>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let fields = parse_fields(q.fields.as_deref().unwrap_or("").split(','))?;
-    require_local(&fields)?;
-    lookup(s.numbers, &number)
-        .map(Json)
-        .map_err(|e| invalid_number(&e))
+    let info = lookup(s.numbers, &number).map_err(|e| invalid_number(&e))?;
+    let mut out = to_object(&info);
+    let extra = enrich(&s, &caller, &info, &fields).await;
+    for (field, r) in extra {
+        out.insert(field.name().into(), r?);
+    }
+    Ok(Json(Value::Object(out)))
 }
 
 /// Body of `POST /v1/numbers/batch`.
@@ -136,8 +108,47 @@ pub struct BatchIn {
     fields: Vec<String>,
 }
 
+async fn batch_item(
+    s: AppState,
+    caller: Arc<Principal>,
+    item: Value,
+    fields: Arc<Vec<Field>>,
+) -> Value {
+    let n = match &item {
+        Value::String(n) => n,
+        other => {
+            return json!({"number": other, "valid": false, "error": "invalid_type",
+                          "detail": "each item of numbers must be a string"});
+        }
+    };
+    match lookup(s.numbers, n) {
+        Ok(info) => {
+            let mut out = to_object(&info);
+            let mut errors = Map::new();
+            for (field, r) in enrich(&s, &caller, &info, &fields).await {
+                match r {
+                    Ok(v) => {
+                        out.insert(field.name().into(), v);
+                    }
+                    Err(e) => {
+                        out.insert(field.name().into(), Value::Null);
+                        errors.insert(field.name().into(), json!(e.code));
+                    }
+                }
+            }
+            if !errors.is_empty() {
+                out.insert("errors".into(), Value::Object(errors));
+            }
+            Value::Object(out)
+        }
+        Err(e) => {
+            json!({"number": truncate(n), "valid": false, "error": e.code(), "detail": e.to_string()})
+        }
+    }
+}
+
 async fn post_numbers_batch(
-    _caller: Caller,
+    Caller(caller): Caller,
     State(s): State<AppState>,
     ApiJson(body): ApiJson<BatchIn>,
 ) -> Result<Json<Value>, ApiError> {
@@ -156,19 +167,34 @@ async fn post_numbers_batch(
             ),
         ));
     }
-    let fields = parse_fields(body.fields.iter().map(String::as_str))?;
-    require_local(&fields)?;
-    let results: Vec<Value> = body
+    let fields = Arc::new(parse_fields(body.fields.iter().map(String::as_str))?);
+    let caller = Arc::new(caller);
+    if fields.iter().all(|f| *f == Field::Location) {
+        let mut results = Vec::with_capacity(body.numbers.len());
+        for item in body.numbers {
+            results.push(batch_item(s.clone(), caller.clone(), item, fields.clone()).await);
+        }
+        return Ok(Json(json!({ "results": results })));
+    }
+    let permits = Arc::new(Semaphore::new(BATCH_CONCURRENCY));
+    let handles: Vec<_> = body
         .numbers
-        .iter()
-        .map(|item| match item {
-            Value::String(n) => match lookup(s.numbers, n) {
-                Ok(info) => serde_json::to_value(info).unwrap_or(Value::Null),
-                Err(e) => json!({"number": truncate(n), "valid": false, "error": e.code(), "detail": e.to_string()}),
-            },
-            other => json!({"number": other, "valid": false, "error": "invalid_type",
-                            "detail": "each item of numbers must be a string"}),
+        .into_iter()
+        .map(|item| {
+            let (s, caller, fields, permits) =
+                (s.clone(), caller.clone(), fields.clone(), permits.clone());
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                batch_item(s, caller, item, fields).await
+            })
         })
         .collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for h in handles {
+        results.push(
+            h.await
+                .map_err(|e| ApiError::internal("batch item task", e))?,
+        );
+    }
     Ok(Json(json!({ "results": results })))
 }

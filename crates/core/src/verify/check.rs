@@ -1,0 +1,236 @@
+//! Checks, flash-call reports, reads, cancel and delivery receipts.
+
+use chrono::{Duration, Utc};
+use phoneguard_numbering::parse;
+use serde::Serialize;
+
+use super::code::code_matches;
+use super::error::VerifyError;
+use super::model::{Channel, Delivery, Status, Verification};
+use super::service::VerifyService;
+use crate::tenants::Principal;
+
+/// Most numbers one flash-call report may carry.
+pub const MAX_REPORTED: usize = 50;
+
+/// The answer of a check or report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckOutcome {
+    /// Verification id.
+    pub id: String,
+    /// `approved` or `pending`.
+    pub status: Status,
+    /// Wrong checks left.
+    pub remaining_attempts: u32,
+}
+
+impl VerifyService {
+    /// A verification of the caller's tenant, expired on the way when its time is up.
+    pub async fn get(&self, who: &Principal, id: &str) -> Result<Verification, VerifyError> {
+        if !crate::ids::is_valid_id("ver", id) {
+            return Err(VerifyError::NotFound);
+        }
+        let mut v = self
+            .store
+            .get_verification(&who.tenant_id, id)
+            .await?
+            .ok_or(VerifyError::NotFound)?;
+        let now = Utc::now();
+        if v.status == Status::Pending && now >= v.expires_at {
+            self.store
+                .transition(&v.id, Status::Pending, Status::Expired, now)
+                .await?;
+            self.store.release_callers(&v.id).await?;
+            v = self
+                .store
+                .get_verification(&who.tenant_id, id)
+                .await?
+                .ok_or(VerifyError::NotFound)?;
+        }
+        Ok(v)
+    }
+
+    /// Checks a code against a verification.
+    pub async fn check(
+        &self,
+        who: &Principal,
+        id: &str,
+        code: &str,
+    ) -> Result<CheckOutcome, VerifyError> {
+        let code = code.trim();
+        if !(4..=10).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(VerifyError::invalid("code", "code must be 4 to 10 digits"));
+        }
+        let now = Utc::now();
+        let v = self.open_verification(who, id, now).await?;
+        let right = v.current_channel() != Channel::FlashCall
+            && code_matches(&self.hash_key, &v.id, code, &v.code_hash);
+        self.settle(who, &v, right).await
+    }
+
+    /// Checks a code against the newest pending verification of a phone and purpose.
+    pub async fn check_by_phone(
+        &self,
+        who: &Principal,
+        phone: &str,
+        purpose: &str,
+        code: &str,
+    ) -> Result<CheckOutcome, VerifyError> {
+        let e164 = parse(phone).map_err(VerifyError::InvalidNumber)?.e164();
+        let v = self
+            .store
+            .latest_pending(&who.tenant_id, &e164, purpose)
+            .await?
+            .ok_or(VerifyError::NotFound)?;
+        self.check(who, &v.id, code).await
+    }
+
+    /// A flash-call report: the numbers that called the device. Approves when the
+    /// chosen caller is among them (any usual format); counts as an attempt.
+    pub async fn report(
+        &self,
+        who: &Principal,
+        id: &str,
+        incoming: &[String],
+    ) -> Result<CheckOutcome, VerifyError> {
+        if incoming.len() > MAX_REPORTED {
+            return Err(VerifyError::invalid(
+                "incoming_numbers",
+                format!("at most {MAX_REPORTED} numbers"),
+            ));
+        }
+        let now = Utc::now();
+        let v = self.open_verification(who, id, now).await?;
+        if v.current_channel() != Channel::FlashCall {
+            return Err(VerifyError::invalid(
+                "incoming_numbers",
+                "this verification's current attempt is not a flash call",
+            ));
+        }
+        let mut right = false;
+        for n in incoming {
+            if let Ok(p) = parse(n) {
+                right |= code_matches(&self.hash_key, &v.id, &p.e164(), &v.code_hash);
+            }
+        }
+        self.settle(who, &v, right).await
+    }
+
+    /// Approves (one winner, by a conditional update) or counts a wrong attempt.
+    async fn settle(
+        &self,
+        who: &Principal,
+        v: &Verification,
+        right: bool,
+    ) -> Result<CheckOutcome, VerifyError> {
+        let now = Utc::now();
+        if right {
+            if self.store.approve(&v.id, &v.code_hash, now).await? {
+                metrics::counter!("phoneguard_verify_checks_total", "result" => "approved")
+                    .increment(1);
+                tracing::info!(verification = %v.id, phone = %phoneguard_numbering::mask(&v.phone), "verification approved");
+                return Ok(CheckOutcome {
+                    id: v.id.clone(),
+                    status: Status::Approved,
+                    remaining_attempts: v.max_check_attempts.saturating_sub(v.check_attempts),
+                });
+            }
+            let fresh = self.get(who, &v.id).await?;
+            return Err(VerifyError::for_status(
+                if fresh.status == Status::Pending {
+                    Status::Approved
+                } else {
+                    fresh.status
+                },
+            ));
+        }
+        metrics::counter!("phoneguard_verify_checks_total", "result" => "wrong").increment(1);
+        match self.store.count_wrong_check(&v.id, now).await? {
+            Some((_, Status::MaxAttemptsReached)) => {
+                self.store.release_callers(&v.id).await?;
+                Err(VerifyError::MaxAttempts)
+            }
+            Some((n, status)) => Ok(CheckOutcome {
+                id: v.id.clone(),
+                status,
+                remaining_attempts: v.max_check_attempts.saturating_sub(n),
+            }),
+            None => Err(VerifyError::for_status(self.get(who, &v.id).await?.status)),
+        }
+    }
+
+    /// Cancels a pending verification.
+    pub async fn cancel(&self, who: &Principal, id: &str) -> Result<Verification, VerifyError> {
+        let now = Utc::now();
+        let v = self.open_verification(who, id, now).await?;
+        if !self
+            .store
+            .transition(&v.id, Status::Pending, Status::Canceled, now)
+            .await?
+        {
+            return Err(VerifyError::for_status(self.get(who, id).await?.status));
+        }
+        self.store.release_callers(&v.id).await?;
+        self.get(who, id).await
+    }
+
+    /// A delivery receipt: sets the attempt's delivery; a failed delivery
+    /// excludes its supplier for the terminal at once. `false` when no attempt
+    /// of that supplier has that message id.
+    pub async fn receipt(
+        &self,
+        supplier_id: &str,
+        message_ref: &str,
+        delivery: Delivery,
+    ) -> Result<bool, VerifyError> {
+        let Some(t) = self
+            .store
+            .record_delivery(supplier_id, message_ref, delivery)
+            .await?
+        else {
+            return Ok(false);
+        };
+        metrics::counter!("phoneguard_verify_receipts_total", "supplier" => supplier_id.to_string(),
+            "delivery" => delivery.as_str()).increment(1);
+        if delivery == Delivery::Failed && t.pending {
+            let until = Utc::now() + Duration::seconds(self.cfg.failover_ttl_s as i64);
+            self.store
+                .add_failover(&t.tenant_id, &t.terminal_key, &t.supplier_id, until)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    /// Sets (or clears) the destination countries a tenant may send to.
+    pub async fn set_tenant_countries(
+        &self,
+        tenant_id: &str,
+        countries: Option<Vec<String>>,
+    ) -> Result<Vec<String>, VerifyError> {
+        if let Some(list) = &countries
+            && (list.is_empty()
+                || list
+                    .iter()
+                    .any(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase())))
+        {
+            return Err(VerifyError::invalid(
+                "countries",
+                "countries must be ISO 3166 codes such as \"CN\"",
+            ));
+        }
+        self.store
+            .set_tenant_countries(tenant_id, countries.as_deref())
+            .await?;
+        Ok(countries.unwrap_or_else(|| self.cfg.allowed_countries.clone()))
+    }
+
+    /// Deletes old send records, expired failover mappings and caller reservations.
+    pub async fn purge(&self) -> Result<u64, VerifyError> {
+        let now = Utc::now();
+        let keep = self.cfg.send_window_s.max(3600) as i64;
+        Ok(self
+            .store
+            .purge_verify(now - Duration::seconds(keep), now)
+            .await?)
+    }
+}

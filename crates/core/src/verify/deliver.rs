@@ -1,0 +1,240 @@
+//! Sending one code (or placing one flash call): choose the supplier with the
+//! patent's failover (see [`super::select`]), hand the message over, fall over
+//! to the next supplier when one refuses.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use phoneguard_numbering::parse;
+use rand::seq::SliceRandom;
+
+use super::code::code_hash;
+use super::error::VerifyError;
+use super::model::{Attempt, Channel, Delivery, Verification};
+use super::port::{MessagingRoute, Outbound};
+use super::select::{ConversionParams, eligible, rank};
+use super::service::VerifyService;
+use crate::suppliers::Capability;
+use crate::tenants::Principal;
+
+/// Suppliers tried for one send before giving up.
+const MAX_TRIES: usize = 3;
+/// Time one supplier may take to accept a message.
+const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(5);
+
+/// One send to make.
+pub(crate) struct SendPlan<'a> {
+    pub v: &'a Verification,
+    pub who: &'a Principal,
+    /// `sms`, `voice` or `flash_call` (never `auto`).
+    pub channel: Channel,
+    /// The new code (unused for a flash call).
+    pub code: String,
+    /// Attempt number.
+    pub seq: u32,
+}
+
+/// A send that a supplier accepted.
+pub(crate) struct Delivered {
+    pub attempt: Attempt,
+    pub code_hash: String,
+    /// Window end and prefix hint of a flash call.
+    pub flash: Option<(DateTime<Utc>, String)>,
+}
+
+/// `+8610` for `+861012345678`: country code and two national digits.
+fn prefix_hint(caller: &str) -> String {
+    match parse(caller) {
+        Ok(p) => format!(
+            "+{}{}",
+            p.country_code(),
+            p.national().chars().take(2).collect::<String>()
+        ),
+        Err(_) => caller.chars().take(5).collect(),
+    }
+}
+
+impl VerifyService {
+    /// The channel a request resolves to: `auto` is a flash call when a voice
+    /// supplier with a caller pool can take it, else SMS.
+    pub(crate) async fn first_channel(
+        &self,
+        asked: Channel,
+        who: &Principal,
+        carrier: &str,
+    ) -> Result<Channel, VerifyError> {
+        if asked != Channel::Auto {
+            return Ok(asked);
+        }
+        let routes = self
+            .directory
+            .routes()
+            .await
+            .map_err(|e| VerifyError::SupplierUnavailable(e.to_string()))?;
+        let flash = eligible(&routes, Capability::Voice, carrier, who.mode)
+            .iter()
+            .any(|r| !r.caller_pool.is_empty());
+        Ok(if flash {
+            Channel::FlashCall
+        } else {
+            Channel::Sms
+        })
+    }
+
+    /// Chooses suppliers and sends until one accepts.
+    pub(crate) async fn deliver(
+        &self,
+        plan: &SendPlan<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Delivered, VerifyError> {
+        let v = plan.v;
+        let cap = if plan.channel == Channel::Sms {
+            Capability::Sms
+        } else {
+            Capability::Voice
+        };
+        let routes = self
+            .directory
+            .routes()
+            .await
+            .map_err(|e| VerifyError::SupplierUnavailable(e.to_string()))?;
+        let mut candidates = eligible(&routes, cap, &v.carrier, plan.who.mode);
+        if plan.channel == Channel::FlashCall {
+            candidates.retain(|r| !r.caller_pool.is_empty());
+        }
+        if candidates.is_empty() {
+            return Err(VerifyError::SupplierUnavailable(format!(
+                "no enabled supplier can send {} to this number{}",
+                plan.channel.as_str(),
+                if plan.who.mode == crate::KeyMode::Test {
+                    " with a test key (sandbox suppliers only)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        let excluded = self
+            .store
+            .failover_suppliers(&v.tenant_id, &v.terminal_key, now)
+            .await?;
+        let since = now - Duration::seconds(self.cfg.conversion_window_s as i64);
+        let conversion = self.store.conversion(&v.carrier, since).await?;
+        let params = ConversionParams {
+            floor: self.cfg.conversion_floor,
+            prior: self.cfg.conversion_prior,
+            prior_weight: self.cfg.conversion_prior_weight,
+        };
+        let ranking = rank(candidates, &excluded, &conversion, &params);
+        if ranking.start_over {
+            self.store
+                .clear_failover(&v.tenant_id, &v.terminal_key)
+                .await?;
+        }
+        let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
+        let mut last = String::from("no supplier accepted the message");
+        for route in ranking.order.iter().take(MAX_TRIES) {
+            let caller = match plan.channel {
+                Channel::FlashCall => match self.reserve_caller(route, v, now).await? {
+                    Some(c) => Some(c),
+                    None => continue,
+                },
+                _ => None,
+            };
+            let msg = self.outbound(plan, caller.clone());
+            let res = tokio::time::timeout(SEND_TIMEOUT, route.sender.send(&msg)).await;
+            let outcome = match &res {
+                Ok(Ok(_)) => "ok",
+                Ok(Err(e)) => e.outcome(),
+                Err(_) => "timeout",
+            };
+            metrics::counter!("phoneguard_verify_sends_total", "supplier" => route.config.id.clone(),
+                "channel" => plan.channel.as_str(), "outcome" => outcome).increment(1);
+            match res {
+                Ok(Ok(accepted)) => {
+                    let secret = caller.as_deref().unwrap_or(&plan.code);
+                    let flash = caller.as_ref().map(|c| {
+                        (
+                            now + Duration::seconds(self.cfg.flash_call_window_s as i64),
+                            prefix_hint(c),
+                        )
+                    });
+                    tracing::info!(verification = %v.id, phone = %phoneguard_numbering::mask(&v.phone),
+                        supplier = %route.config.id, channel = plan.channel.as_str(), "code sent");
+                    return Ok(Delivered {
+                        attempt: Attempt {
+                            seq: plan.seq,
+                            channel: plan.channel,
+                            supplier: route.config.id.clone(),
+                            sent_at: now,
+                            delivery: Delivery::Sent,
+                            message_ref: accepted.message_ref,
+                            carrier: v.carrier.clone(),
+                        },
+                        code_hash: code_hash(&self.hash_key, &v.id, secret),
+                        flash,
+                    });
+                }
+                Ok(Err(e)) => last = format!("{}: {e}", route.config.id),
+                Err(_) => last = format!("{}: timed out", route.config.id),
+            }
+            tracing::warn!(verification = %v.id, supplier = %route.config.id, error = %last, "send failed; trying the next supplier");
+            // A refused send is a code that did not arrive: exclude at once.
+            self.store
+                .add_failover(&v.tenant_id, &v.terminal_key, &route.config.id, now + ttl)
+                .await?;
+            self.store.release_callers(&v.id).await?;
+        }
+        Err(VerifyError::SupplierUnavailable(last))
+    }
+
+    fn outbound(&self, plan: &SendPlan<'_>, caller: Option<String>) -> Outbound {
+        let v = plan.v;
+        let ttl_min = self.cfg.code_ttl_s.div_ceil(60);
+        let text = match plan.channel {
+            Channel::Sms => {
+                self.templates
+                    .sms(&v.locale, &plan.code, ttl_min, v.app_hash.as_deref())
+            }
+            Channel::Voice => self.templates.voice(&v.locale, &plan.code, ttl_min),
+            _ => String::new(),
+        };
+        Outbound {
+            tenant_id: v.tenant_id.clone(),
+            verification_id: v.id.clone(),
+            to: v.phone.clone(),
+            channel: plan.channel,
+            text,
+            code: if caller.is_some() {
+                String::new()
+            } else {
+                plan.code.clone()
+            },
+            ttl_min,
+            locale: v.locale.clone(),
+            caller,
+        }
+    }
+
+    /// A caller number of the supplier's pool, at random, that no other
+    /// pending flash call holds (reserved in the database).
+    async fn reserve_caller(
+        &self,
+        route: &MessagingRoute,
+        v: &Verification,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, VerifyError> {
+        let mut pool = route.caller_pool.clone();
+        pool.shuffle(&mut rand::rng());
+        let until = v.expires_at.max(now + self.ttl());
+        for caller in pool {
+            if self
+                .store
+                .reserve_caller(&route.config.id, &caller, &v.id, until, now)
+                .await?
+            {
+                return Ok(Some(caller));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,36 @@
+//! Verification: proving a person holds a number, by a code sent by SMS or
+//! read out by a voice call, or by a flash call.
+//!
+//! - [`model`]: channels, statuses, attempts, the verification record.
+//! - [`port`]: [`VerifyStore`] (durable state: every decision of a check is one
+//!   conditional statement, so nodes on one database agree) and
+//!   [`MessageSender`] / [`MessagingDirectory`] (the suppliers).
+//! - [`select`]: the verification-code patent's failover (a terminal that did
+//!   not enter its code gets the next one through another supplier) and the
+//!   conversion-weighted choice.
+//! - [`code`]: CSPRNG codes, their keyed hashes, message templates.
+//! - [`outbox`]: the sandbox outbox and call log (memory only).
+//! - [`VerifyService`]: start, resend, check, report, cancel, receipts, limits.
+
+pub mod check;
+pub mod code;
+mod deliver;
+pub mod error;
+mod limits;
+pub mod model;
+pub mod outbox;
+pub mod port;
+pub mod select;
+pub mod service;
+pub mod settings;
+
+pub use check::CheckOutcome;
+pub use error::VerifyError;
+pub use limits::prefix_of;
+pub use model::{Attempt, Channel, Delivery, Status, Verification};
+pub use outbox::{Outbox, OutboxCall, OutboxMessage};
+pub use port::{
+    Accepted, ConversionRow, MessageSender, MessagingDirectory, MessagingRoute, Outbound,
+    ReceiptTarget, Resend, SendCount, SendRecord, SendScope, VerifyStore,
+};
+pub use service::{StartRequest, VerifyService};

@@ -1,0 +1,277 @@
+//! The ports of verification: [`VerifyStore`] (durable state, shared by every
+//! node) and [`MessageSender`] / [`MessagingDirectory`] (the suppliers that
+//! deliver SMS, voice calls and flash calls).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::model::{Attempt, Channel, Delivery, Status, Verification};
+use crate::store::StoreResult;
+use crate::suppliers::{SupplierConfig, SupplierError};
+
+/// One send, kept for the rate limits and the SMS-pumping guard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRecord {
+    /// Owner.
+    pub tenant_id: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// E.164 of the destination.
+    pub phone: String,
+    /// Keyed hash of the end user's IP, when given.
+    pub ip_hash: Option<String>,
+    /// ISO region of the destination.
+    pub country: String,
+    /// First 7 digits of the destination's national number.
+    pub prefix: String,
+}
+
+/// What a send count is about (always within one tenant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendScope {
+    /// Every send of the tenant.
+    Tenant,
+    /// Sends to one E.164 number.
+    Phone(String),
+    /// Sends for one end-user IP hash.
+    Ip(String),
+    /// Sends to one country.
+    Country(String),
+    /// Sends to one 7-digit prefix.
+    Prefix(String),
+}
+
+/// How many sends a scope had since a time, and when the oldest of them was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SendCount {
+    /// Sends in the window.
+    pub count: i64,
+    /// The oldest send in the window.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// Codes sent and entered through one supplier for one carrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversionRow {
+    /// Supplier.
+    pub supplier_id: String,
+    /// Codes sent in the window.
+    pub sent: i64,
+    /// Of those, codes entered correctly.
+    pub entered: i64,
+}
+
+/// The verification an attempt belongs to, as a delivery receipt finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptTarget {
+    /// Owner.
+    pub tenant_id: String,
+    /// The failover key of its terminal.
+    pub terminal_key: String,
+    /// The supplier of the attempt.
+    pub supplier_id: String,
+    /// Whether the verification is still pending.
+    pub pending: bool,
+}
+
+/// A new code for a pending verification (resend).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resend {
+    /// HMAC of the new code.
+    pub code_hash: String,
+    /// New expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Flash-call window end, for a flash call.
+    pub flash_window_ends_at: Option<DateTime<Utc>>,
+    /// Flash-call prefix hint, for a flash call.
+    pub flash_prefix_hint: Option<String>,
+}
+
+/// Durable verification state. Every decision a check makes is a single
+/// conditional statement here, so two nodes on one database agree.
+#[async_trait]
+pub trait VerifyStore: Send + Sync + 'static {
+    /// Inserts a verification with its first attempt (if any) and the send
+    /// record, and cancels older pending verifications of the same tenant,
+    /// phone and purpose; one transaction.
+    async fn insert_verification(
+        &self,
+        v: &Verification,
+        send: Option<&SendRecord>,
+    ) -> StoreResult<()>;
+    /// A verification of a tenant, with its attempts.
+    async fn get_verification(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Verification>>;
+    /// The newest pending verification of a tenant's phone and purpose.
+    async fn latest_pending(
+        &self,
+        tenant_id: &str,
+        phone: &str,
+        purpose: &str,
+    ) -> StoreResult<Option<Verification>>;
+    /// Replaces the code of a pending verification and appends the attempt;
+    /// `false` when it is no longer pending.
+    async fn resend(
+        &self,
+        id: &str,
+        r: &Resend,
+        attempt: &Attempt,
+        send: &SendRecord,
+    ) -> StoreResult<bool>;
+    /// Approves a pending, unexpired verification whose code hash is still
+    /// `code_hash` (`UPDATE … WHERE status = 'pending' AND …`); on success also
+    /// marks the latest attempt entered, deletes every failover mapping of the
+    /// terminal key and frees its flash-call caller. `true` for the one winner.
+    async fn approve(&self, id: &str, code_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Counts a wrong check of a pending verification; reaching the maximum
+    /// ends it as `max_attempts_reached`. The counts after it, or `None` when
+    /// it was not pending.
+    async fn count_wrong_check(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(u32, Status)>>;
+    /// Moves a verification from `from` to `to`; `false` when it was not in `from`.
+    async fn transition(
+        &self,
+        id: &str,
+        from: Status,
+        to: Status,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Supplier and "entered" flag of the newest attempt for a terminal key since `since`.
+    async fn last_attempt_of_terminal(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(String, bool)>>;
+    /// Records a supplier against a terminal key until `expires_at`.
+    async fn add_failover(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        supplier_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Suppliers recorded against a terminal key and not expired at `now`.
+    async fn failover_suppliers(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>>;
+    /// Deletes every mapping of a terminal key.
+    async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()>;
+
+    /// Sends of a scope since `since`.
+    async fn count_sends(
+        &self,
+        tenant_id: &str,
+        scope: &SendScope,
+        since: DateTime<Utc>,
+    ) -> StoreResult<SendCount>;
+    /// Codes sent and entered per supplier for one carrier since `since`.
+    async fn conversion(
+        &self,
+        carrier: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ConversionRow>>;
+
+    /// Reserves a flash-call caller number of a pool for a verification until
+    /// `until`; `false` when another pending flash call holds it.
+    async fn reserve_caller(
+        &self,
+        pool: &str,
+        caller: &str,
+        verification_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Frees the caller numbers a verification holds.
+    async fn release_callers(&self, verification_id: &str) -> StoreResult<()>;
+
+    /// Sets the delivery of the attempt a supplier knows by `message_ref`.
+    async fn record_delivery(
+        &self,
+        supplier_id: &str,
+        message_ref: &str,
+        delivery: Delivery,
+    ) -> StoreResult<Option<ReceiptTarget>>;
+
+    /// The destination countries a tenant may send to; `None`: the configured default.
+    async fn tenant_countries(&self, tenant_id: &str) -> StoreResult<Option<Vec<String>>>;
+    /// Sets (or with `None` clears) a tenant's destination countries.
+    async fn set_tenant_countries(
+        &self,
+        tenant_id: &str,
+        countries: Option<&[String]>,
+    ) -> StoreResult<()>;
+
+    /// Deletes send records older than `before` and expired failover mappings and
+    /// caller reservations; returns the rows deleted.
+    async fn purge_verify(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// One message or call to place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// Who pays.
+    pub tenant_id: String,
+    /// The verification it belongs to.
+    pub verification_id: String,
+    /// E.164 destination.
+    pub to: String,
+    /// `sms`, `voice` or `flash_call`.
+    pub channel: Channel,
+    /// The text (SMS) or the words to speak (voice); empty for a flash call.
+    pub text: String,
+    /// The code itself, for vendors that fill their own template (Aliyun, Tencent).
+    pub code: String,
+    /// TTL in minutes, for vendor templates.
+    pub ttl_min: u64,
+    /// `zh-CN` or `en`.
+    pub locale: String,
+    /// The caller number of a flash call (E.164).
+    pub caller: Option<String>,
+}
+
+/// What the supplier said when it accepted the message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Accepted {
+    /// The supplier's id of the message or call (receipts refer to it).
+    pub message_ref: Option<String>,
+}
+
+/// A supplier that delivers messages or places calls.
+#[async_trait]
+pub trait MessageSender: Send + Sync + 'static {
+    /// Hands the message to the vendor. `Ok` means accepted, not delivered.
+    async fn send(&self, msg: &Outbound) -> Result<Accepted, SupplierError>;
+}
+
+/// A messaging supplier: its configuration (credentials removed) and adapter.
+pub struct MessagingRoute {
+    /// Configuration (id, kind, capabilities, carriers, weight, options).
+    pub config: SupplierConfig,
+    /// Flash-call caller numbers (E.164) of a voice supplier.
+    pub caller_pool: Vec<String>,
+    /// The vendor's own key for signed delivery receipts (Twilio: the auth token).
+    pub receipt_token: Option<String>,
+    /// The adapter.
+    pub sender: Arc<dyn MessageSender>,
+}
+
+/// Where the verification service finds its messaging suppliers (the supplier
+/// registry, filtered to `sms` / `voice`).
+#[async_trait]
+pub trait MessagingDirectory: Send + Sync + 'static {
+    /// The current messaging suppliers.
+    async fn routes(&self) -> Result<Arc<Vec<Arc<MessagingRoute>>>, SupplierError>;
+}

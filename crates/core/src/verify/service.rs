@@ -1,0 +1,321 @@
+//! The verification service: start and resend (sending); see `check.rs` for
+//! checks, reports, cancel and receipts.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use phoneguard_numbering::{NumberTable, lookup};
+
+use super::code::{Templates, is_app_hash, new_code, normalize_locale};
+use super::deliver::{Delivered, SendPlan};
+use super::error::VerifyError;
+use super::limits::prefix_of;
+use super::model::{Channel, Status, Verification};
+use super::outbox::Outbox;
+use super::port::{MessagingDirectory, Resend, SendRecord, VerifyStore};
+use crate::config::VerifyConfig;
+use crate::ids::new_id;
+use crate::secrets::HashKey;
+use crate::tenants::Principal;
+
+/// `POST /v1/verifications`, validated by the service.
+#[derive(Debug, Clone, Default)]
+pub struct StartRequest {
+    /// The phone in any usual form.
+    pub phone: String,
+    /// `sms`, `voice`, `flash_call` or `auto`.
+    pub channel: Option<Channel>,
+    /// Business type.
+    pub purpose: String,
+    /// The terminal, when the app knows it.
+    pub device_id: Option<String>,
+    /// `zh-CN` (default) or `en`.
+    pub locale: Option<String>,
+    /// 4–10, default 6.
+    pub code_length: Option<u32>,
+    /// Android SMS Retriever app hash.
+    pub app_hash: Option<String>,
+    /// The end user's IP (per-IP limit).
+    pub ip: Option<String>,
+}
+
+/// Verification service: codes, failover, limits, flash calls.
+pub struct VerifyService {
+    pub(crate) store: Arc<dyn VerifyStore>,
+    pub(crate) directory: Arc<dyn MessagingDirectory>,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) hash_key: HashKey,
+    pub(crate) cfg: VerifyConfig,
+    pub(crate) templates: Templates,
+    pub(crate) table: &'static NumberTable,
+}
+
+fn text_field(field: &'static str, v: &str, max: usize) -> Result<(), VerifyError> {
+    if v.trim().is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(VerifyError::invalid(
+            field,
+            format!("{field} must be 1 to {max} printable characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl VerifyService {
+    /// Builds the service.
+    pub fn new(
+        store: Arc<dyn VerifyStore>,
+        directory: Arc<dyn MessagingDirectory>,
+        outbox: Arc<Outbox>,
+        hash_key: HashKey,
+        cfg: VerifyConfig,
+        table: &'static NumberTable,
+    ) -> Self {
+        let templates = Templates::new(&cfg.app_name, cfg.templates.clone());
+        VerifyService {
+            store,
+            directory,
+            outbox,
+            hash_key,
+            cfg,
+            templates,
+            table,
+        }
+    }
+
+    /// The sandbox outbox and call log.
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
+    }
+
+    /// The durable store.
+    pub fn store(&self) -> &Arc<dyn VerifyStore> {
+        &self.store
+    }
+
+    /// A messaging supplier by id, as currently configured.
+    pub async fn route(&self, supplier_id: &str) -> Option<Arc<super::port::MessagingRoute>> {
+        let routes = self.directory.routes().await.ok()?;
+        routes.iter().find(|r| r.config.id == supplier_id).cloned()
+    }
+
+    /// The key that signs delivery receipts of a supplier (hex), to configure at the vendor.
+    pub fn receipt_secret(&self, supplier_id: &str) -> String {
+        self.hash_key.hash("receipt", supplier_id)
+    }
+
+    pub(crate) fn ttl(&self) -> Duration {
+        Duration::seconds(self.cfg.code_ttl_s as i64)
+    }
+
+    /// Starts a verification: limits, failover choice, code, send, commit.
+    pub async fn start(
+        &self,
+        who: &Principal,
+        req: StartRequest,
+    ) -> Result<Verification, VerifyError> {
+        text_field("purpose", &req.purpose, 64)?;
+        if let Some(d) = &req.device_id {
+            text_field("device_id", d, 128)?;
+        }
+        let code_length = req.code_length.unwrap_or(6);
+        if !(4..=10).contains(&code_length) {
+            return Err(VerifyError::invalid(
+                "code_length",
+                "code_length must be 4 to 10",
+            ));
+        }
+        let locale = normalize_locale(req.locale.as_deref())
+            .ok_or_else(|| VerifyError::invalid("locale", "locale must be zh-CN or en"))?;
+        if let Some(h) = &req.app_hash
+            && !is_app_hash(h)
+        {
+            return Err(VerifyError::invalid(
+                "app_hash",
+                "app_hash must be the 11-character SMS Retriever hash",
+            ));
+        }
+        let info = lookup(self.table, &req.phone).map_err(VerifyError::InvalidNumber)?;
+        let now = Utc::now();
+        let terminal = req.device_id.as_deref().unwrap_or(&info.number);
+        let terminal_key = self.hash_key.hash(
+            "terminal",
+            &format!("{}\u{1f}{terminal}\u{1f}{}", who.tenant_id, req.purpose),
+        );
+        let send = SendRecord {
+            tenant_id: who.tenant_id.clone(),
+            at: now,
+            phone: info.number.clone(),
+            ip_hash: req
+                .ip
+                .as_deref()
+                .map(|ip| self.hash_key.hash("ip", ip.trim())),
+            country: info.country.to_string(),
+            prefix: prefix_of(info.country, &info.national),
+        };
+        self.check_limits(&send, now).await?;
+        let carrier = info
+            .carrier
+            .and_then(|c| c.code)
+            .map(|c| c.code().to_string())
+            .unwrap_or_default();
+        let mut v = Verification {
+            id: new_id("ver"),
+            tenant_id: who.tenant_id.clone(),
+            phone: info.number.clone(),
+            country: info.country.to_string(),
+            carrier,
+            purpose: req.purpose.clone(),
+            terminal_key,
+            channel: req.channel.unwrap_or(Channel::Sms),
+            status: Status::Pending,
+            code_hash: String::new(),
+            locale: locale.to_string(),
+            code_length,
+            check_attempts: 0,
+            max_check_attempts: self.cfg.max_check_attempts,
+            last_sent_at: now,
+            expires_at: now + self.ttl(),
+            flash_window_ends_at: None,
+            flash_prefix_hint: None,
+            app_hash: req.app_hash.clone(),
+            created_at: now,
+            updated_at: now,
+            attempts: vec![],
+        };
+        self.note_unentered(&v, now).await?;
+        let channel = self.first_channel(v.channel, who, &v.carrier).await?;
+        match self
+            .deliver(
+                &SendPlan {
+                    v: &v,
+                    who,
+                    channel,
+                    code: new_code(code_length),
+                    seq: 1,
+                },
+                now,
+            )
+            .await
+        {
+            Ok(d) => {
+                apply(&mut v, d);
+                self.store.insert_verification(&v, Some(&send)).await?;
+                Ok(v)
+            }
+            Err(e) => {
+                v.status = Status::Failed;
+                self.store.insert_verification(&v, Some(&send)).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends a new code (the old one dies), through another supplier when the
+    /// previous code was not entered.
+    pub async fn resend(
+        &self,
+        who: &Principal,
+        id: &str,
+        channel: Option<Channel>,
+    ) -> Result<Verification, VerifyError> {
+        let now = Utc::now();
+        let v = self.open_verification(who, id, now).await?;
+        self.check_cooldown(v.last_sent_at, now)?;
+        let info = lookup(self.table, &v.phone).map_err(VerifyError::InvalidNumber)?;
+        let send = SendRecord {
+            tenant_id: who.tenant_id.clone(),
+            at: now,
+            phone: v.phone.clone(),
+            ip_hash: None,
+            country: v.country.clone(),
+            prefix: prefix_of(&v.country, &info.national),
+        };
+        self.check_limits(&send, now).await?;
+        let wanted = match channel.unwrap_or(v.channel) {
+            Channel::Auto => match v.flash_window_ends_at {
+                Some(end) if now >= end => Channel::Sms,
+                Some(_) => Channel::FlashCall,
+                None => self.first_channel(Channel::Auto, who, &v.carrier).await?,
+            },
+            other => other,
+        };
+        self.note_unentered(&v, now).await?;
+        self.store.release_callers(&v.id).await?;
+        let seq = v.attempts.len() as u32 + 1;
+        let d = self
+            .deliver(
+                &SendPlan {
+                    v: &v,
+                    who,
+                    channel: wanted,
+                    code: new_code(v.code_length),
+                    seq,
+                },
+                now,
+            )
+            .await?;
+        let r = Resend {
+            code_hash: d.code_hash.clone(),
+            expires_at: now + self.ttl(),
+            flash_window_ends_at: d.flash.as_ref().map(|f| f.0),
+            flash_prefix_hint: d.flash.as_ref().map(|f| f.1.clone()),
+        };
+        if !self.store.resend(&v.id, &r, &d.attempt, &send).await? {
+            let fresh = self.get(who, id).await?;
+            return Err(VerifyError::for_status(fresh.status));
+        }
+        self.get(who, id).await
+    }
+
+    /// The verification if it can still pass; expires it on the way when its time is up.
+    pub(crate) async fn open_verification(
+        &self,
+        who: &Principal,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Verification, VerifyError> {
+        let v = self.get(who, id).await?;
+        match v.status {
+            Status::Pending => Ok(v),
+            other => Err(VerifyError::for_status(other)),
+        }
+        .and_then(|v| {
+            if now >= v.expires_at {
+                Err(VerifyError::Expired)
+            } else {
+                Ok(v)
+            }
+        })
+    }
+
+    /// The patent's bookkeeping: when the terminal's previous code was not
+    /// entered, its supplier is recorded against the terminal key.
+    async fn note_unentered(
+        &self,
+        v: &Verification,
+        now: DateTime<Utc>,
+    ) -> Result<(), VerifyError> {
+        let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
+        if let Some((supplier, false)) = self
+            .store
+            .last_attempt_of_terminal(&v.tenant_id, &v.terminal_key, now - ttl)
+            .await?
+        {
+            self.store
+                .add_failover(&v.tenant_id, &v.terminal_key, &supplier, now + ttl)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Puts a delivered attempt on the verification.
+fn apply(v: &mut Verification, d: Delivered) {
+    v.code_hash = d.code_hash;
+    if let Some((end, hint)) = d.flash {
+        v.flash_window_ends_at = Some(end);
+        v.flash_prefix_hint = Some(hint);
+    }
+    v.last_sent_at = d.attempt.sent_at;
+    v.attempts.push(d.attempt);
+}

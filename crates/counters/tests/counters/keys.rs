@@ -1,0 +1,108 @@
+//! Keys: every one under the deployment's prefix, with a TTL, and never holding
+//! an account, IP or device in clear.
+
+use phoneguard_core::risk::RiskCounters;
+use phoneguard_risk::{CounterOp, CounterReading, Slot};
+
+use crate::{clean, counters, fresh_prefix, keys_under, server};
+
+fn ops() -> Vec<CounterOp> {
+    vec![
+        CounterOp::Hit {
+            slot: Slot::Ip,
+            key: "ip:register:198.51.100.23".into(),
+            record: true,
+        },
+        CounterOp::Distinct {
+            slot: Slot::IpAccounts,
+            key: "ipacct:198.51.100.23".into(),
+            member: Some("alice@example.com".into()),
+        },
+        CounterOp::FirstSeen {
+            slot: Slot::DeviceFirstSeen(phoneguard_risk::DeviceSource::DeviceId),
+            key: "devfirst:id:device-secret-id".into(),
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_redis_key_is_prefixed_hashed_and_expires() {
+    let Some(url) = server("Redis key layout") else {
+        return;
+    };
+    let prefix = fresh_prefix("keys");
+    let c = counters(&url, &prefix);
+    c.apply(&ops(), 1_700_000_000).await.unwrap();
+    let keys = keys_under(&url, &prefix).await;
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for key in &keys {
+        assert!(
+            !key.contains("198.51") && !key.contains("device-secret"),
+            "{key}"
+        );
+        let ttl: i64 = redis::cmd("TTL")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(ttl > 0, "{key} has no TTL ({ttl})");
+        let dump: Vec<String> = match redis::cmd("TYPE")
+            .arg(key)
+            .query_async::<String>(&mut conn)
+            .await
+            .unwrap()
+            .as_str()
+        {
+            "zset" => redis::cmd("ZRANGE")
+                .arg(key)
+                .arg(0)
+                .arg(-1)
+                .query_async(&mut conn)
+                .await
+                .unwrap(),
+            _ => redis::cmd("HKEYS")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .unwrap(),
+        };
+        assert!(
+            dump.iter().all(|m| !m.contains("alice")),
+            "{key} holds {dump:?}"
+        );
+    }
+    clean(&url, &prefix).await;
+}
+
+#[tokio::test]
+async fn two_prefixes_on_one_redis_do_not_see_each_other() {
+    let Some(url) = server("Redis prefixes") else {
+        return;
+    };
+    let (p1, p2) = (fresh_prefix("dep1"), fresh_prefix("dep2"));
+    let (a, b) = (counters(&url, &p1), counters(&url, &p2));
+    let hit = |key: &str| CounterOp::Hit {
+        slot: Slot::Ip,
+        key: key.into(),
+        record: true,
+    };
+    for _ in 0..3 {
+        a.apply(&[hit("k")], 1_700_000_000).await.unwrap();
+    }
+    let read = b.apply(&[hit("k")], 1_700_000_000).await.unwrap();
+    assert_eq!(
+        read.iter().next().map(|(_, r)| *r),
+        Some(CounterReading::Windows([1, 1, 1]))
+    );
+    // Two nodes of one deployment share their counts.
+    let a2 = counters(&url, &p1);
+    let read = a2.apply(&[hit("k")], 1_700_000_000).await.unwrap();
+    assert_eq!(
+        read.iter().next().map(|(_, r)| *r),
+        Some(CounterReading::Windows([4, 4, 4]))
+    );
+    clean(&url, &p1).await;
+    clean(&url, &p2).await;
+}

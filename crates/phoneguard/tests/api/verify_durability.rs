@@ -1,0 +1,102 @@
+//! A 201 means committed: the real binary is killed with SIGKILL right after
+//! starting a verification, restarted on the same database, and the code checks.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::verify_support::code_in;
+
+const BIN: &str = env!("CARGO_BIN_EXE_phoneguard");
+
+fn spawn(db: &std::path::Path, port: u16) -> (Child, Option<String>) {
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PHONEGUARD_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database"])
+        .arg(format!("sqlite://{}", db.display()))
+        .env("PHONEGUARD_ADMIN_TOKEN", "adm_durability_token_0123456789")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut key = None;
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    // The first start prints the sandbox key; a restart prints nothing.
+    if !db.with_extension("started").exists() {
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(k) = line.trim().strip_prefix("pk_test_") {
+                key = Some(format!("pk_test_{k}"));
+                break;
+            }
+        }
+        std::fs::write(db.with_extension("started"), b"1").unwrap();
+    }
+    std::thread::spawn(move || for _ in lines {});
+    (child, key)
+}
+
+async fn wait_ready(c: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if c.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server did not come up");
+}
+
+#[tokio::test]
+async fn a_verification_survives_kill_9_right_after_its_201() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("durable.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let c = reqwest::Client::new();
+    let (mut child, key) = spawn(&db, port);
+    let key = key.expect("the first start prints a key");
+    wait_ready(&c, &base).await;
+    let r = c
+        .post(format!("{base}/v1/verifications"))
+        .bearer_auth(&key)
+        .json(&json!({"phone": "13800138000", "channel": "sms", "purpose": "login"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let v: Value = r.json().await.unwrap();
+    let m: Value = c
+        .get(format!("{base}/v1/sandbox/messages?phone=13800138000"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = code_in(m["messages"][0]["text"].as_str().unwrap());
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let (mut child, _) = spawn(&db, port);
+    wait_ready(&c, &base).await;
+    let r = c
+        .post(format!("{base}/v1/verifications/{}/check", v["id"].as_str().unwrap()))
+        .bearer_auth(&key)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(body["status"], "approved", "{body}");
+}

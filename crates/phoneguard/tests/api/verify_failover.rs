@@ -1,0 +1,136 @@
+//! The verification-code patent's failover, through HTTP: a terminal that did
+//! not enter its code gets the next one through another supplier.
+
+use serde_json::json;
+
+use crate::harness::json;
+use crate::verify_support::*;
+
+const PHONE: &str = "13900139000";
+
+fn supplier_of(v: &serde_json::Value) -> String {
+    v["attempts"].as_array().unwrap().last().unwrap()["supplier"].as_str().unwrap().to_string()
+}
+
+async fn server_a_drops() -> crate::harness::TestServer {
+    server_with(|c| {
+        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
+        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})));
+        c.suppliers.seed.push(sandbox("sms-b", "sms", 10, json!({})));
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_drops_then_b_carries_then_success_clears_then_a_again() {
+    let s = server_a_drops().await;
+    let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
+    let (_, v1) = start(&s, body.clone()).await;
+    assert_eq!(supplier_of(&v1), "sms-a", "the highest weight goes first");
+    assert!(messages(&s, PHONE).await.is_empty(), "sms-a dropped the code");
+    let (_, v2) = start(&s, body.clone()).await;
+    assert_eq!(supplier_of(&v2), "sms-b", "the code not entered moves the terminal to sms-b");
+    let code = latest_code(&s, PHONE).await;
+    assert_eq!(check(&s, v2["id"].as_str().unwrap(), &code).await.1["status"], "approved");
+    let (_, v3) = start(&s, body).await;
+    assert_eq!(supplier_of(&v3), "sms-a", "a correct entry forgets the mappings");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_resend_without_entry_goes_through_another_supplier() {
+    let s = server_a_drops().await;
+    let id = start_sms(&s, PHONE).await;
+    let (st, v) = resend(&s, &id).await;
+    assert_eq!(st, 200, "{v}");
+    let sups: Vec<&str> = v["attempts"].as_array().unwrap().iter().map(|a| a["supplier"].as_str().unwrap()).collect();
+    assert_eq!(sups, ["sms-a", "sms-b"]);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn another_terminal_or_purpose_is_not_affected() {
+    let s = server_a_drops().await;
+    let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login", "device_id": "dev-1"});
+    start(&s, body.clone()).await;
+    assert_eq!(supplier_of(&start(&s, body).await.1), "sms-b");
+    let other_device = json!({"phone": PHONE, "channel": "sms", "purpose": "login", "device_id": "dev-2"});
+    assert_eq!(supplier_of(&start(&s, other_device).await.1), "sms-a");
+    let other_purpose = json!({"phone": PHONE, "channel": "sms", "purpose": "withdraw", "device_id": "dev-1"});
+    assert_eq!(supplier_of(&start(&s, other_purpose).await.1), "sms-a");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn when_every_supplier_is_excluded_the_choice_starts_over_with_the_best() {
+    let s = server_with(|c| {
+        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
+        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})));
+        c.suppliers.seed.push(sandbox("sms-b", "sms", 10, json!({"drop_rate": 1.0})));
+    })
+    .await;
+    let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
+    let order: Vec<String> = {
+        let mut v = vec![];
+        for _ in 0..3 {
+            v.push(supplier_of(&start(&s, body.clone()).await.1));
+        }
+        v
+    };
+    assert_eq!(order, ["sms-a", "sms-b", "sms-a"]);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_send_falls_over_to_the_next_supplier_at_once() {
+    let s = server_with(|c| {
+        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
+        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"fail_rate": 1.0})));
+        c.suppliers.seed.push(sandbox("sms-b", "sms", 10, json!({})));
+    })
+    .await;
+    let (st, v) = start(&s, json!({"phone": PHONE, "channel": "sms", "purpose": "login"})).await;
+    assert_eq!((st, supplier_of(&v)), (201, "sms-b".to_string()), "{v}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn when_no_supplier_delivers_the_answer_is_503_and_the_verification_failed() {
+    let s = server_with(|c| {
+        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
+        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"fail_rate": 1.0})));
+    })
+    .await;
+    let r = s.post("/v1/verifications", &json!({"phone": PHONE, "channel": "sms", "purpose": "login"})).send().await.unwrap();
+    crate::harness::problem(r, 503, "supplier_unavailable").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_delivery_receipt_excludes_the_supplier_at_once() {
+    let s = server().await;
+    let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
+    let (_, v1) = start(&s, body.clone()).await;
+    assert_eq!(supplier_of(&v1), "sms-a");
+    let msg_id = messages(&s, PHONE).await[0]["message_id"].as_str().unwrap().to_string();
+    let (_, secret) = json(s.admin(reqwest::Method::GET, "/v1/admin/receipts/sms-a/secret").send().await.unwrap()).await;
+    let receipt = json!({"message_id": msg_id, "status": "failed"}).to_string();
+    let sig = hmac_hex(secret["secret"].as_str().unwrap(), &receipt);
+    let url = s.url("/v1/receipts/sandbox/sms-a");
+    let bad = s.client.post(&url).header("x-phoneguard-signature", "sha256=00").body(receipt.clone()).send().await.unwrap();
+    crate::harness::problem(bad, 401, "unauthorized").await;
+    let ok = s.client.post(&url).header("x-phoneguard-signature", format!("sha256={sig}")).body(receipt).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let (_, g) = json(s.get(&format!("/v1/verifications/{}", v1["id"].as_str().unwrap())).send().await.unwrap()).await;
+    assert_eq!(g["attempts"][0]["delivery"], "failed");
+    let (_, v2) = resend(&s, v1["id"].as_str().unwrap()).await;
+    assert_eq!(supplier_of(&v2), "sms-b");
+    s.stop().await;
+}
+
+fn hmac_hex(key: &str, body: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.as_bytes()).unwrap();
+    m.update(body.as_bytes());
+    hex::encode(m.finalize().into_bytes())
+}

@@ -1,0 +1,85 @@
+//! Helpers of the verification tests: servers with chosen messaging
+//! suppliers and limits, starting verifications, reading the sandbox outbox.
+
+use phoneguard_core::config::Config;
+use phoneguard_core::suppliers::SupplierConfig;
+use serde_json::{Value, json};
+
+use crate::harness::{TestServer, json, test_config};
+
+/// A sandbox messaging supplier seed.
+pub fn sandbox(id: &str, capability: &str, weight: u32, options: Value) -> SupplierConfig {
+    serde_json::from_value(json!({
+        "id": id, "kind": "sandbox", "capabilities": [capability], "weight": weight, "options": options,
+    }))
+    .unwrap()
+}
+
+/// A server whose config `f` adjusts (resend cooldown off unless `f` sets it).
+pub async fn server_with(f: impl FnOnce(&mut Config)) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = test_config(&dir.path().join("pg.db"));
+    c.verify.resend_cooldown_s = 0;
+    f(&mut c);
+    TestServer::start_with(c, dir).await
+}
+
+/// A server with the embedded default suppliers (sms-a 20, sms-b 10, voice-a).
+pub async fn server() -> TestServer {
+    server_with(|_| {}).await
+}
+
+/// Starts a verification; returns status and body.
+pub async fn start(s: &TestServer, body: Value) -> (u16, Value) {
+    json(s.post("/v1/verifications", &body).send().await.unwrap()).await
+}
+
+/// Starts an SMS login verification for `phone` and returns its id.
+pub async fn start_sms(s: &TestServer, phone: &str) -> String {
+    let (st, v) = start(s, json!({"phone": phone, "channel": "sms", "purpose": "login"})).await;
+    assert_eq!(st, 201, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// The messages of the sandbox outbox for a phone, newest first.
+pub async fn messages(s: &TestServer, phone: &str) -> Vec<Value> {
+    let (st, v) = json(s.get(&format!("/v1/sandbox/messages?phone={phone}")).send().await.unwrap()).await;
+    assert_eq!(st, 200, "{v}");
+    v["messages"].as_array().unwrap().clone()
+}
+
+/// The code in a message text (the first run of 4 or more digits).
+pub fn code_in(text: &str) -> String {
+    let mut run = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else if run.len() >= 4 {
+            return run;
+        } else {
+            run.clear();
+        }
+    }
+    run
+}
+
+/// The newest code sent to a phone.
+pub async fn latest_code(s: &TestServer, phone: &str) -> String {
+    let m = messages(s, phone).await;
+    code_in(m.first().expect("a message in the outbox")["text"].as_str().unwrap())
+}
+
+/// Checks a code; returns status and body.
+pub async fn check(s: &TestServer, id: &str, code: &str) -> (u16, Value) {
+    json(s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": code})).send().await.unwrap()).await
+}
+
+/// Resends; returns status and body.
+pub async fn resend(s: &TestServer, id: &str) -> (u16, Value) {
+    json(s.post(&format!("/v1/verifications/{id}/resend"), &json!({})).send().await.unwrap()).await
+}
+
+/// A wrong code of the same length as `code`.
+pub fn wrong(code: &str) -> String {
+    code.chars().map(|c| if c == '9' { '0' } else { char::from(c as u8 + 1) }).collect()
+}

@@ -1,0 +1,197 @@
+//! Wire formats of the seed documents, byte-compatible with their examples:
+//!
+//! - `POST /api-mall/api/mobile_status/check` (seed 000), header
+//!   `Authorization: APPCODE <api key>`, form `mobile=13800138000` →
+//!   `{"msg":"成功","success":true,"code":200,"data":{"orderNo":"…","result":"1",
+//!   "province":"北京","city":"北京","channel":"移动","resultMsg":"正常"}}`
+//!   (members in this order). Business errors keep the envelope:
+//!   `success: false`, `code` 400 (bad number) or 503 (no supplier), `data: null`.
+//! - `POST /compat/two-factor` (seed 001) `{"name","phoneNumber"}` →
+//!   `{"code":"FP00000"|"FP03333"|"KYC1101","message":"SUCCESS"|"认证信息不一致"|"信息不存在",
+//!   "idData":{…},"mobData":{…}}`.
+//!
+//! Both accept the API key as `APPCODE <key>` or `Bearer <key>`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Utc;
+use phoneguard_core::suppliers::MatchResult;
+use phoneguard_core::tenants::Principal;
+use phoneguard_numbering::lookup;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::authenticate_key;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::routes::identity::{cn_mobile, name_query};
+use crate::routes::supply;
+use crate::state::AppState;
+
+/// The compat routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api-mall/api/mobile_status/check",
+            post(post_mobile_status_check),
+        )
+        .route("/compat/two-factor", post(post_two_factor))
+}
+
+/// A caller authenticated by `Authorization: APPCODE <key>` (or Bearer).
+pub struct AppCodeCaller(pub Principal);
+
+impl FromRequestParts<AppState> for AppCodeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "missing Authorization header; send Authorization: APPCODE <api key>",
+                )
+            })?;
+        let token = ["APPCODE ", "appcode ", "Bearer ", "bearer "]
+            .iter()
+            .find_map(|p| value.strip_prefix(p))
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "Authorization must be APPCODE <api key> or Bearer <api key>",
+                )
+            })?;
+        authenticate_key(state, token.trim())
+            .await
+            .map(AppCodeCaller)
+    }
+}
+
+/// The seed-000 envelope, members in the seed's order.
+#[derive(Serialize)]
+struct Envelope {
+    msg: &'static str,
+    success: bool,
+    code: u16,
+    data: Option<StatusData>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusData {
+    order_no: String,
+    result: &'static str,
+    province: String,
+    city: String,
+    channel: &'static str,
+    result_msg: &'static str,
+}
+
+fn order_no() -> String {
+    let n: u32 = rand::rng().random_range(0..10_000_000);
+    format!("{}{n:07}", Utc::now().format("%Y%m%d%H%M%S"))
+}
+
+fn fail(msg: &'static str, code: u16) -> Json<Envelope> {
+    Json(Envelope {
+        msg,
+        success: false,
+        code,
+        data: None,
+    })
+}
+
+async fn post_mobile_status_check(
+    AppCodeCaller(caller): AppCodeCaller,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> Json<Envelope> {
+    let mobile = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "mobile")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let Ok(info) = lookup(s.numbers, &mobile) else {
+        return fail("手机号格式不正确", 400);
+    };
+    if info.country != "CN" {
+        return fail("手机号格式不正确", 400);
+    }
+    let (answer, _supplier) = match supply::status(&s, &caller, &info).await {
+        Ok(a) => a,
+        Err(_) => return fail("服务暂不可用", 503),
+    };
+    let carrier = answer
+        .carrier
+        .as_deref()
+        .and_then(phoneguard_numbering::Carrier::from_code)
+        .or(info.carrier.and_then(|c| c.code));
+    let (province, city) = info
+        .location
+        .as_ref()
+        .map(|l| (l.province.to_string(), l.city.to_string()))
+        .unwrap_or_default();
+    Json(Envelope {
+        msg: "成功",
+        success: true,
+        code: 200,
+        data: Some(StatusData {
+            order_no: order_no(),
+            result: answer.status.legacy_result(),
+            province,
+            city,
+            channel: carrier.map_or("", |c| c.short_zh()),
+            result_msg: answer.status.message_zh(),
+        }),
+    })
+}
+
+/// Body of `POST /compat/two-factor`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorIn {
+    name: String,
+    phone_number: String,
+}
+
+/// The seed-001 answer, members in the seed's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TwoFactorOut {
+    code: &'static str,
+    message: &'static str,
+    id_data: Value,
+    mob_data: Value,
+}
+
+async fn post_two_factor(
+    AppCodeCaller(caller): AppCodeCaller,
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<TwoFactorIn>,
+) -> Result<Json<TwoFactorOut>, ApiError> {
+    let info = cn_mobile(&s, &body.phone_number)?;
+    let q = name_query(&body.name)?;
+    let (answer, _) = supply::identity(&s, &caller, &info, q).await?;
+    let (code, message) = match answer.result {
+        MatchResult::Match => ("FP00000", "SUCCESS"),
+        MatchResult::Mismatch => ("FP03333", "认证信息不一致"),
+        MatchResult::NotFound => ("KYC1101", "信息不存在"),
+    };
+    let carrier = info.carrier.and_then(|c| c.code);
+    let location = info.location.as_ref();
+    Ok(Json(TwoFactorOut {
+        code,
+        message,
+        id_data: json!({"nameCheck": answer.checks.name.map(|m| m.code())}),
+        mob_data: json!({
+            "channel": carrier.map(|c| c.short_zh()),
+            "province": location.map(|l| l.province.to_string()),
+            "city": location.map(|l| l.city.to_string()),
+        }),
+    }))
+}

@@ -1,0 +1,164 @@
+//! `POST /v1/identity/match`: 运营商二要素 (name + number) and 三要素 (+ ID number).
+//!
+//! Input is validated before any supplier is paid: the number must be a
+//! Chinese mobile number, the name 2–20 Han or 2–64 Latin letters, the ID
+//! number 18 characters with a right GB 11643 check character. Callers may send
+//! `name_md5` / `name_sha256` / `id_number_md5` / `id_number_sha256` instead
+//! of the clear values, for suppliers that take hashes. Logs carry masks only.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use phoneguard_core::suppliers::identity::{
+    mask_id_number, mask_name, validate_id_number, validate_name,
+};
+use phoneguard_core::suppliers::{IdentityQuery, Personal};
+use phoneguard_numbering::{NumberInfo, lookup, mask};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::routes::numbers::invalid_number;
+use crate::routes::supply;
+use crate::state::AppState;
+
+/// `/v1/identity/…`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/identity/match", post(post_identity_match))
+}
+
+/// Body of `POST /v1/identity/match`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchIn {
+    phone: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    name_md5: Option<String>,
+    #[serde(default)]
+    name_sha256: Option<String>,
+    #[serde(default)]
+    id_number: Option<String>,
+    #[serde(default)]
+    id_number_md5: Option<String>,
+    #[serde(default)]
+    id_number_sha256: Option<String>,
+}
+
+/// One personal field from its clear or hashed forms (at most one given).
+fn personal(
+    field: &str,
+    clear: Option<&str>,
+    md5: Option<&str>,
+    sha256: Option<&str>,
+    validate: fn(&str) -> Result<String, &'static str>,
+) -> Result<Option<Personal>, ApiError> {
+    let given = [clear.is_some(), md5.is_some(), sha256.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if given > 1 {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("send one of {field}, {field}_md5, {field}_sha256"),
+        ));
+    }
+    if let Some(c) = clear {
+        let v = validate(c).map_err(|m| ApiError::invalid_field(field, m))?;
+        return Ok(Some(Personal::clear(&v)));
+    }
+    if let Some(h) = md5 {
+        return Personal::from_md5(h).map(Some).ok_or_else(|| {
+            ApiError::invalid_field(
+                &format!("{field}_md5"),
+                "expected 32 hexadecimal characters",
+            )
+        });
+    }
+    if let Some(h) = sha256 {
+        return Personal::from_sha256(h).map(Some).ok_or_else(|| {
+            ApiError::invalid_field(
+                &format!("{field}_sha256"),
+                "expected 64 hexadecimal characters",
+            )
+        });
+    }
+    Ok(None)
+}
+
+/// Parses the phone of an identity query: a Chinese mobile number.
+pub fn cn_mobile(s: &AppState, phone: &str) -> Result<NumberInfo, ApiError> {
+    let info = lookup(s.numbers, phone).map_err(|e| invalid_number(&e))?;
+    if info.country != "CN" || info.carrier.and_then(|c| c.code).is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_number",
+            "identity checks cover Chinese mobile numbers of cmcc, cucc, ctcc and cbn only",
+        )
+        .with("reason", "unsupported_number"));
+    }
+    Ok(info)
+}
+
+/// Validates a name in clear (shared with the compat endpoint).
+pub fn name_query(name: &str) -> Result<IdentityQuery, ApiError> {
+    let v = validate_name(name).map_err(|m| ApiError::invalid_field("name", m))?;
+    Ok(IdentityQuery {
+        name: Personal::clear(&v),
+        id_number: None,
+    })
+}
+
+async fn post_identity_match(
+    Caller(caller): Caller,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<MatchIn>,
+) -> Result<Json<Value>, ApiError> {
+    let info = cn_mobile(&s, &body.phone)?;
+    let name = personal(
+        "name",
+        body.name.as_deref(),
+        body.name_md5.as_deref(),
+        body.name_sha256.as_deref(),
+        validate_name,
+    )?
+    .ok_or_else(|| {
+        ApiError::invalid_field("name", "name (or name_md5 / name_sha256) is required")
+    })?;
+    let id_number = personal(
+        "id_number",
+        body.id_number.as_deref(),
+        body.id_number_md5.as_deref(),
+        body.id_number_sha256.as_deref(),
+        validate_id_number,
+    )?;
+    tracing::info!(
+        phone = %mask(&info.number),
+        name = %body.name.as_deref().map(mask_name).unwrap_or_else(|| "[hashed]".into()),
+        id_number = %body.id_number.as_deref().map(mask_id_number).unwrap_or_else(|| "-".into()),
+        "identity match"
+    );
+    let three = id_number.is_some();
+    let (answer, supplier) =
+        supply::identity(&s, &caller, &info, IdentityQuery { name, id_number }).await?;
+    let mut checks = json!({"name": answer.checks.name.map(|m| m.code())});
+    if three {
+        checks["id_number"] = json!(answer.checks.id_number.map(|m| m.code()));
+    }
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(Json(json!({
+        "result": answer.result.code(),
+        "checks": checks,
+        "carrier": info.carrier.and_then(|c| c.code).map(|c| c.code()),
+        "supplier": supplier,
+        "request_id": request_id,
+    })))
+}

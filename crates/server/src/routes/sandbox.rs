@@ -1,0 +1,116 @@
+//! `PUT /v1/sandbox/subscribers/{number}`: what sandbox suppliers answer for
+//! one of the calling tenant's numbers. Names and ID numbers are validated,
+//! then kept only as keyed hashes; the answer shows their masks.
+
+use axum::extract::{Path, State};
+use axum::routing::put;
+use axum::{Json, Router};
+use phoneguard_core::suppliers::LineStatus;
+use phoneguard_core::suppliers::identity::{
+    mask_id_number, mask_name, validate_id_number, validate_name,
+};
+use phoneguard_numbering::lookup;
+use phoneguard_suppliers::sandbox::{SubscriberInput, subscriber};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::routes::numbers::invalid_number;
+use crate::state::AppState;
+
+/// `/v1/sandbox/…` (this module's part).
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/v1/sandbox/subscribers/{number}",
+        put(put_sandbox_subscriber),
+    )
+}
+
+/// Body of `PUT /v1/sandbox/subscribers/{number}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberIn {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    id_number: Option<String>,
+    #[serde(default)]
+    tenure_months: Option<u32>,
+    #[serde(default)]
+    ported_to: Option<String>,
+}
+
+async fn put_sandbox_subscriber(
+    Caller(caller): Caller,
+    State(s): State<AppState>,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<SubscriberIn>,
+) -> Result<Json<Value>, ApiError> {
+    let info = lookup(s.numbers, &number).map_err(|e| invalid_number(&e))?;
+    let status = match body.status.as_deref() {
+        None => None,
+        Some(c) => Some(LineStatus::from_code(c).ok_or_else(|| {
+            ApiError::invalid_field(
+                "status",
+                "expected normal, cancelled, suspended, unavailable, pre_cancelled or not_this_network",
+            )
+        })?),
+    };
+    let name = body
+        .name
+        .as_deref()
+        .map(validate_name)
+        .transpose()
+        .map_err(|m| ApiError::invalid_field("name", m))?;
+    let id_number = body
+        .id_number
+        .as_deref()
+        .map(validate_id_number)
+        .transpose()
+        .map_err(|m| ApiError::invalid_field("id_number", m))?;
+    if id_number.is_some() && name.is_none() {
+        return Err(ApiError::invalid_field(
+            "name",
+            "an ID number needs the holder's name",
+        ));
+    }
+    if let Some(m) = body.tenure_months
+        && m > 1200
+    {
+        return Err(ApiError::invalid_field("tenure_months", "at most 1200"));
+    }
+    if let Some(c) = &body.ported_to
+        && !["cmcc", "cucc", "ctcc", "cbn"].contains(&c.as_str())
+    {
+        return Err(ApiError::invalid_field(
+            "ported_to",
+            "expected cmcc, cucc, ctcc or cbn",
+        ));
+    }
+    let input = SubscriberInput {
+        status,
+        name: name.clone(),
+        id_number: id_number.clone(),
+        tenure_months: body.tenure_months,
+        ported_to: body.ported_to.clone(),
+    };
+    let sub = subscriber(
+        s.suppliers.hash_key(),
+        &caller.tenant_id,
+        &info.number,
+        &input,
+    );
+    s.suppliers.store().put_sandbox_subscriber(&sub).await?;
+    Ok(Json(json!({
+        "number": info.number,
+        "status": status.unwrap_or(LineStatus::Normal).code(),
+        "tenure_months": body.tenure_months,
+        "ported_to": body.ported_to,
+        "name": name.as_deref().map(mask_name),
+        "id_number": id_number.as_deref().map(mask_id_number),
+    })))
+}

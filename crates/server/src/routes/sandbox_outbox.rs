@@ -1,0 +1,62 @@
+//! `GET /v1/sandbox/messages?phone=…` and `GET /v1/sandbox/calls?phone=…`:
+//! what sandbox suppliers delivered to the calling tenant's phones, newest
+//! first, from the in-memory ring (the only place a code is readable).
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::routes::numbers::invalid_number;
+use crate::state::AppState;
+
+/// `/v1/sandbox/messages`, `/v1/sandbox/calls`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/sandbox/messages", get(list_sandbox_messages))
+        .route("/v1/sandbox/calls", get(list_sandbox_calls))
+}
+
+/// Query of both endpoints.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxQuery {
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+fn phone_of(q: &OutboxQuery) -> Result<Option<String>, ApiError> {
+    q.phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| phoneguard_numbering::parse(p).map(|n| n.e164()).map_err(|e| invalid_number(&e)))
+        .transpose()
+}
+
+async fn list_sandbox_messages(
+    Caller(who): Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let phone = phone_of(&q)?;
+    let mut messages = s.verify.outbox().messages(&who.tenant_id, phone.as_deref());
+    messages.truncate(q.limit.unwrap_or(100).min(1000));
+    Ok(Json(json!({ "messages": messages })))
+}
+
+async fn list_sandbox_calls(
+    Caller(who): Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let phone = phone_of(&q)?;
+    let mut calls = s.verify.outbox().calls(&who.tenant_id, phone.as_deref());
+    calls.truncate(q.limit.unwrap_or(100).min(1000));
+    Ok(Json(json!({ "calls": calls })))
+}

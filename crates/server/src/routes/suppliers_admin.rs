@@ -1,0 +1,125 @@
+//! Supplier administration (admin token): `GET|POST /v1/admin/suppliers`,
+//! `GET|PATCH|DELETE /v1/admin/suppliers/{id}` (live, no restart) and the call
+//! statistics `GET /v1/admin/stats?window=3600`. Credentials are write-only.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use phoneguard_core::suppliers::{SupplierConfig, SupplierPatch};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Admin;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+/// `/v1/admin/suppliers…`, `/v1/admin/stats`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/admin/suppliers",
+            get(list_suppliers).post(create_supplier),
+        )
+        .route(
+            "/v1/admin/suppliers/{id}",
+            get(get_supplier)
+                .patch(update_supplier)
+                .delete(delete_supplier),
+        )
+        .route("/v1/admin/stats", get(get_stats))
+}
+
+async fn list_suppliers(
+    _: Admin,
+    State(s): State<AppState>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!({ "suppliers": s.suppliers.list().await? })))
+}
+
+async fn create_supplier(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<SupplierConfig>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((StatusCode::CREATED, Json(s.suppliers.create(body).await?)))
+}
+
+async fn get_supplier(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.suppliers.get(&id).await?))
+}
+
+async fn update_supplier(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SupplierPatch>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.suppliers.update(&id, body).await?))
+}
+
+async fn delete_supplier(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.suppliers.delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Query of `GET /v1/admin/stats`.
+#[derive(Deserialize)]
+pub struct StatsQuery {
+    #[serde(default)]
+    window: Option<i64>,
+}
+
+async fn get_stats(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let window = q.window.unwrap_or(3600);
+    if !(1..=90 * 86_400).contains(&window) {
+        return Err(ApiError::invalid_field("window", "seconds, 1 to 7776000"));
+    }
+    s.suppliers.router().flush_records().await;
+    let since = Utc::now() - chrono::Duration::seconds(window);
+    let store = s.suppliers.store();
+    let suppliers: Vec<Value> = store
+        .supplier_stats(since)
+        .await?
+        .into_iter()
+        .map(|st| {
+            let mut v = json!(st);
+            v["health"] = json!(s.suppliers.router().health(&st.supplier_id));
+            v
+        })
+        .collect();
+    let mut tenants: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for t in store.tenant_stats(since).await? {
+        tenants
+            .entry(t.tenant_id)
+            .or_default()
+            .insert(t.capability, t.calls);
+    }
+    let tenants: Vec<Value> = tenants
+        .into_iter()
+        .map(|(id, calls)| json!({"tenant_id": id, "calls": calls}))
+        .collect();
+    Ok(Json(json!({
+        "window_s": window,
+        "since": since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "suppliers": suppliers,
+        "tenants": tenants,
+    })))
+}

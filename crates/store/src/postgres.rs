@@ -1,0 +1,258 @@
+//! PostgreSQL: durable state shared by several phoneguard nodes.
+//!
+//! The pool reconnects by itself: while the server is down every call fails fast
+//! with [`StoreError::Unavailable`] (answered 503 `storage_unavailable`), and the
+//! first call after it is back succeeds, without a restart of the node.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use phoneguard_core::store::StoreResult;
+use phoneguard_core::{ApiKey, Store, StoreError, Tenant};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::redact_url;
+use crate::rows::{ApiKeyRow, TenantRow, to_ms};
+
+/// Pool limits and timeouts of a [`PostgresStore`].
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections this node opens.
+    pub max_connections: u32,
+    /// How long a call waits for a connection (including reconnecting) before it
+    /// fails with [`StoreError::Unavailable`].
+    pub acquire_timeout: Duration,
+    /// Server-side limit of one statement (`statement_timeout`).
+    pub statement_timeout: Duration,
+    /// Idle connections are closed after this long.
+    pub idle_timeout: Duration,
+    /// Connections are replaced after this long (balances load after a failover).
+    pub max_lifetime: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
+            max_lifetime: Duration::from_secs(1800),
+        }
+    }
+}
+
+/// [`Store`] on PostgreSQL.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` with the default [`PoolSettings`] and runs the migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        Self::connect(url, PoolSettings::default()).await
+    }
+
+    /// Connects to `url` with `settings` and runs the migrations (several nodes
+    /// starting at once take turns: the migrator holds an advisory lock).
+    pub async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Self> {
+        let statement_ms = settings.statement_timeout.as_millis().to_string();
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Other(format!("database_url: {e}")))?
+            .application_name("phoneguard")
+            .options([("statement_timeout", statement_ms.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .min_connections(0)
+            .acquire_timeout(settings.acquire_timeout)
+            .idle_timeout(settings.idle_timeout)
+            .max_lifetime(settings.max_lifetime)
+            .test_before_acquire(true)
+            .connect_with(opts)
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot connect to {}: {e}", redact_url(url)))
+            })?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
+        Ok(PostgresStore { pool })
+    }
+
+    /// The connection pool, for modules that add their own tables.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Maps a sqlx error on PostgreSQL to the storage error callers act on: the
+/// mapping of SQLite plus PostgreSQL's own "try again later" SQLSTATEs.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && let Some(code) = db.code()
+        && is_unavailable(&code)
+    {
+        return StoreError::Unavailable(format!("{} ({code})", db.message()));
+    }
+    match e {
+        sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => {
+            StoreError::Unavailable(e.to_string())
+        }
+        e => crate::rows::map_err(e),
+    }
+}
+
+/// SQLSTATEs meaning the server is unreachable, overloaded, shutting down or too
+/// slow: connection exceptions (08), insufficient resources (53), operator
+/// intervention (57: shutdown, cancelled by `statement_timeout`), and
+/// serialization failures or deadlocks (40) that a retry resolves.
+fn is_unavailable(code: &str) -> bool {
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57")
+        || code.starts_with("40")
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn put_meta_if_absent(&self, key: &str, value: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        self.get_meta(key)
+            .await?
+            .ok_or_else(|| StoreError::Other(format!("meta {key} vanished after insert")))
+    }
+
+    async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
+        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&t.id)
+            .bind(&t.name)
+            .bind(to_ms(t.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
+        let row: Option<TenantRow> =
+            sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        let rows: Vec<TenantRow> = sqlx::query_as(
+            "SELECT id, name, created_at FROM tenants ORDER BY created_at, id COLLATE \"C\"",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn count_tenants(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn create_api_key(&self, k: &ApiKey) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (id, tenant_id, mode, hash, hint, created_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&k.id)
+        .bind(&k.tenant_id)
+        .bind(k.mode.as_str())
+        .bind(&k.hash)
+        .bind(&k.hint)
+        .bind(to_ms(k.created_at))
+        .bind(k.revoked_at.map(to_ms))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn find_api_key_by_hash(&self, hash: &str) -> StoreResult<Option<ApiKey>> {
+        let row: Option<ApiKeyRow> = sqlx::query_as(
+            "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys WHERE hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_api_keys(&self, tenant_id: &str) -> StoreResult<Vec<ApiKey>> {
+        let rows: Vec<ApiKeyRow> = sqlx::query_as(
+            "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys \
+             WHERE tenant_id = $1 ORDER BY created_at, id COLLATE \"C\"",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn revoke_api_key(&self, id: &str, at: DateTime<Utc>) -> StoreResult<Option<ApiKey>> {
+        let row: Option<ApiKeyRow> = sqlx::query_as(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 \
+             RETURNING id, tenant_id, mode, hash, hint, created_at, revoked_at",
+        )
+        .bind(to_ms(at))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.map(TryInto::try_into).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_unavailable;
+
+    #[test]
+    fn outages_and_timeouts_are_unavailable_but_constraints_are_not() {
+        for code in [
+            "08006", "08001", "57P01", "57P03", "57014", "53300", "40001",
+        ] {
+            assert!(is_unavailable(code), "{code}");
+        }
+        for code in ["23505", "23503", "42P01", "22P02"] {
+            assert!(!is_unavailable(code), "{code}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! A fresh PostgreSQL database per test, dropped when the test ends.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Connection};
+
+/// The server named by `PHONEGUARD_TEST_POSTGRES_URL`, or `None` after a skip line.
+pub fn server(test: &str) -> Option<String> {
+    match std::env::var("PHONEGUARD_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("PHONEGUARD_TEST_POSTGRES_URL unset: {test} skipped");
+            None
+        }
+    }
+}
+
+/// `url` with its database replaced by `db` (query string kept).
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+/// `DROP DATABASE` of a name this module made (letters, digits, `_` only).
+fn drop_sql(name: &str) -> AssertSqlSafe<String> {
+    AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+}
+
+/// A database created for one test; dropped (connections and all) on drop.
+pub struct TestDb {
+    admin_url: String,
+    name: String,
+    /// URL of the test's database.
+    pub url: String,
+}
+
+impl TestDb {
+    /// Creates `pgtest_{label}_{pid}_{n}` on the server at `admin_url`.
+    pub async fn create(admin_url: &str, label: &str) -> TestDb {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "pgtest_{label}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = PgConnection::connect(admin_url)
+            .await
+            .expect("PHONEGUARD_TEST_POSTGRES_URL is set but the server does not answer");
+        sqlx::query(drop_sql(&name))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let _ = admin.close().await;
+        TestDb {
+            admin_url: admin_url.to_string(),
+            url: with_database(admin_url, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: do the cleanup on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(drop_sql(&name)).execute(&mut admin).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[test]
+fn the_database_of_a_url_is_replaced_and_its_options_kept() {
+    assert_eq!(
+        with_database("postgres://u:p@h:5432/postgres", "x"),
+        "postgres://u:p@h:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://h/postgres?sslmode=disable", "x"),
+        "postgres://h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+}

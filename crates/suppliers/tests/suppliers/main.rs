@@ -1,0 +1,8 @@
+//! Adapter tests against local fakes of each wire format, router tests against
+//! scripted suppliers, and property tests of the circuit breaker.
+
+mod aliyun;
+mod breaker;
+mod fakes;
+mod http;
+mod router;

@@ -1,0 +1,242 @@
+//! The router: failover, breaker, recovery by probes, test keys, hedging, records.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use phoneguard_core::KeyMode;
+use phoneguard_core::suppliers::{Capability, RouterConfig, Supplier};
+use phoneguard_suppliers::router::{Router, RouterError};
+
+use crate::fakes::{MemStore, Scripted, config, query};
+
+fn cfg() -> RouterConfig {
+    RouterConfig {
+        attempt_timeout_ms: 50,
+        breaker_open_ms: 200,
+        ..RouterConfig::default()
+    }
+}
+
+async fn dead_and_alive(hang: bool) {
+    let store = Arc::new(MemStore::default());
+    let router = Router::new(cfg(), store.clone());
+    let dead = Scripted::new(true, hang, Duration::ZERO);
+    let alive = Scripted::new(false, false, Duration::ZERO);
+    router.set_routes(vec![
+        (
+            config("dead", "http", 10),
+            dead.clone() as Arc<dyn Supplier>,
+        ),
+        (
+            config("alive", "http", 10),
+            alive.clone() as Arc<dyn Supplier>,
+        ),
+    ]);
+    let q = query(Capability::Status);
+    for i in 0..1000 {
+        let r = router
+            .query(&q, KeyMode::Live)
+            .await
+            .unwrap_or_else(|e| panic!("query {i}: {e}"));
+        assert_eq!(r.supplier_id, "alive");
+    }
+    let tried = dead.calls();
+    assert!(
+        tried <= 10,
+        "the dead supplier stops being tried once its breaker opens ({tried} calls)"
+    );
+    assert_eq!(router.health("dead").unwrap().breaker, "open");
+    // It recovers: after the cool-down a probe finds it healthy and it takes traffic again.
+    dead.dead.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    for _ in 0..500 {
+        router.query(&q, KeyMode::Live).await.unwrap();
+    }
+    assert_eq!(router.health("dead").unwrap().breaker, "closed");
+    // Its share grows back with its success rate (slow start after an outage).
+    assert!(
+        dead.calls() > tried + 25,
+        "back in rotation: {} calls",
+        dead.calls()
+    );
+    router.flush_records().await;
+    let records = store.calls.lock().unwrap();
+    assert!(records.len() >= 1200, "every call leaves a record");
+    assert!(
+        records
+            .iter()
+            .all(|r| r.tenant_id == "ten_test" && (r.outcome == "ok" || r.price_milli == 0))
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.supplier_id == "dead" && r.outcome != "ok")
+    );
+}
+
+#[tokio::test]
+async fn a_failing_supplier_costs_no_query_and_comes_back_after_it_recovers() {
+    dead_and_alive(false).await;
+}
+
+#[tokio::test]
+async fn a_hanging_supplier_costs_no_query_and_comes_back_after_it_recovers() {
+    dead_and_alive(true).await;
+}
+
+#[tokio::test]
+async fn test_keys_reach_sandbox_suppliers_only() {
+    let router = Router::new(cfg(), Arc::new(MemStore::default()));
+    let live = Scripted::new(false, false, Duration::ZERO);
+    router.set_routes(vec![(
+        config("vendor", "http", 10),
+        live.clone() as Arc<dyn Supplier>,
+    )]);
+    let q = query(Capability::Status);
+    assert_eq!(
+        router.query(&q, KeyMode::Test).await.unwrap_err(),
+        RouterError::NoSupplier("status")
+    );
+    assert_eq!(live.calls(), 0);
+    let sandbox = Scripted::new(false, false, Duration::ZERO);
+    router.set_routes(vec![
+        (
+            config("vendor", "http", 10),
+            live.clone() as Arc<dyn Supplier>,
+        ),
+        (
+            config("sandbox", "sandbox", 1),
+            sandbox.clone() as Arc<dyn Supplier>,
+        ),
+    ]);
+    for _ in 0..20 {
+        assert_eq!(
+            router.query(&q, KeyMode::Test).await.unwrap().supplier_id,
+            "sandbox"
+        );
+    }
+    assert_eq!(live.calls(), 0);
+}
+
+#[tokio::test]
+async fn traffic_follows_weights_and_disabled_or_uncovered_suppliers_get_none() {
+    let router = Router::new(cfg(), Arc::new(MemStore::default()));
+    let (a, b, off) = (
+        Scripted::new(false, false, Duration::ZERO),
+        Scripted::new(false, false, Duration::ZERO),
+        Scripted::new(false, false, Duration::ZERO),
+    );
+    let mut disabled = config("off", "http", 100);
+    disabled.enabled = false;
+    let mut elsewhere = config("b", "http", 30);
+    elsewhere.carriers = vec!["cmcc".into(), "cucc".into()];
+    router.set_routes(vec![
+        (config("a", "http", 10), a.clone() as Arc<dyn Supplier>),
+        (elsewhere, b.clone() as Arc<dyn Supplier>),
+        (disabled, off.clone() as Arc<dyn Supplier>),
+    ]);
+    for _ in 0..2000 {
+        router
+            .query(&query(Capability::Status), KeyMode::Live)
+            .await
+            .unwrap();
+    }
+    let share = f64::from(b.calls()) / 2000.0;
+    assert!(
+        (0.68..0.82).contains(&share),
+        "b has 3/4 of the weight: {share}"
+    );
+    assert_eq!(off.calls(), 0);
+    let mut ctcc = query(Capability::Status);
+    ctcc.subject.carrier = Some("ctcc".into());
+    let before = b.calls();
+    for _ in 0..50 {
+        assert_eq!(
+            router
+                .query(&ctcc, KeyMode::Live)
+                .await
+                .unwrap()
+                .supplier_id,
+            "a"
+        );
+    }
+    assert_eq!(b.calls(), before, "b does not cover ctcc");
+}
+
+#[tokio::test]
+async fn hedging_answers_status_from_the_faster_supplier() {
+    let router = Router::new(
+        RouterConfig {
+            hedge_after_ms: 20,
+            attempt_timeout_ms: 1000,
+            ..RouterConfig::default()
+        },
+        Arc::new(MemStore::default()),
+    );
+    let slow = Scripted::new(false, false, Duration::from_millis(500));
+    let fast = Scripted::new(false, false, Duration::from_millis(1));
+    router.set_routes(vec![
+        (
+            config("slow", "http", 1000),
+            slow.clone() as Arc<dyn Supplier>,
+        ),
+        (config("fast", "http", 1), fast.clone() as Arc<dyn Supplier>),
+    ]);
+    let started = std::time::Instant::now();
+    let mut by_fast = 0;
+    for _ in 0..5 {
+        if router
+            .query(&query(Capability::Status), KeyMode::Live)
+            .await
+            .unwrap()
+            .supplier_id
+            == "fast"
+        {
+            by_fast += 1;
+        }
+    }
+    assert!(by_fast >= 4, "{by_fast}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn when_every_supplier_fails_the_error_says_so_within_the_deadline() {
+    let router = Router::new(
+        RouterConfig {
+            deadline_ms: 300,
+            attempt_timeout_ms: 100,
+            ..RouterConfig::default()
+        },
+        Arc::new(MemStore::default()),
+    );
+    let (a, b) = (
+        Scripted::new(true, true, Duration::ZERO),
+        Scripted::new(true, false, Duration::ZERO),
+    );
+    router.set_routes(vec![
+        (config("a", "http", 10), a as Arc<dyn Supplier>),
+        (config("b", "http", 10), b as Arc<dyn Supplier>),
+    ]);
+    let started = std::time::Instant::now();
+    let e = router
+        .query(&query(Capability::Status), KeyMode::Live)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, RouterError::AllFailed { attempts: 2, .. }),
+        "{e:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(400));
+    assert_eq!(
+        router
+            .query(&query(Capability::Identity), KeyMode::Live)
+            .await
+            .unwrap_err(),
+        RouterError::NoSupplier("identity")
+    );
+}
