@@ -260,7 +260,7 @@ impl Config {
             ));
         }
         let v = &self.verify;
-        range("verify.code_ttl_s", v.code_ttl_s, 2, 86_400)?;
+        range("verify.code_ttl_s", v.code_ttl_s, 30, 86_400)?;
         range("verify.max_check_attempts", v.max_check_attempts, 1, 20)?;
         range("verify.resend_cooldown_s", v.resend_cooldown_s, 0, 3600)?;
         range("verify.max_sends_per_phone", v.max_sends_per_phone, 1, 1000)?;

@@ -4,7 +4,7 @@
 //! skipped. JSON lines with `--json`, CSV otherwise. Files are processed in chunks
 //! spread over the machine's cores, written back in input order.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use phoneguard_numbering::{NumberTable, lookup};
 use serde_json::{Value, json};
@@ -21,8 +21,8 @@ pub enum Format {
 /// CSV columns, in order.
 pub const CSV_HEADER: &str = "input,valid,number,national,country,type,province,city,area_code,zip,carrier,carrier_name,network,segment,error";
 
-/// Lines per chunk handed to the worker threads.
-const CHUNK_LINES: usize = 65_536;
+/// Bytes read per block handed to the worker threads.
+const BLOCK_BYTES: usize = 4 << 20;
 
 /// Appends the output row for one input line to `out`.
 pub fn write_row(table: &NumberTable, input: &str, format: Format, out: &mut Vec<u8>) {
@@ -140,32 +140,40 @@ pub fn run_reader(
         out.write_all(CSV_HEADER.as_bytes())?;
         out.write_all(b"\n")?;
     }
-    let mut lines = input.lines();
+    let mut input = input;
+    let mut carry: Vec<u8> = Vec::new();
     loop {
-        let mut chunk = Vec::with_capacity(CHUNK_LINES);
-        let mut bytes = 0u64;
-        for line in lines.by_ref().take(CHUNK_LINES) {
-            let line = line.map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("line {}: {e}", stats.rows + chunk.len() as u64 + 1),
-                )
-            })?;
-            bytes += line.len() as u64 + 1;
-            chunk.push(line);
-        }
-        if chunk.is_empty() {
+        // Read a block, cut it after its last line break (the rest waits for the
+        // next block), and split it into lines in place: no allocation per line.
+        let mut block = std::mem::take(&mut carry);
+        let read = (&mut input)
+            .take(BLOCK_BYTES as u64)
+            .read_to_end(&mut block)?;
+        if block.is_empty() {
             break;
         }
-        let per = chunk.len().div_ceil(workers);
+        if read > 0 {
+            match block.iter().rposition(|&b| b == b'\n') {
+                Some(i) => carry = block.split_off(i + 1),
+                None => {
+                    carry = block;
+                    continue;
+                }
+            }
+        }
+        let bytes = block.len() as u64;
+        let text = block.strip_suffix(b"\n").unwrap_or(&block);
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        let per = lines.len().div_ceil(workers);
         let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
-            let handles: Vec<_> = chunk
+            let handles: Vec<_> = lines
                 .chunks(per)
                 .map(|part| {
                     s.spawn(move || {
-                        let mut buf = Vec::with_capacity(part.len() * 160);
+                        let mut buf = Vec::with_capacity(part.len() * 200);
                         for line in part {
-                            write_row(table, line, format, &mut buf);
+                            // Invalid UTF-8 is still one row, flagged, never skipped.
+                            write_row(table, &String::from_utf8_lossy(line), format, &mut buf);
                         }
                         buf
                     })
@@ -179,8 +187,11 @@ pub fn run_reader(
         for o in &outputs {
             out.write_all(o)?;
         }
-        stats.rows += chunk.len() as u64;
+        stats.rows += lines.len() as u64;
         progress(bytes);
+        if read == 0 {
+            break;
+        }
     }
     out.flush()?;
     Ok(stats)

@@ -123,7 +123,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(f) = args.log_format {
         config.log.format = f;
     }
-    logging::init(&config.log.format, &config.log.level)?;
+    let _log_guard = logging::init(&config.log.format, &config.log.level)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

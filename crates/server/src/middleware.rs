@@ -53,7 +53,7 @@ fn default_detail(status: u16) -> &'static str {
     }
 }
 
-/// Records `phoneguard_http_requests_total` and `phoneguard_http_request_duration_seconds`
+/// Turns error responses into problem+json (see [`problemize`]), then records `phoneguard_http_requests_total` and `phoneguard_http_request_duration_seconds`
 /// by route template (never the raw path, which may hold a phone number) and writes
 /// one access-log line per request.
 pub async fn track(req: Request, next: Next) -> Response {
@@ -70,7 +70,7 @@ pub async fn track(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned();
-    let resp = next.run(req).await;
+    let resp = problemize(next.run(req).await).await;
     let elapsed = start.elapsed();
     let status = resp.status().as_u16();
     metrics::counter!("phoneguard_http_requests_total",

@@ -51,7 +51,10 @@ impl SqliteStore {
             .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
         if url.contains(":memory:") || url.contains("mode=memory") {
             // Every connection to an in-memory database is a database of its own.
-            return Ok(SqliteStore { readers: writer.clone(), writer });
+            return Ok(SqliteStore {
+                readers: writer.clone(),
+                writer,
+            });
         }
         let readers = SqlitePoolOptions::new()
             .max_connections(4)

@@ -16,6 +16,7 @@ use crate::rows::{from_ms, map_err, to_ms};
 use crate::sqlite::SqliteStore;
 
 mod pg_pending;
+mod side;
 
 /// The columns of `verifications`, in the order of [`VRow`].
 macro_rules! v_columns {
@@ -72,10 +73,12 @@ fn to_verification(r: VRow, attempts: Vec<ARow>) -> StoreResult<Verification> {
         .map(|a| {
             Ok(Attempt {
                 seq: a.seq as u32,
-                channel: Channel::parse(&a.channel).ok_or_else(|| corrupt("channel", &a.channel))?,
+                channel: Channel::parse(&a.channel)
+                    .ok_or_else(|| corrupt("channel", &a.channel))?,
                 supplier: a.supplier_id,
                 sent_at: from_ms(a.sent_at),
-                delivery: Delivery::parse(&a.delivery).ok_or_else(|| corrupt("delivery", &a.delivery))?,
+                delivery: Delivery::parse(&a.delivery)
+                    .ok_or_else(|| corrupt("delivery", &a.delivery))?,
                 message_ref: a.message_ref,
                 carrier: a.carrier,
             })
@@ -107,7 +110,13 @@ fn to_verification(r: VRow, attempts: Vec<ARow>) -> StoreResult<Verification> {
     })
 }
 
-async fn insert_attempt(tx: &mut Transaction<'_, Sqlite>, v_id: &str, tenant: &str, key: &str, a: &Attempt) -> StoreResult<()> {
+async fn insert_attempt(
+    tx: &mut Transaction<'_, Sqlite>,
+    v_id: &str,
+    tenant: &str,
+    key: &str,
+    a: &Attempt,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO verify_attempts (verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, delivery, message_ref, entered) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
@@ -143,7 +152,13 @@ async fn insert_send(tx: &mut Transaction<'_, Sqlite>, s: &SendRecord) -> StoreR
 }
 
 impl SqliteStore {
-    async fn load(&self, sql: &'static str, a: &str, b: &str, c: Option<&str>) -> StoreResult<Option<Verification>> {
+    async fn load(
+        &self,
+        sql: &'static str,
+        a: &str,
+        b: &str,
+        c: Option<&str>,
+    ) -> StoreResult<Option<Verification>> {
         let mut q = sqlx::query_as::<_, VRow>(sql).bind(a).bind(b);
         if let Some(c) = c {
             q = q.bind(c);
@@ -165,7 +180,11 @@ impl SqliteStore {
 
 #[async_trait]
 impl VerifyStore for SqliteStore {
-    async fn insert_verification(&self, v: &Verification, send: Option<&SendRecord>) -> StoreResult<()> {
+    async fn insert_verification(
+        &self,
+        v: &Verification,
+        send: Option<&SendRecord>,
+    ) -> StoreResult<()> {
         let mut tx = self.pool().begin().await.map_err(map_err)?;
         sqlx::query("UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending'")
             .bind(to_ms(v.created_at))
@@ -175,31 +194,35 @@ impl VerifyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        sqlx::query(concat!("INSERT INTO verifications (", v_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-            .bind(&v.id)
-            .bind(&v.tenant_id)
-            .bind(&v.phone)
-            .bind(&v.country)
-            .bind(&v.carrier)
-            .bind(&v.purpose)
-            .bind(&v.terminal_key)
-            .bind(v.channel.as_str())
-            .bind(v.status.as_str())
-            .bind(&v.code_hash)
-            .bind(&v.locale)
-            .bind(i64::from(v.code_length))
-            .bind(i64::from(v.check_attempts))
-            .bind(i64::from(v.max_check_attempts))
-            .bind(to_ms(v.last_sent_at))
-            .bind(to_ms(v.expires_at))
-            .bind(v.flash_window_ends_at.map(to_ms))
-            .bind(&v.flash_prefix_hint)
-            .bind(&v.app_hash)
-            .bind(to_ms(v.created_at))
-            .bind(to_ms(v.updated_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(concat!(
+            "INSERT INTO verifications (",
+            v_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&v.id)
+        .bind(&v.tenant_id)
+        .bind(&v.phone)
+        .bind(&v.country)
+        .bind(&v.carrier)
+        .bind(&v.purpose)
+        .bind(&v.terminal_key)
+        .bind(v.channel.as_str())
+        .bind(v.status.as_str())
+        .bind(&v.code_hash)
+        .bind(&v.locale)
+        .bind(i64::from(v.code_length))
+        .bind(i64::from(v.check_attempts))
+        .bind(i64::from(v.max_check_attempts))
+        .bind(to_ms(v.last_sent_at))
+        .bind(to_ms(v.expires_at))
+        .bind(v.flash_window_ends_at.map(to_ms))
+        .bind(&v.flash_prefix_hint)
+        .bind(&v.app_hash)
+        .bind(to_ms(v.created_at))
+        .bind(to_ms(v.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         for a in &v.attempts {
             insert_attempt(&mut tx, &v.id, &v.tenant_id, &v.terminal_key, a).await?;
         }
@@ -209,12 +232,25 @@ impl VerifyStore for SqliteStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn get_verification(&self, tenant_id: &str, id: &str) -> StoreResult<Option<Verification>> {
-        let sql = concat!("SELECT ", v_columns!(), " FROM verifications WHERE tenant_id = ? AND id = ?");
+    async fn get_verification(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Verification>> {
+        let sql = concat!(
+            "SELECT ",
+            v_columns!(),
+            " FROM verifications WHERE tenant_id = ? AND id = ?"
+        );
         self.load(sql, tenant_id, id, None).await
     }
 
-    async fn latest_pending(&self, tenant_id: &str, phone: &str, purpose: &str) -> StoreResult<Option<Verification>> {
+    async fn latest_pending(
+        &self,
+        tenant_id: &str,
+        phone: &str,
+        purpose: &str,
+    ) -> StoreResult<Option<Verification>> {
         let sql = concat!(
             "SELECT ",
             v_columns!(),
@@ -224,7 +260,13 @@ impl VerifyStore for SqliteStore {
         self.load(sql, tenant_id, phone, Some(purpose)).await
     }
 
-    async fn resend(&self, id: &str, r: &Resend, a: &Attempt, send: &SendRecord) -> StoreResult<bool> {
+    async fn resend(
+        &self,
+        id: &str,
+        r: &Resend,
+        a: &Attempt,
+        send: &SendRecord,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool().begin().await.map_err(map_err)?;
         let key: Option<(String, String)> = sqlx::query_as(
             "UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
@@ -288,7 +330,11 @@ impl VerifyStore for SqliteStore {
         Ok(true)
     }
 
-    async fn count_wrong_check(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<(u32, Status)>> {
+    async fn count_wrong_check(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(u32, Status)>> {
         let row: Option<(i64, String)> = sqlx::query_as(
             "UPDATE verifications SET check_attempts = check_attempts + 1, updated_at = ?, \
              status = CASE WHEN check_attempts + 1 >= max_check_attempts THEN 'max_attempts_reached' ELSE status END \
@@ -299,191 +345,121 @@ impl VerifyStore for SqliteStore {
         .fetch_optional(self.pool())
         .await
         .map_err(map_err)?;
-        row.map(|(n, s)| Ok((n as u32, Status::parse(&s).ok_or_else(|| corrupt("status", &s))?)))
-            .transpose()
+        row.map(|(n, s)| {
+            Ok((
+                n as u32,
+                Status::parse(&s).ok_or_else(|| corrupt("status", &s))?,
+            ))
+        })
+        .transpose()
     }
 
-    async fn transition(&self, id: &str, from: Status, to: Status, now: DateTime<Utc>) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
-            .bind(to.as_str())
-            .bind(to_ms(now))
-            .bind(id)
-            .bind(from.as_str())
-            .execute(self.pool())
-            .await
-            .map_err(map_err)?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    async fn last_attempt_of_terminal(&self, tenant_id: &str, key: &str, since: DateTime<Utc>) -> StoreResult<Option<(String, bool)>> {
-        sqlx::query_as(
-            "SELECT supplier_id, entered FROM verify_attempts WHERE tenant_id = ? AND terminal_key = ? AND sent_at >= ? \
-             ORDER BY sent_at DESC, seq DESC LIMIT 1",
+    async fn transition(
+        &self,
+        id: &str,
+        from: Status,
+        to: Status,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
         )
-        .bind(tenant_id)
-        .bind(key)
-        .bind(to_ms(since))
-        .fetch_optional(self.pool())
-        .await
-        .map_err(map_err)
-    }
-
-    async fn add_failover(&self, tenant_id: &str, key: &str, supplier_id: &str, expires_at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO verify_failover (tenant_id, terminal_key, supplier_id, expires_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (tenant_id, terminal_key, supplier_id) DO UPDATE SET expires_at = excluded.expires_at",
-        )
-        .bind(tenant_id)
-        .bind(key)
-        .bind(supplier_id)
-        .bind(to_ms(expires_at))
+        .bind(to.as_str())
+        .bind(to_ms(now))
+        .bind(id)
+        .bind(from.as_str())
         .execute(self.pool())
         .await
         .map_err(map_err)?;
-        Ok(())
+        Ok(r.rows_affected() == 1)
     }
 
-    async fn failover_suppliers(&self, tenant_id: &str, key: &str, now: DateTime<Utc>) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT supplier_id FROM verify_failover WHERE tenant_id = ? AND terminal_key = ? AND expires_at > ? ORDER BY supplier_id")
-            .bind(tenant_id)
-            .bind(key)
-            .bind(to_ms(now))
-            .fetch_all(self.pool())
-            .await
-            .map_err(map_err)
+    async fn last_attempt_of_terminal(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(String, bool)>> {
+        side::last_attempt_of_terminal(self.pool(), tenant_id, key, since).await
+    }
+
+    async fn add_failover(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        supplier_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        side::add_failover(self.pool(), tenant_id, key, supplier_id, expires_at).await
+    }
+
+    async fn failover_suppliers(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
+        side::failover_suppliers(self.pool(), tenant_id, key, now).await
     }
 
     async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM verify_failover WHERE tenant_id = ? AND terminal_key = ?")
-            .bind(tenant_id)
-            .bind(key)
-            .execute(self.pool())
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        side::clear_failover(self.pool(), tenant_id, key).await
     }
 
-    async fn count_sends(&self, tenant_id: &str, scope: &SendScope, since: DateTime<Utc>) -> StoreResult<SendCount> {
-        macro_rules! count_by {
-            ($column:literal) => {
-                concat!("SELECT COUNT(*), MIN(at) FROM verify_sends WHERE tenant_id = ? AND ", $column, " = ? AND at > ?")
-            };
-        }
-        let (sql, value) = match scope {
-            SendScope::Tenant => (count_by!("tenant_id"), tenant_id),
-            SendScope::Phone(p) => (count_by!("phone"), p.as_str()),
-            SendScope::Ip(i) => (count_by!("ip_hash"), i.as_str()),
-            SendScope::Country(c) => (count_by!("country"), c.as_str()),
-            SendScope::Prefix(p) => (count_by!("prefix"), p.as_str()),
-        };
-        let (count, oldest): (i64, Option<i64>) = sqlx::query_as(sql)
-            .bind(tenant_id)
-            .bind(value)
-            .bind(to_ms(since))
-            .fetch_one(self.pool())
-            .await
-            .map_err(map_err)?;
-        Ok(SendCount { count, oldest: oldest.map(from_ms) })
+    async fn count_sends(
+        &self,
+        tenant_id: &str,
+        scope: &SendScope,
+        since: DateTime<Utc>,
+    ) -> StoreResult<SendCount> {
+        side::count_sends(self.pool(), tenant_id, scope, since).await
     }
 
-    async fn conversion(&self, carrier: &str, since: DateTime<Utc>) -> StoreResult<Vec<ConversionRow>> {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT supplier_id, COUNT(*), COALESCE(SUM(entered), 0) FROM verify_attempts \
-             WHERE carrier = ? AND sent_at > ? AND channel IN ('sms', 'voice') GROUP BY supplier_id",
-        )
-        .bind(carrier)
-        .bind(to_ms(since))
-        .fetch_all(self.pool())
-        .await
-        .map_err(map_err)?;
-        Ok(rows.into_iter().map(|(supplier_id, sent, entered)| ConversionRow { supplier_id, sent, entered }).collect())
+    async fn conversion(
+        &self,
+        carrier: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ConversionRow>> {
+        side::conversion(self.pool(), carrier, since).await
     }
 
-    async fn reserve_caller(&self, pool: &str, caller: &str, verification_id: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "INSERT INTO flash_callers (pool, caller, verification_id, until) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (pool, caller) DO UPDATE SET verification_id = excluded.verification_id, until = excluded.until \
-             WHERE flash_callers.until <= ?",
-        )
-        .bind(pool)
-        .bind(caller)
-        .bind(verification_id)
-        .bind(to_ms(until))
-        .bind(to_ms(now))
-        .execute(self.pool())
-        .await
-        .map_err(map_err)?;
-        Ok(r.rows_affected() == 1)
+    async fn reserve_caller(
+        &self,
+        pool: &str,
+        caller: &str,
+        verification_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        side::reserve_caller(self.pool(), pool, caller, verification_id, until, now).await
     }
 
     async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM flash_callers WHERE verification_id = ?")
-            .bind(verification_id)
-            .execute(self.pool())
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        side::release_callers(self.pool(), verification_id).await
     }
 
-    async fn record_delivery(&self, supplier_id: &str, message_ref: &str, delivery: Delivery) -> StoreResult<Option<ReceiptTarget>> {
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "UPDATE verify_attempts SET delivery = ? WHERE supplier_id = ? AND message_ref = ? \
-             RETURNING tenant_id, terminal_key, verification_id",
-        )
-        .bind(delivery.as_str())
-        .bind(supplier_id)
-        .bind(message_ref)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(map_err)?;
-        let Some((tenant_id, terminal_key, vid)) = row else {
-            return Ok(None);
-        };
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM verifications WHERE id = ?")
-            .bind(&vid)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(map_err)?;
-        Ok(Some(ReceiptTarget {
-            tenant_id,
-            terminal_key,
-            supplier_id: supplier_id.to_string(),
-            pending: status.as_deref() == Some("pending"),
-        }))
+    async fn record_delivery(
+        &self,
+        supplier_id: &str,
+        message_ref: &str,
+        delivery: Delivery,
+    ) -> StoreResult<Option<ReceiptTarget>> {
+        side::record_delivery(self.pool(), supplier_id, message_ref, delivery).await
     }
 
     async fn tenant_countries(&self, tenant_id: &str) -> StoreResult<Option<Vec<String>>> {
-        let raw: Option<String> = sqlx::query_scalar("SELECT countries FROM verify_tenant_countries WHERE tenant_id = ?")
-            .bind(tenant_id)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(map_err)?;
-        raw.map(|r| serde_json::from_str(&r).map_err(|_| corrupt("countries", &r))).transpose()
+        side::tenant_countries(self.pool(), tenant_id).await
     }
 
-    async fn set_tenant_countries(&self, tenant_id: &str, countries: Option<&[String]>) -> StoreResult<()> {
-        let q = match countries {
-            Some(list) => sqlx::query(
-                "INSERT INTO verify_tenant_countries (tenant_id, countries) VALUES (?, ?) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET countries = excluded.countries",
-            )
-            .bind(tenant_id)
-            .bind(serde_json::Value::from(list.to_vec()).to_string()),
-            None => sqlx::query("DELETE FROM verify_tenant_countries WHERE tenant_id = ?").bind(tenant_id),
-        };
-        q.execute(self.pool()).await.map_err(map_err)?;
-        Ok(())
+    async fn set_tenant_countries(
+        &self,
+        tenant_id: &str,
+        countries: Option<&[String]>,
+    ) -> StoreResult<()> {
+        side::set_tenant_countries(self.pool(), tenant_id, countries).await
     }
 
     async fn purge_verify(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
-        let mut n = 0;
-        for (sql, t) in [
-            ("DELETE FROM verify_sends WHERE at < ?", before),
-            ("DELETE FROM verify_failover WHERE expires_at <= ?", now),
-            ("DELETE FROM flash_callers WHERE until <= ?", now),
-        ] {
-            n += sqlx::query(sql).bind(to_ms(t)).execute(self.pool()).await.map_err(map_err)?.rows_affected();
-        }
-        Ok(n)
+        side::purge_verify(self.pool(), before, now).await
     }
 }

@@ -61,7 +61,7 @@ impl VerifyService {
         &self,
         asked: Channel,
         who: &Principal,
-        carrier: &str,
+        v: &Verification,
     ) -> Result<Channel, VerifyError> {
         if asked != Channel::Auto {
             return Ok(asked);
@@ -71,9 +71,15 @@ impl VerifyService {
             .routes()
             .await
             .map_err(|e| VerifyError::SupplierUnavailable(e.to_string()))?;
-        let flash = eligible(&routes, Capability::Voice, carrier, who.mode)
-            .iter()
-            .any(|r| !r.caller_pool.is_empty());
+        let flash = eligible(
+            &routes,
+            Capability::Voice,
+            &v.carrier,
+            v.country == "CN",
+            who.mode,
+        )
+        .iter()
+        .any(|r| !r.caller_pool.is_empty());
         Ok(if flash {
             Channel::FlashCall
         } else {
@@ -98,7 +104,7 @@ impl VerifyService {
             .routes()
             .await
             .map_err(|e| VerifyError::SupplierUnavailable(e.to_string()))?;
-        let mut candidates = eligible(&routes, cap, &v.carrier, plan.who.mode);
+        let mut candidates = eligible(&routes, cap, &v.carrier, v.country == "CN", plan.who.mode);
         if plan.channel == Channel::FlashCall {
             candidates.retain(|r| !r.caller_pool.is_empty());
         }

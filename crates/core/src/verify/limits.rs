@@ -26,7 +26,7 @@ impl VerifyService {
             Some(list) => list,
             None => self.cfg.allowed_countries.clone(),
         };
-        if !allowed.iter().any(|c| *c == rec.country) {
+        if !allowed.contains(&rec.country) {
             return Err(VerifyError::CountryBlocked(rec.country.clone()));
         }
         let c = &self.cfg;

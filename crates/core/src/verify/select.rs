@@ -57,11 +57,14 @@ pub struct Ranking {
     pub start_over: bool,
 }
 
-/// Suppliers that may carry `cap` to `carrier` for a key of `mode`.
+/// Suppliers that may carry `cap` to `carrier` for a key of `mode`. Carrier
+/// lists name Chinese carriers, so they do not restrict numbers of other
+/// countries (`domestic == false`).
 pub fn eligible(
     routes: &[Arc<MessagingRoute>],
     cap: Capability,
     carrier: &str,
+    domestic: bool,
     mode: KeyMode,
 ) -> Vec<Arc<MessagingRoute>> {
     let carrier = (!carrier.is_empty()).then_some(carrier);
@@ -70,7 +73,7 @@ pub fn eligible(
         .filter(|r| {
             r.config.enabled
                 && r.config.capabilities.contains(&cap)
-                && r.config.covers(carrier)
+                && (!domestic || r.config.covers(carrier))
                 && (mode == KeyMode::Live || r.config.kind == "sandbox")
         })
         .cloned()
@@ -99,7 +102,7 @@ pub fn rank(
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.config.id.cmp(&b.1.config.id))
     });
-    let is_excluded = |r: &MessagingRoute| excluded.iter().any(|e| *e == r.config.id);
+    let is_excluded = |r: &MessagingRoute| excluded.contains(&r.config.id);
     let (fresh, used): (Vec<_>, Vec<_>) = scored
         .into_iter()
         .map(|(_, r)| r)

@@ -135,7 +135,9 @@ impl VerifyService {
             ));
         }
         let info = lookup(self.table, &req.phone).map_err(VerifyError::InvalidNumber)?;
-        let now = Utc::now();
+        // Millisecond precision, as stored: the 201 shows what a later GET shows.
+        let now =
+            DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap_or_else(Utc::now);
         let terminal = req.device_id.as_deref().unwrap_or(&info.number);
         let terminal_key = self.hash_key.hash(
             "terminal",
@@ -183,7 +185,7 @@ impl VerifyService {
             attempts: vec![],
         };
         self.note_unentered(&v, now).await?;
-        let channel = self.first_channel(v.channel, who, &v.carrier).await?;
+        let channel = self.first_channel(v.channel, who, &v).await?;
         match self
             .deliver(
                 &SendPlan {
@@ -235,7 +237,7 @@ impl VerifyService {
             Channel::Auto => match v.flash_window_ends_at {
                 Some(end) if now >= end => Channel::Sms,
                 Some(_) => Channel::FlashCall,
-                None => self.first_channel(Channel::Auto, who, &v.carrier).await?,
+                None => self.first_channel(Channel::Auto, who, &v).await?,
             },
             other => other,
         };

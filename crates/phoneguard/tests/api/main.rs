@@ -18,4 +18,5 @@ mod verify_failover;
 mod verify_flash;
 mod verify_flow;
 mod verify_limits;
+mod verify_props;
 mod verify_support;

@@ -99,7 +99,10 @@ async fn fields_are_checked_and_supplier_fields_come_from_the_sandbox() {
             .unwrap(),
     )
     .await;
-    assert_eq!((st, b["status"]["supplier"].as_str()), (200, Some("sandbox")));
+    assert_eq!(
+        (st, b["status"]["supplier"].as_str()),
+        (200, Some("sandbox"))
+    );
     s.stop().await;
 }
 

@@ -39,7 +39,11 @@ async fn the_default_sandbox_supplier_is_configured_on_first_start() {
     let (st, b) = admin_json(&s, Method::GET, "/v1/admin/suppliers", None).await;
     assert_eq!(st, 200);
     let list = b["suppliers"].as_array().unwrap();
-    assert_eq!(list.len(), 1, "{b}");
+    assert_eq!(
+        list.len(),
+        4,
+        "sandbox + the messaging seeds sms-a, sms-b, voice-a: {b}"
+    );
     assert_eq!(list[0]["id"], "sandbox");
     assert_eq!(
         list[0]["capabilities"],

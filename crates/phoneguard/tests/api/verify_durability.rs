@@ -19,7 +19,12 @@ fn spawn(db: &std::path::Path, port: u16) -> (Child, Option<String>) {
         }
     }
     let mut child = cmd
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+        ])
         .arg(format!("sqlite://{}", db.display()))
         .env("PHONEGUARD_ADMIN_TOKEN", "adm_durability_token_0123456789")
         .stdin(Stdio::null())
@@ -47,7 +52,11 @@ fn spawn(db: &std::path::Path, port: u16) -> (Child, Option<String>) {
 
 async fn wait_ready(c: &reqwest::Client, base: &str) {
     for _ in 0..200 {
-        if c.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if c.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -59,7 +68,11 @@ async fn wait_ready(c: &reqwest::Client, base: &str) {
 async fn a_verification_survives_kill_9_right_after_its_201() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("durable.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base = format!("http://127.0.0.1:{port}");
     let c = reqwest::Client::new();
     let (mut child, key) = spawn(&db, port);
@@ -89,7 +102,10 @@ async fn a_verification_survives_kill_9_right_after_its_201() {
     let (mut child, _) = spawn(&db, port);
     wait_ready(&c, &base).await;
     let r = c
-        .post(format!("{base}/v1/verifications/{}/check", v["id"].as_str().unwrap()))
+        .post(format!(
+            "{base}/v1/verifications/{}/check",
+            v["id"].as_str().unwrap()
+        ))
         .bearer_auth(&key)
         .json(&json!({"code": code}))
         .send()

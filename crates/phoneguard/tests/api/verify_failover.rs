@@ -9,14 +9,24 @@ use crate::verify_support::*;
 const PHONE: &str = "13900139000";
 
 fn supplier_of(v: &serde_json::Value) -> String {
-    v["attempts"].as_array().unwrap().last().unwrap()["supplier"].as_str().unwrap().to_string()
+    v["attempts"].as_array().unwrap().last().unwrap()["supplier"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn server_a_drops() -> crate::harness::TestServer {
     server_with(|c| {
-        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
-        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})));
-        c.suppliers.seed.push(sandbox("sms-b", "sms", 10, json!({})));
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        c.suppliers
+            .seed
+            .push(sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})));
+        c.suppliers
+            .seed
+            .push(sandbox("sms-b", "sms", 10, json!({})));
     })
     .await
 }
@@ -27,13 +37,27 @@ async fn a_drops_then_b_carries_then_success_clears_then_a_again() {
     let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
     let (_, v1) = start(&s, body.clone()).await;
     assert_eq!(supplier_of(&v1), "sms-a", "the highest weight goes first");
-    assert!(messages(&s, PHONE).await.is_empty(), "sms-a dropped the code");
+    assert!(
+        messages(&s, PHONE).await.is_empty(),
+        "sms-a dropped the code"
+    );
     let (_, v2) = start(&s, body.clone()).await;
-    assert_eq!(supplier_of(&v2), "sms-b", "the code not entered moves the terminal to sms-b");
+    assert_eq!(
+        supplier_of(&v2),
+        "sms-b",
+        "the code not entered moves the terminal to sms-b"
+    );
     let code = latest_code(&s, PHONE).await;
-    assert_eq!(check(&s, v2["id"].as_str().unwrap(), &code).await.1["status"], "approved");
+    assert_eq!(
+        check(&s, v2["id"].as_str().unwrap(), &code).await.1["status"],
+        "approved"
+    );
     let (_, v3) = start(&s, body).await;
-    assert_eq!(supplier_of(&v3), "sms-a", "a correct entry forgets the mappings");
+    assert_eq!(
+        supplier_of(&v3),
+        "sms-a",
+        "a correct entry forgets the mappings"
+    );
     s.stop().await;
 }
 
@@ -43,7 +67,12 @@ async fn a_resend_without_entry_goes_through_another_supplier() {
     let id = start_sms(&s, PHONE).await;
     let (st, v) = resend(&s, &id).await;
     assert_eq!(st, 200, "{v}");
-    let sups: Vec<&str> = v["attempts"].as_array().unwrap().iter().map(|a| a["supplier"].as_str().unwrap()).collect();
+    let sups: Vec<&str> = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["supplier"].as_str().unwrap())
+        .collect();
     assert_eq!(sups, ["sms-a", "sms-b"]);
     s.stop().await;
 }
@@ -54,9 +83,11 @@ async fn another_terminal_or_purpose_is_not_affected() {
     let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login", "device_id": "dev-1"});
     start(&s, body.clone()).await;
     assert_eq!(supplier_of(&start(&s, body).await.1), "sms-b");
-    let other_device = json!({"phone": PHONE, "channel": "sms", "purpose": "login", "device_id": "dev-2"});
+    let other_device =
+        json!({"phone": PHONE, "channel": "sms", "purpose": "login", "device_id": "dev-2"});
     assert_eq!(supplier_of(&start(&s, other_device).await.1), "sms-a");
-    let other_purpose = json!({"phone": PHONE, "channel": "sms", "purpose": "withdraw", "device_id": "dev-1"});
+    let other_purpose =
+        json!({"phone": PHONE, "channel": "sms", "purpose": "withdraw", "device_id": "dev-1"});
     assert_eq!(supplier_of(&start(&s, other_purpose).await.1), "sms-a");
     s.stop().await;
 }
@@ -64,9 +95,16 @@ async fn another_terminal_or_purpose_is_not_affected() {
 #[tokio::test]
 async fn when_every_supplier_is_excluded_the_choice_starts_over_with_the_best() {
     let s = server_with(|c| {
-        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
-        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})));
-        c.suppliers.seed.push(sandbox("sms-b", "sms", 10, json!({"drop_rate": 1.0})));
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        c.suppliers
+            .seed
+            .push(sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})));
+        c.suppliers
+            .seed
+            .push(sandbox("sms-b", "sms", 10, json!({"drop_rate": 1.0})));
     })
     .await;
     let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
@@ -84,12 +122,23 @@ async fn when_every_supplier_is_excluded_the_choice_starts_over_with_the_best() 
 #[tokio::test]
 async fn a_refused_send_falls_over_to_the_next_supplier_at_once() {
     let s = server_with(|c| {
-        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
-        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"fail_rate": 1.0})));
-        c.suppliers.seed.push(sandbox("sms-b", "sms", 10, json!({})));
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        c.suppliers
+            .seed
+            .push(sandbox("sms-a", "sms", 20, json!({"fail_rate": 1.0})));
+        c.suppliers
+            .seed
+            .push(sandbox("sms-b", "sms", 10, json!({})));
     })
     .await;
-    let (st, v) = start(&s, json!({"phone": PHONE, "channel": "sms", "purpose": "login"})).await;
+    let (st, v) = start(
+        &s,
+        json!({"phone": PHONE, "channel": "sms", "purpose": "login"}),
+    )
+    .await;
     assert_eq!((st, supplier_of(&v)), (201, "sms-b".to_string()), "{v}");
     s.stop().await;
 }
@@ -97,11 +146,23 @@ async fn a_refused_send_falls_over_to_the_next_supplier_at_once() {
 #[tokio::test]
 async fn when_no_supplier_delivers_the_answer_is_503_and_the_verification_failed() {
     let s = server_with(|c| {
-        c.suppliers.seed.retain(|s| !s.capabilities.contains(&phoneguard_core::suppliers::Capability::Sms));
-        c.suppliers.seed.push(sandbox("sms-a", "sms", 20, json!({"fail_rate": 1.0})));
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        c.suppliers
+            .seed
+            .push(sandbox("sms-a", "sms", 20, json!({"fail_rate": 1.0})));
     })
     .await;
-    let r = s.post("/v1/verifications", &json!({"phone": PHONE, "channel": "sms", "purpose": "login"})).send().await.unwrap();
+    let r = s
+        .post(
+            "/v1/verifications",
+            &json!({"phone": PHONE, "channel": "sms", "purpose": "login"}),
+        )
+        .send()
+        .await
+        .unwrap();
     crate::harness::problem(r, 503, "supplier_unavailable").await;
     s.stop().await;
 }
@@ -112,16 +173,45 @@ async fn a_failed_delivery_receipt_excludes_the_supplier_at_once() {
     let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
     let (_, v1) = start(&s, body.clone()).await;
     assert_eq!(supplier_of(&v1), "sms-a");
-    let msg_id = messages(&s, PHONE).await[0]["message_id"].as_str().unwrap().to_string();
-    let (_, secret) = json(s.admin(reqwest::Method::GET, "/v1/admin/receipts/sms-a/secret").send().await.unwrap()).await;
+    let msg_id = messages(&s, PHONE).await[0]["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, secret) = json(
+        s.admin(reqwest::Method::GET, "/v1/admin/receipts/sms-a/secret")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let receipt = json!({"message_id": msg_id, "status": "failed"}).to_string();
     let sig = hmac_hex(secret["secret"].as_str().unwrap(), &receipt);
     let url = s.url("/v1/receipts/sandbox/sms-a");
-    let bad = s.client.post(&url).header("x-phoneguard-signature", "sha256=00").body(receipt.clone()).send().await.unwrap();
+    let bad = s
+        .client
+        .post(&url)
+        .header("x-phoneguard-signature", "sha256=00")
+        .body(receipt.clone())
+        .send()
+        .await
+        .unwrap();
     crate::harness::problem(bad, 401, "unauthorized").await;
-    let ok = s.client.post(&url).header("x-phoneguard-signature", format!("sha256={sig}")).body(receipt).send().await.unwrap();
+    let ok = s
+        .client
+        .post(&url)
+        .header("x-phoneguard-signature", format!("sha256={sig}"))
+        .body(receipt)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
-    let (_, g) = json(s.get(&format!("/v1/verifications/{}", v1["id"].as_str().unwrap())).send().await.unwrap()).await;
+    let (_, g) = json(
+        s.get(&format!("/v1/verifications/{}", v1["id"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(g["attempts"][0]["delivery"], "failed");
     let (_, v2) = resend(&s, v1["id"].as_str().unwrap()).await;
     assert_eq!(supplier_of(&v2), "sms-b");

@@ -9,30 +9,59 @@ use crate::verify_support::*;
 const PHONE: &str = "13700137000";
 
 async fn calls(s: &TestServer, phone: &str) -> Vec<Value> {
-    let (_, v) = json(s.get(&format!("/v1/sandbox/calls?phone={phone}")).send().await.unwrap()).await;
+    let (_, v) = json(
+        s.get(&format!("/v1/sandbox/calls?phone={phone}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     v["calls"].as_array().unwrap().clone()
 }
 
 async fn report(s: &TestServer, id: &str, numbers: &[&str]) -> (u16, Value) {
-    json(s.post(&format!("/v1/verifications/{id}/report"), &json!({"incoming_numbers": numbers})).send().await.unwrap()).await
+    json(
+        s.post(
+            &format!("/v1/verifications/{id}/report"),
+            &json!({"incoming_numbers": numbers}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn a_flash_call_reveals_only_its_window_and_approves_on_a_matching_report() {
     let s = server().await;
-    let (st, v) = start(&s, json!({"phone": PHONE, "channel": "flash_call", "purpose": "register"})).await;
+    let (st, v) = start(
+        &s,
+        json!({"phone": PHONE, "channel": "flash_call", "purpose": "register"}),
+    )
+    .await;
     assert_eq!(st, 201, "{v}");
     assert_eq!(v["channel"], "flash_call");
-    assert_eq!(v["flash_call"], json!({"window_s": 60, "prefix_hint": "+8610"}));
+    assert_eq!(
+        v["flash_call"],
+        json!({"window_s": 60, "prefix_hint": "+8610"})
+    );
     assert_eq!(v["attempts"][0]["supplier"], "voice-a");
     let c = calls(&s, PHONE).await;
     assert_eq!(c.len(), 1);
     let caller = c[0]["caller"].as_str().unwrap().to_string();
     assert!(caller.starts_with("+86101234560"), "{caller}");
-    assert!(!v.to_string().contains(&caller), "the caller number is never revealed before the report");
+    assert!(
+        !v.to_string().contains(&caller),
+        "the caller number is never revealed before the report"
+    );
     let id = v["id"].as_str().unwrap();
     let (st, r) = report(&s, id, &["+8613900000000"]).await;
-    assert_eq!((st, r["status"].as_str(), r["remaining_attempts"].as_u64()), (200, Some("pending"), Some(4)), "{r}");
+    assert_eq!(
+        (st, r["status"].as_str(), r["remaining_attempts"].as_u64()),
+        (200, Some("pending"), Some(4)),
+        "{r}"
+    );
     let national = format!("0{}", &caller[3..]);
     let (st, r) = report(&s, id, &["95588", &national]).await;
     assert_eq!((st, r["status"].as_str()), (200, Some("approved")), "{r}");
@@ -43,17 +72,42 @@ async fn a_flash_call_reveals_only_its_window_and_approves_on_a_matching_report(
 async fn concurrent_flash_calls_of_one_pool_use_different_callers() {
     let s = server_with(|c| {
         c.suppliers.seed.retain(|x| x.id != "voice-a");
-        c.suppliers.seed.push(sandbox("voice-a", "voice", 10, json!({"caller_pool": ["+861012345601", "+861012345602"]})));
+        c.suppliers.seed.push(sandbox(
+            "voice-a",
+            "voice",
+            10,
+            json!({"caller_pool": ["+861012345601", "+861012345602"]}),
+        ));
     })
     .await;
     let mut callers = vec![];
     for phone in ["13700137001", "13700137002"] {
-        assert_eq!(start(&s, json!({"phone": phone, "channel": "flash_call", "purpose": "login"})).await.0, 201);
-        callers.push(calls(&s, phone).await[0]["caller"].as_str().unwrap().to_string());
+        assert_eq!(
+            start(
+                &s,
+                json!({"phone": phone, "channel": "flash_call", "purpose": "login"})
+            )
+            .await
+            .0,
+            201
+        );
+        callers.push(
+            calls(&s, phone).await[0]["caller"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     callers.sort();
     assert_eq!(callers, ["+861012345601", "+861012345602"]);
-    let r = s.post("/v1/verifications", &json!({"phone": "13700137003", "channel": "flash_call", "purpose": "login"})).send().await.unwrap();
+    let r = s
+        .post(
+            "/v1/verifications",
+            &json!({"phone": "13700137003", "channel": "flash_call", "purpose": "login"}),
+        )
+        .send()
+        .await
+        .unwrap();
     problem(r, 503, "supplier_unavailable").await;
     s.stop().await;
 }
@@ -61,11 +115,21 @@ async fn concurrent_flash_calls_of_one_pool_use_different_callers() {
 #[tokio::test]
 async fn auto_starts_with_a_flash_call_and_falls_back_to_sms_after_the_window() {
     let s = server_with(|c| c.verify.flash_call_window_s = 1).await;
-    let (_, v) = start(&s, json!({"phone": PHONE, "channel": "auto", "purpose": "login"})).await;
+    let (_, v) = start(
+        &s,
+        json!({"phone": PHONE, "channel": "auto", "purpose": "login"}),
+    )
+    .await;
     assert_eq!(v["channel"], "flash_call");
     let id = v["id"].as_str().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let (st, v) = json(s.post(&format!("/v1/verifications/{id}/resend"), &json!({})).send().await.unwrap()).await;
+    let (st, v) = json(
+        s.post(&format!("/v1/verifications/{id}/resend"), &json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["channel"].as_str()), (200, Some("sms")), "{v}");
     assert!(v["flash_call"].is_null());
     let code = latest_code(&s, PHONE).await;
@@ -82,9 +146,21 @@ async fn a_voice_code_is_read_out_digit_by_digit() {
     assert_eq!(m[0]["channel"], "voice");
     let text = m[0]["text"].as_str().unwrap();
     assert!(text.starts_with("Hello, this is phoneguard."), "{text}");
-    let code: String = text.split("code is ").nth(1).unwrap().split('.').next().unwrap().chars().filter(char::is_ascii_digit).collect();
+    let code: String = text
+        .split("code is ")
+        .nth(1)
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     assert_eq!(code.len(), 4);
-    assert_eq!(check(&s, v["id"].as_str().unwrap(), &code).await.1["status"], "approved");
+    assert_eq!(
+        check(&s, v["id"].as_str().unwrap(), &code).await.1["status"],
+        "approved"
+    );
     s.stop().await;
 }
 
@@ -93,9 +169,18 @@ async fn sms_texts_follow_the_locale_code_length_and_app_hash() {
     let s = server_with(|c| c.verify.app_name = "Acme".into()).await;
     let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login", "locale": "en", "code_length": 8, "app_hash": "FA+9qCX9VSu"});
     assert_eq!(start(&s, body).await.0, 201);
-    let text = messages(&s, PHONE).await[0]["text"].as_str().unwrap().to_string();
-    assert!(text.starts_with("[Acme] Your verification code is "), "{text}");
-    assert!(text.contains("expires in 10 minutes") && text.ends_with("\nFA+9qCX9VSu"), "{text}");
+    let text = messages(&s, PHONE).await[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.starts_with("[Acme] Your verification code is "),
+        "{text}"
+    );
+    assert!(
+        text.contains("expires in 10 minutes") && text.ends_with("\nFA+9qCX9VSu"),
+        "{text}"
+    );
     assert_eq!(code_in(&text).len(), 8);
     s.stop().await;
 }

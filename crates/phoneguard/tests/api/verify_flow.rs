@@ -11,7 +11,11 @@ const PHONE: &str = "13800138000";
 #[tokio::test]
 async fn an_sms_code_read_from_the_sandbox_outbox_approves_the_verification() {
     let s = server().await;
-    let (st, v) = start(&s, json!({"phone": "+86 138-0013-8000", "channel": "sms", "purpose": "login"})).await;
+    let (st, v) = start(
+        &s,
+        json!({"phone": "+86 138-0013-8000", "channel": "sms", "purpose": "login"}),
+    )
+    .await;
     assert_eq!(st, 201, "{v}");
     assert_eq!(v["status"], "pending");
     assert_eq!(v["phone"], "138****8000");
@@ -25,13 +29,25 @@ async fn an_sms_code_read_from_the_sandbox_outbox_approves_the_verification() {
     assert_eq!(m[0]["supplier"], "sms-a");
     assert_eq!(m[0]["phone"], "+8613800138000");
     let text = m[0]["text"].as_str().unwrap();
-    assert!(text.contains("phoneguard") && text.contains("10分钟"), "{text}");
+    assert!(
+        text.contains("phoneguard") && text.contains("10分钟"),
+        "{text}"
+    );
     let code = code_in(text);
     assert_eq!(code.len(), 6);
-    assert!(!v.to_string().contains(&code), "the code never appears in the API answer");
+    assert!(
+        !v.to_string().contains(&code),
+        "the code never appears in the API answer"
+    );
     let (st, c) = check(&s, id, &code).await;
     assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
-    let (_, g) = json(s.get(&format!("/v1/verifications/{id}")).send().await.unwrap()).await;
+    let (_, g) = json(
+        s.get(&format!("/v1/verifications/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(g["status"], "approved");
     s.stop().await;
 }
@@ -42,7 +58,14 @@ async fn a_code_entered_twice_is_refused() {
     let id = start_sms(&s, PHONE).await;
     let code = latest_code(&s, PHONE).await;
     assert_eq!(check(&s, &id, &code).await.0, 200);
-    let r = s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": code})).send().await.unwrap();
+    let r = s
+        .post(
+            &format!("/v1/verifications/{id}/check"),
+            &json!({"code": code}),
+        )
+        .send()
+        .await
+        .unwrap();
     problem(r, 409, "verification_closed").await;
     s.stop().await;
 }
@@ -54,11 +77,29 @@ async fn wrong_codes_count_down_then_end_as_max_attempts_reached() {
     let code = latest_code(&s, PHONE).await;
     for left in (1..5).rev() {
         let (st, c) = check(&s, &id, &wrong(&code)).await;
-        assert_eq!((st, c["status"].as_str(), c["remaining_attempts"].as_u64()), (200, Some("pending"), Some(left)), "{c}");
+        assert_eq!(
+            (st, c["status"].as_str(), c["remaining_attempts"].as_u64()),
+            (200, Some("pending"), Some(left)),
+            "{c}"
+        );
     }
-    let r = s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": wrong(&code)})).send().await.unwrap();
+    let r = s
+        .post(
+            &format!("/v1/verifications/{id}/check"),
+            &json!({"code": wrong(&code)}),
+        )
+        .send()
+        .await
+        .unwrap();
     problem(r, 409, "max_attempts_reached").await;
-    let r = s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": code})).send().await.unwrap();
+    let r = s
+        .post(
+            &format!("/v1/verifications/{id}/check"),
+            &json!({"code": code}),
+        )
+        .send()
+        .await
+        .unwrap();
     problem(r, 409, "max_attempts_reached").await;
     s.stop().await;
 }
@@ -85,9 +126,19 @@ async fn checking_by_phone_and_purpose_uses_the_latest_pending_verification() {
     start_sms(&s, PHONE).await;
     let code = latest_code(&s, PHONE).await;
     let body = json!({"phone": "+8613800138000", "purpose": "login", "code": code});
-    let (st, c) = json(s.post("/v1/verifications/check", &body).send().await.unwrap()).await;
+    let (st, c) = json(
+        s.post("/v1/verifications/check", &body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
-    let r = s.post("/v1/verifications/check", &body).send().await.unwrap();
+    let r = s
+        .post("/v1/verifications/check", &body)
+        .send()
+        .await
+        .unwrap();
     problem(r, 404, "not_found").await;
     s.stop().await;
 }
@@ -97,9 +148,22 @@ async fn a_canceled_verification_is_closed() {
     let s = server().await;
     let id = start_sms(&s, PHONE).await;
     let code = latest_code(&s, PHONE).await;
-    let (st, v) = json(s.post(&format!("/v1/verifications/{id}/cancel"), &json!({})).send().await.unwrap()).await;
+    let (st, v) = json(
+        s.post(&format!("/v1/verifications/{id}/cancel"), &json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["status"].as_str()), (200, Some("canceled")));
-    let r = s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": code})).send().await.unwrap();
+    let r = s
+        .post(
+            &format!("/v1/verifications/{id}/check"),
+            &json!({"code": code}),
+        )
+        .send()
+        .await
+        .unwrap();
     problem(r, 409, "verification_closed").await;
     s.stop().await;
 }
@@ -110,9 +174,22 @@ async fn a_code_past_its_ttl_is_expired() {
     let id = start_sms(&s, PHONE).await;
     let code = latest_code(&s, PHONE).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let r = s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": code})).send().await.unwrap();
+    let r = s
+        .post(
+            &format!("/v1/verifications/{id}/check"),
+            &json!({"code": code}),
+        )
+        .send()
+        .await
+        .unwrap();
     problem(r, 409, "verification_expired").await;
-    let (_, g) = json(s.get(&format!("/v1/verifications/{id}")).send().await.unwrap()).await;
+    let (_, g) = json(
+        s.get(&format!("/v1/verifications/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(g["status"], "expired");
     s.stop().await;
 }
@@ -126,8 +203,14 @@ async fn of_two_concurrent_correct_checks_exactly_one_wins() {
         let code = latest_code(&s, &phone).await;
         let reqs = (0..8).map(|_| check(&s, &id, &code));
         let results = futures_join(reqs).await;
-        let wins = results.iter().filter(|(st, c)| *st == 200 && c["status"] == "approved").count();
-        let closed = results.iter().filter(|(st, c)| *st == 409 && c["code"] == "verification_closed").count();
+        let wins = results
+            .iter()
+            .filter(|(st, c)| *st == 200 && c["status"] == "approved")
+            .count();
+        let closed = results
+            .iter()
+            .filter(|(st, c)| *st == 409 && c["code"] == "verification_closed")
+            .count();
         assert_eq!((wins, closed), (1, 7), "{results:?}");
     }
     s.stop().await;
@@ -154,7 +237,11 @@ async fn futures_join<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Ve
                 }
             }
         }
-        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
     });
     joined.await;
     out.into_iter().map(Option::unwrap).collect()
@@ -164,15 +251,45 @@ async fn futures_join<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Ve
 async fn bad_requests_name_their_field() {
     let s = server().await;
     for (body, field) in [
-        (json!({"phone": PHONE, "purpose": "login", "code_length": 3}), "code_length"),
+        (
+            json!({"phone": PHONE, "purpose": "login", "code_length": 3}),
+            "code_length",
+        ),
         (json!({"phone": PHONE, "purpose": ""}), "purpose"),
-        (json!({"phone": PHONE, "purpose": "login", "locale": "fr"}), "locale"),
-        (json!({"phone": PHONE, "purpose": "login", "app_hash": "nope"}), "app_hash"),
+        (
+            json!({"phone": PHONE, "purpose": "login", "locale": "fr"}),
+            "locale",
+        ),
+        (
+            json!({"phone": PHONE, "purpose": "login", "app_hash": "nope"}),
+            "app_hash",
+        ),
     ] {
-        let b = problem(s.post("/v1/verifications", &body).send().await.unwrap(), 422, "invalid_request").await;
+        let b = problem(
+            s.post("/v1/verifications", &body).send().await.unwrap(),
+            422,
+            "invalid_request",
+        )
+        .await;
         assert_eq!(b["field"], field, "{b}");
     }
-    problem(s.post("/v1/verifications", &json!({"phone": "12345", "purpose": "x"})).send().await.unwrap(), 422, "invalid_number").await;
-    problem(s.get("/v1/verifications/ver_nope").send().await.unwrap(), 404, "not_found").await;
+    problem(
+        s.post(
+            "/v1/verifications",
+            &json!({"phone": "12345", "purpose": "x"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+        "invalid_number",
+    )
+    .await;
+    problem(
+        s.get("/v1/verifications/ver_nope").send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
     s.stop().await;
 }

@@ -36,14 +36,24 @@ pub async fn start(s: &TestServer, body: Value) -> (u16, Value) {
 
 /// Starts an SMS login verification for `phone` and returns its id.
 pub async fn start_sms(s: &TestServer, phone: &str) -> String {
-    let (st, v) = start(s, json!({"phone": phone, "channel": "sms", "purpose": "login"})).await;
+    let (st, v) = start(
+        s,
+        json!({"phone": phone, "channel": "sms", "purpose": "login"}),
+    )
+    .await;
     assert_eq!(st, 201, "{v}");
     v["id"].as_str().unwrap().to_string()
 }
 
 /// The messages of the sandbox outbox for a phone, newest first.
 pub async fn messages(s: &TestServer, phone: &str) -> Vec<Value> {
-    let (st, v) = json(s.get(&format!("/v1/sandbox/messages?phone={phone}")).send().await.unwrap()).await;
+    let (st, v) = json(
+        s.get(&format!("/v1/sandbox/messages?phone={phone}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, 200, "{v}");
     v["messages"].as_array().unwrap().clone()
 }
@@ -66,20 +76,47 @@ pub fn code_in(text: &str) -> String {
 /// The newest code sent to a phone.
 pub async fn latest_code(s: &TestServer, phone: &str) -> String {
     let m = messages(s, phone).await;
-    code_in(m.first().expect("a message in the outbox")["text"].as_str().unwrap())
+    code_in(
+        m.first().expect("a message in the outbox")["text"]
+            .as_str()
+            .unwrap(),
+    )
 }
 
 /// Checks a code; returns status and body.
 pub async fn check(s: &TestServer, id: &str, code: &str) -> (u16, Value) {
-    json(s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": code})).send().await.unwrap()).await
+    json(
+        s.post(
+            &format!("/v1/verifications/{id}/check"),
+            &json!({"code": code}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await
 }
 
 /// Resends; returns status and body.
 pub async fn resend(s: &TestServer, id: &str) -> (u16, Value) {
-    json(s.post(&format!("/v1/verifications/{id}/resend"), &json!({})).send().await.unwrap()).await
+    json(
+        s.post(&format!("/v1/verifications/{id}/resend"), &json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 /// A wrong code of the same length as `code`.
 pub fn wrong(code: &str) -> String {
-    code.chars().map(|c| if c == '9' { '0' } else { char::from(c as u8 + 1) }).collect()
+    code.chars()
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                char::from(c as u8 + 1)
+            }
+        })
+        .collect()
 }

@@ -30,8 +30,14 @@ use crate::state::AppState;
 /// `/v1/receipts/{kind}/{id}` and `/v1/admin/receipts/{id}/secret`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/receipts/{supplier_kind}/{supplier_id}", post(post_receipt))
-        .route("/v1/admin/receipts/{supplier_id}/secret", get(get_receipt_secret))
+        .route(
+            "/v1/receipts/{supplier_kind}/{supplier_id}",
+            post(post_receipt),
+        )
+        .route(
+            "/v1/admin/receipts/{supplier_id}/secret",
+            get(get_receipt_secret),
+        )
 }
 
 /// The JSON receipt of non-vendor kinds.
@@ -53,18 +59,42 @@ fn unauthorized() -> ApiError {
     ApiError::unauthorized("the receipt signature does not verify")
 }
 
-fn twilio_receipt(headers: &HeaderMap, uri: &Uri, body: &[u8], token: &str) -> Result<(String, String), ApiError> {
+fn twilio_receipt(
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+    token: &str,
+) -> Result<(String, String), ApiError> {
     let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    let url = format!("{proto}://{host}{}", uri.path_and_query().map_or("", |p| p.as_str()));
-    let given = headers.get("x-twilio-signature").and_then(|h| h.to_str().ok()).unwrap_or_default();
-    if !constant_time_eq(twilio_signature(token, &url, &params).as_bytes(), given.as_bytes()) {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    let url = format!(
+        "{proto}://{host}{}",
+        uri.path_and_query().map_or("", |p| p.as_str())
+    );
+    let given = headers
+        .get("x-twilio-signature")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if !constant_time_eq(
+        twilio_signature(token, &url, &params).as_bytes(),
+        given.as_bytes(),
+    ) {
         return Err(unauthorized());
     }
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let id = get("MessageSid").or_else(|| get("CallSid")).ok_or_else(|| ApiError::invalid_field("MessageSid", "missing"))?;
-    let status = get("MessageStatus").or_else(|| get("CallStatus")).unwrap_or_default();
+    let id = get("MessageSid")
+        .or_else(|| get("CallSid"))
+        .ok_or_else(|| ApiError::invalid_field("MessageSid", "missing"))?;
+    let status = get("MessageStatus")
+        .or_else(|| get("CallStatus"))
+        .unwrap_or_default();
     Ok((id, status))
 }
 
@@ -75,37 +105,65 @@ async fn post_receipt(
     uri: Uri,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let route = s.verify.route(&supplier_id).await.filter(|r| r.config.kind == kind);
+    let route = s
+        .verify
+        .route(&supplier_id)
+        .await
+        .filter(|r| r.config.kind == kind);
     let Some(route) = route else {
-        return Err(ApiError::not_found(format!("no {kind} messaging supplier {supplier_id}")));
+        return Err(ApiError::not_found(format!(
+            "no {kind} messaging supplier {supplier_id}"
+        )));
     };
     let (message_id, status) = match (kind.as_str(), &route.receipt_token) {
         ("twilio", Some(token)) => twilio_receipt(&headers, &uri, &body, token)?,
         ("twilio", None) => return Err(unauthorized()),
         _ => {
-            let given = headers.get("x-phoneguard-signature").and_then(|h| h.to_str().ok()).unwrap_or_default();
+            let given = headers
+                .get("x-phoneguard-signature")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
             let secret = s.verify.receipt_secret(&supplier_id);
-            let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("any key length");
+            let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+                .expect("any key length");
             mac.update(&body);
             let want = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
             if !constant_time_eq(want.as_bytes(), given.as_bytes()) {
                 return Err(unauthorized());
             }
-            let r: ReceiptIn = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::invalid_field("body", format!("expected {{\"message_id\", \"status\"}}: {e}")))?;
+            let r: ReceiptIn = serde_json::from_slice(&body).map_err(|e| {
+                ApiError::invalid_field(
+                    "body",
+                    format!("expected {{\"message_id\", \"status\"}}: {e}"),
+                )
+            })?;
             (r.message_id, r.status)
         }
     };
     let Some(d) = delivery(&status) else {
-        return Ok((StatusCode::ACCEPTED, Json(json!({ "updated": false, "status": status }))));
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "updated": false, "status": status })),
+        ));
     };
     let found = s.verify.receipt(&supplier_id, &message_id, d).await?;
     if !found {
-        return Err(ApiError::not_found("no attempt of this supplier has that message id"));
+        return Err(ApiError::not_found(
+            "no attempt of this supplier has that message id",
+        ));
     }
-    Ok((StatusCode::OK, Json(json!({ "updated": true, "delivery": d.as_str() }))))
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "updated": true, "delivery": d.as_str() })),
+    ))
 }
 
-async fn get_receipt_secret(_: Admin, State(s): State<AppState>, Path(supplier_id): Path<String>) -> Json<Value> {
-    Json(json!({ "supplier_id": supplier_id, "secret": s.verify.receipt_secret(&supplier_id), "header": "X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>" }))
+async fn get_receipt_secret(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(supplier_id): Path<String>,
+) -> Json<Value> {
+    Json(
+        json!({ "supplier_id": supplier_id, "secret": s.verify.receipt_secret(&supplier_id), "header": "X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>" }),
+    )
 }

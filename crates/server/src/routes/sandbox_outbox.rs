@@ -35,7 +35,11 @@ fn phone_of(q: &OutboxQuery) -> Result<Option<String>, ApiError> {
     q.phone
         .as_deref()
         .filter(|p| !p.trim().is_empty())
-        .map(|p| phoneguard_numbering::parse(p).map(|n| n.e164()).map_err(|e| invalid_number(&e)))
+        .map(|p| {
+            phoneguard_numbering::parse(p)
+                .map(|n| n.e164())
+                .map_err(|e| invalid_number(&e))
+        })
         .transpose()
 }
 

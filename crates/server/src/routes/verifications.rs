@@ -28,7 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/verifications/{id}/report", post(report_flash_call))
         .route("/v1/verifications/{id}/resend", post(resend_verification))
         .route("/v1/verifications/{id}/cancel", post(cancel_verification))
-        .route("/v1/admin/tenants/{id}/verify-countries", put(put_tenant_countries))
+        .route(
+            "/v1/admin/tenants/{id}/verify-countries",
+            put(put_tenant_countries),
+        )
 }
 
 impl From<VerifyError> for ApiError {
@@ -41,14 +44,20 @@ impl From<VerifyError> for ApiError {
             VerifyError::NotFound => ApiError::not_found("no such verification"),
             VerifyError::Expired => conflict("verification_expired"),
             VerifyError::MaxAttempts => conflict("max_attempts_reached"),
-            VerifyError::Closed(status) => conflict("verification_closed").with("status", status.as_str()),
-            VerifyError::RateLimited { limit, retry_after, .. } => {
-                let mut a = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail).with("limit", limit);
+            VerifyError::Closed(status) => {
+                conflict("verification_closed").with("verification_status", status.as_str())
+            }
+            VerifyError::RateLimited {
+                limit, retry_after, ..
+            } => {
+                let mut a = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+                    .with("limit", limit);
                 a.retry_after = Some(retry_after);
                 a
             }
             VerifyError::CountryBlocked(c) => {
-                ApiError::new(StatusCode::FORBIDDEN, "country_not_allowed", detail).with("country", c)
+                ApiError::new(StatusCode::FORBIDDEN, "country_not_allowed", detail)
+                    .with("country", c)
             }
             VerifyError::SupplierUnavailable(m) => {
                 tracing::warn!(error = %m, "no supplier delivered");
@@ -111,7 +120,11 @@ pub struct VerificationOut {
 impl From<Verification> for VerificationOut {
     fn from(v: Verification) -> Self {
         let now = Utc::now();
-        let flash_call = match (v.current_channel(), v.flash_window_ends_at, v.attempts.last()) {
+        let flash_call = match (
+            v.current_channel(),
+            v.flash_window_ends_at,
+            v.attempts.last(),
+        ) {
             (Channel::FlashCall, Some(end), Some(a)) => Some(json!({
                 "window_s": (end - a.sent_at).num_seconds(),
                 "prefix_hint": v.flash_prefix_hint,
@@ -126,7 +139,12 @@ impl From<Verification> for VerificationOut {
             attempts: v
                 .attempts
                 .iter()
-                .map(|a| AttemptOut { channel: a.channel, supplier: a.supplier.clone(), sent_at: a.sent_at, delivery: a.delivery.as_str() })
+                .map(|a| AttemptOut {
+                    channel: a.channel,
+                    supplier: a.supplier.clone(),
+                    sent_at: a.sent_at,
+                    delivery: a.delivery.as_str(),
+                })
                 .collect(),
             flash_call,
             id: v.id,
@@ -157,7 +175,11 @@ async fn create_verification(
     Ok((StatusCode::CREATED, Json(VerificationOut::from(v))))
 }
 
-async fn get_verification(Caller(who): Caller, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<VerificationOut>, ApiError> {
+async fn get_verification(
+    Caller(who): Caller,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<VerificationOut>, ApiError> {
     Ok(Json(s.verify.get(&who, &id).await?.into()))
 }
 
@@ -186,8 +208,16 @@ pub struct CheckByPhoneIn {
     code: String,
 }
 
-async fn check_by_phone(Caller(who): Caller, State(s): State<AppState>, ApiJson(b): ApiJson<CheckByPhoneIn>) -> Result<Json<CheckOutcome>, ApiError> {
-    Ok(Json(s.verify.check_by_phone(&who, &b.phone, &b.purpose, &b.code).await?))
+async fn check_by_phone(
+    Caller(who): Caller,
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<CheckByPhoneIn>,
+) -> Result<Json<CheckOutcome>, ApiError> {
+    Ok(Json(
+        s.verify
+            .check_by_phone(&who, &b.phone, &b.purpose, &b.code)
+            .await?,
+    ))
 }
 
 /// Body of `POST /v1/verifications/{id}/report`.
@@ -230,7 +260,11 @@ async fn resend_verification(
     Ok(Json(s.verify.resend(&who, &id, channel).await?.into()))
 }
 
-async fn cancel_verification(Caller(who): Caller, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<VerificationOut>, ApiError> {
+async fn cancel_verification(
+    Caller(who): Caller,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<VerificationOut>, ApiError> {
     Ok(Json(s.verify.cancel(&who, &id).await?.into()))
 }
 

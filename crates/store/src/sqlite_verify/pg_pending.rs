@@ -22,7 +22,11 @@ fn unported<T>() -> StoreResult<T> {
 
 #[async_trait]
 impl VerifyStore for PostgresStore {
-    async fn insert_verification(&self, _: &Verification, _: Option<&SendRecord>) -> StoreResult<()> {
+    async fn insert_verification(
+        &self,
+        _: &Verification,
+        _: Option<&SendRecord>,
+    ) -> StoreResult<()> {
         unported()
     }
     async fn get_verification(&self, _: &str, _: &str) -> StoreResult<Option<Verification>> {
@@ -37,37 +41,74 @@ impl VerifyStore for PostgresStore {
     async fn approve(&self, _: &str, _: &str, _: DateTime<Utc>) -> StoreResult<bool> {
         unported()
     }
-    async fn count_wrong_check(&self, _: &str, _: DateTime<Utc>) -> StoreResult<Option<(u32, Status)>> {
+    async fn count_wrong_check(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Option<(u32, Status)>> {
         unported()
     }
-    async fn transition(&self, _: &str, _: Status, _: Status, _: DateTime<Utc>) -> StoreResult<bool> {
+    async fn transition(
+        &self,
+        _: &str,
+        _: Status,
+        _: Status,
+        _: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         unported()
     }
-    async fn last_attempt_of_terminal(&self, _: &str, _: &str, _: DateTime<Utc>) -> StoreResult<Option<(String, bool)>> {
+    async fn last_attempt_of_terminal(
+        &self,
+        _: &str,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Option<(String, bool)>> {
         unported()
     }
     async fn add_failover(&self, _: &str, _: &str, _: &str, _: DateTime<Utc>) -> StoreResult<()> {
         unported()
     }
-    async fn failover_suppliers(&self, _: &str, _: &str, _: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    async fn failover_suppliers(
+        &self,
+        _: &str,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
         unported()
     }
     async fn clear_failover(&self, _: &str, _: &str) -> StoreResult<()> {
         unported()
     }
-    async fn count_sends(&self, _: &str, _: &SendScope, _: DateTime<Utc>) -> StoreResult<SendCount> {
+    async fn count_sends(
+        &self,
+        _: &str,
+        _: &SendScope,
+        _: DateTime<Utc>,
+    ) -> StoreResult<SendCount> {
         unported()
     }
     async fn conversion(&self, _: &str, _: DateTime<Utc>) -> StoreResult<Vec<ConversionRow>> {
         unported()
     }
-    async fn reserve_caller(&self, _: &str, _: &str, _: &str, _: DateTime<Utc>, _: DateTime<Utc>) -> StoreResult<bool> {
+    async fn reserve_caller(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         unported()
     }
     async fn release_callers(&self, _: &str) -> StoreResult<()> {
         unported()
     }
-    async fn record_delivery(&self, _: &str, _: &str, _: Delivery) -> StoreResult<Option<ReceiptTarget>> {
+    async fn record_delivery(
+        &self,
+        _: &str,
+        _: &str,
+        _: Delivery,
+    ) -> StoreResult<Option<ReceiptTarget>> {
         unported()
     }
     async fn tenant_countries(&self, _: &str) -> StoreResult<Option<Vec<String>>> {

@@ -17,6 +17,8 @@ mod encode;
 mod sandbox;
 mod tencent_sms;
 mod twilio;
+#[cfg(test)]
+mod wire_tests;
 
 use std::sync::Arc;
 
