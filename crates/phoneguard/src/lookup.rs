@@ -22,7 +22,7 @@ pub enum Format {
 pub const CSV_HEADER: &str = "input,valid,number,national,country,type,province,city,area_code,zip,carrier,carrier_name,network,segment,error";
 
 /// Bytes read per block handed to the worker threads.
-const BLOCK_BYTES: usize = 4 << 20;
+const BLOCK_BYTES: usize = 1 << 20;
 
 /// Appends the output row for one input line to `out`.
 pub fn write_row(table: &NumberTable, input: &str, format: Format, out: &mut Vec<u8>) {
@@ -142,6 +142,7 @@ pub fn run_reader(
     }
     let mut input = input;
     let mut carry: Vec<u8> = Vec::new();
+    let mut outputs: Vec<Vec<u8>> = Vec::new();
     loop {
         // Read a block, cut it after its last line break (the rest waits for the
         // next block), and split it into lines in place: no allocation per line.
@@ -165,26 +166,21 @@ pub fn run_reader(
         let text = block.strip_suffix(b"\n").unwrap_or(&block);
         let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
         let per = lines.len().div_ceil(workers);
-        let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
-            let handles: Vec<_> = lines
-                .chunks(per)
-                .map(|part| {
-                    s.spawn(move || {
-                        let mut buf = Vec::with_capacity(part.len() * 200);
-                        for line in part {
-                            // Invalid UTF-8 is still one row, flagged, never skipped.
-                            write_row(table, &String::from_utf8_lossy(line), format, &mut buf);
-                        }
-                        buf
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
+        // One output buffer per worker, reused block after block: no fresh
+        // pages to fault in for every block.
+        outputs.resize_with(lines.len().div_ceil(per), Vec::new);
+        std::thread::scope(|s| {
+            for (part, buf) in lines.chunks(per).zip(outputs.iter_mut()) {
+                s.spawn(move || {
+                    buf.clear();
+                    for line in part {
+                        // Invalid UTF-8 is still one row, flagged, never skipped.
+                        write_row(table, &String::from_utf8_lossy(line), format, buf);
+                    }
+                });
+            }
         });
-        for o in &outputs {
+        for o in &outputs[..lines.len().div_ceil(per)] {
             out.write_all(o)?;
         }
         stats.rows += lines.len() as u64;
