@@ -53,6 +53,17 @@ pub struct RiskConfig {
     pub result_retention_days: u32,
     /// Seconds between purges of expired results.
     pub purge_interval_s: u64,
+    /// Ask a status supplier for the line status of an event's `pn` (when it is a
+    /// plain number) before assessing; costs one supplier call per such event.
+    #[serde(default)]
+    pub line_status: bool,
+    /// Longest wait for that answer (ms); past it the event is assessed without it.
+    #[serde(default = "default_line_status_timeout_ms")]
+    pub line_status_timeout_ms: u64,
+}
+
+fn default_line_status_timeout_ms() -> u64 {
+    800
 }
 
 /// `[http]`
@@ -251,6 +262,12 @@ impl Config {
             10,
             86_400,
         )?;
+        range(
+            "risk.line_status_timeout_ms",
+            self.risk.line_status_timeout_ms,
+            10,
+            10_000,
+        )?;
         if let Some(f) = &self.risk.rules_file
             && f.trim().is_empty()
         {
@@ -299,6 +316,8 @@ mod tests {
                 rules_file: None,
                 result_retention_days: 30,
                 purge_interval_s: 3600,
+                line_status: false,
+                line_status_timeout_ms: 800,
             },
             router: Default::default(),
             suppliers: Default::default(),

@@ -135,6 +135,18 @@ pub struct RiskService {
     numbers: &'static NumberTable,
     hash_key: HashKey,
     retention: Duration,
+    line_status_timeout: Option<std::time::Duration>,
+}
+
+/// Whether a status supplier was asked about the event's phone, and what it said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineCheck {
+    /// Not asked (turned off, or `pn` is absent or an MD5).
+    NotAsked,
+    /// The line status code (`normal`, `suspended`, …).
+    Status(String),
+    /// Asked, but no supplier answered in time: assessed without it, and said so.
+    Unavailable,
 }
 
 impl RiskService {
@@ -161,7 +173,20 @@ impl RiskService {
             numbers,
             hash_key,
             retention,
+            line_status_timeout: None,
         })
+    }
+
+    /// Turns the line-status check of `pn` on (`Some`: wait at most that long
+    /// for it) or off (`None`, the default).
+    pub fn with_line_status(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.line_status_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for a line status of `pn`; `None` when it is not asked.
+    pub fn line_status_timeout(&self) -> Option<std::time::Duration> {
+        self.line_status_timeout
     }
 
     /// The engine in force.
@@ -224,6 +249,7 @@ impl RiskService {
         &self,
         tenant_id: &str,
         event: &RiskEvent,
+        line: LineCheck,
     ) -> Result<(RiskRecord, Assessment), RiskError> {
         let now = Utc::now();
         let secs = now.timestamp().max(0) as u64;
@@ -241,7 +267,10 @@ impl RiskService {
                 (CounterValues::default(), true)
             }
         };
-        let phone = phone_facts(self.numbers, event.pn.as_deref());
+        let mut phone = phone_facts(self.numbers, event.pn.as_deref());
+        if let LineCheck::Status(code) = &line {
+            phone.line_status = Some(code.clone());
+        }
         let assessment = self.engine().assess(event, &phone, &values, secs);
         let record = RiskRecord {
             token: format!("rk_{}", random_base62(32)),
@@ -268,6 +297,13 @@ impl RiskService {
                                 .into(),
                         score: 0,
                     }
+                }))
+                .chain((line == LineCheck::Unavailable).then(|| RiskReason {
+                    code: "line_status_unavailable".into(),
+                    risk_type: 1,
+                    detail: "no status supplier answered in time; line-status rules were not evaluated"
+                        .into(),
+                    score: 0,
                 }))
                 .collect(),
             score: assessment.score,
@@ -483,7 +519,10 @@ mod tests {
     async fn with_counters_down_an_event_is_still_assessed_and_says_so() {
         let store = Arc::new(Kept::default());
         let svc = service(Arc::new(DownCounters), store.clone());
-        let (record, _) = svc.assess("ten_a", &event("u1")).await.unwrap();
+        let (record, _) = svc
+            .assess("ten_a", &event("u1"), LineCheck::NotAsked)
+            .await
+            .unwrap();
         let codes: Vec<&str> = record.reasons.iter().map(|r| r.code.as_str()).collect();
         assert!(codes.contains(&"velocity_unavailable"), "{codes:?}");
         assert!(
@@ -498,7 +537,7 @@ mod tests {
         let store = Arc::new(Kept::default());
         let svc = service(Arc::new(MemoryRiskCounters::default()), store.clone());
         let (record, _) = svc
-            .assess("ten_a", &event("alice@example.com"))
+            .assess("ten_a", &event("alice@example.com"), LineCheck::NotAsked)
             .await
             .unwrap();
         let kept =

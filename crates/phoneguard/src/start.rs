@@ -62,7 +62,13 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
             hash_key.clone(),
             chrono::Duration::days(i64::from(config.risk.result_retention_days)),
         )
-        .context("config key `risk.rules_file`")?,
+        .context("config key `risk.rules_file`")?
+        .with_line_status(
+            config
+                .risk
+                .line_status
+                .then(|| Duration::from_millis(config.risk.line_status_timeout_ms)),
+        ),
     );
     let default_key = tenants.bootstrap().await?.map(|k| k.key);
     let (admin_hash, admin_token) = tenants
@@ -168,6 +174,26 @@ fn spawn_verify_purge(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// How often each node looks for supplier changes made through other nodes.
+const SUPPLIER_REFRESH: Duration = Duration::from_secs(2);
+
+/// Rebuilds this node's query router when the stored suppliers change (an admin
+/// call to another node); the messaging directory re-reads them on its own.
+fn spawn_supplier_refresh(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let registry = state.suppliers.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SUPPLIER_REFRESH);
+        loop {
+            tick.tick().await;
+            match registry.reload_if_changed().await {
+                Ok(true) => tracing::info!("suppliers changed elsewhere; routing rebuilt"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "supplier refresh failed"),
+            }
+        }
+    })
+}
+
 /// Prints the secrets created by this start, once, to standard output (not the log).
 pub fn print_bootstrap(b: &Bootstrap) {
     if let Some(t) = &b.admin_token {
@@ -193,6 +219,7 @@ pub async fn run(
     let timeout = Duration::from_secs(config.http.request_timeout_s);
     let background = spawn_background(config, &state);
     let verify_purge = spawn_verify_purge(&state);
+    let supplier_refresh = spawn_supplier_refresh(&state);
     let server = tokio::spawn(phoneguard_server::serve(
         state,
         timeout,
@@ -213,6 +240,7 @@ pub async fn run(
     }
     background.abort();
     verify_purge.abort();
+    supplier_refresh.abort();
     Ok(())
 }
 

@@ -24,6 +24,7 @@ use crate::rows::{ApiKeyRow, TenantRow, map_err, to_ms};
 pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
+    risk_writer: std::sync::Arc<crate::sqlite_risk::RiskWriter>,
 }
 
 impl SqliteStore {
@@ -53,6 +54,7 @@ impl SqliteStore {
             // Every connection to an in-memory database is a database of its own.
             return Ok(SqliteStore {
                 readers: writer.clone(),
+                risk_writer: crate::sqlite_risk::RiskWriter::spawn(writer.clone()).into(),
                 writer,
             });
         }
@@ -62,13 +64,22 @@ impl SqliteStore {
             .connect_with(opts.read_only(true))
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
-        Ok(SqliteStore { writer, readers })
+        Ok(SqliteStore {
+            risk_writer: crate::sqlite_risk::RiskWriter::spawn(writer.clone()).into(),
+            writer,
+            readers,
+        })
     }
 
     /// The single writing connection: use it for every statement that writes
     /// (and for reads that must see the latest write of the same request).
     pub fn pool(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    /// The group-commit writer of risk results.
+    pub(crate) fn risk_writer(&self) -> &crate::sqlite_risk::RiskWriter {
+        &self.risk_writer
     }
 
     /// Read-only connections, for reads that never write.

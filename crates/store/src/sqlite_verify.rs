@@ -459,6 +459,14 @@ impl VerifyStore for SqliteStore {
         side::set_tenant_countries(self.pool(), tenant_id, countries).await
     }
 
+    async fn tenant_templates(&self, tenant_id: &str) -> StoreResult<Option<String>> {
+        side::tenant_templates(self.pool(), tenant_id).await
+    }
+
+    async fn set_tenant_templates(&self, tenant_id: &str, json: Option<&str>) -> StoreResult<()> {
+        side::set_tenant_templates(self.pool(), tenant_id, json).await
+    }
+
     async fn purge_verify(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
         side::purge_verify(self.pool(), before, now).await
     }

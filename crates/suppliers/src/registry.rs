@@ -88,6 +88,18 @@ pub struct Registry {
     cipher: Option<CredentialCipher>,
     ctx: AdapterContext,
     router: Arc<Router>,
+    /// Ids and change times of the suppliers the router was last built from.
+    built_from: std::sync::Mutex<Vec<(String, i64)>>,
+}
+
+/// What identifies a version of the supplier table: ids and change times.
+fn fingerprint(records: &[phoneguard_core::suppliers::SupplierRecord]) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = records
+        .iter()
+        .map(|r| (r.id.clone(), r.updated_at.timestamp_micros()))
+        .collect();
+    v.sort();
+    v
 }
 
 impl Registry {
@@ -103,6 +115,7 @@ impl Registry {
             cipher,
             ctx,
             router,
+            built_from: std::sync::Mutex::new(vec![]),
         }
     }
 
@@ -190,8 +203,30 @@ impl Registry {
     /// Rebuilds the router from the store. A supplier that cannot be built
     /// (credentials that do not decrypt, an option no longer valid) is left out and logged.
     pub async fn reload(&self) -> Result<(), RegistryError> {
+        let records = self.store.list_suppliers().await?;
+        self.rebuild(records);
+        Ok(())
+    }
+
+    /// Rebuilds the router only when the stored suppliers changed since it was
+    /// last built (by another node's admin call, say); returns whether it did.
+    /// Every node runs this every few seconds, so a change made through any
+    /// node reaches the routing of all of them.
+    pub async fn reload_if_changed(&self) -> Result<bool, RegistryError> {
+        let records = self.store.list_suppliers().await?;
+        let unchanged =
+            *self.built_from.lock().unwrap_or_else(|p| p.into_inner()) == fingerprint(&records);
+        if unchanged {
+            return Ok(false);
+        }
+        self.rebuild(records);
+        Ok(true)
+    }
+
+    fn rebuild(&self, records: Vec<phoneguard_core::suppliers::SupplierRecord>) {
+        let seen = fingerprint(&records);
         let mut built = vec![];
-        for r in self.store.list_suppliers().await? {
+        for r in records {
             match self.open(&r).and_then(|c| Ok((build(&c, &self.ctx)?, c))) {
                 Ok((s, c)) => built.push((c, s)),
                 Err(e) => {
@@ -200,7 +235,7 @@ impl Registry {
             }
         }
         self.router.set_routes(built);
-        Ok(())
+        *self.built_from.lock().unwrap_or_else(|p| p.into_inner()) = seen;
     }
 
     /// Every supplier.

@@ -28,6 +28,11 @@ pub struct RouterConfig {
     pub health_window: u32,
     /// How strongly a cheaper supplier is preferred (0: price ignored, 1: share ∝ 1/price).
     pub price_weight: f64,
+    /// Seconds a status answer is reused for the same tenant, key mode and number
+    /// (0: never — the default, as many vendors forbid caching).
+    pub status_cache_ttl_s: u64,
+    /// Most answers the status cache holds (per process).
+    pub status_cache_capacity: u64,
 }
 
 impl Default for RouterConfig {
@@ -42,6 +47,8 @@ impl Default for RouterConfig {
             breaker_open_ms: 10_000,
             health_window: 100,
             price_weight: 0.5,
+            status_cache_ttl_s: 0,
+            status_cache_capacity: 100_000,
         }
     }
 }
@@ -97,6 +104,13 @@ impl RouterConfig {
         )?;
         ms("breaker_open_ms", self.breaker_open_ms, 10, 3_600_000)?;
         ms("health_window", u64::from(self.health_window), 1, 10_000)?;
+        ms("status_cache_ttl_s", self.status_cache_ttl_s, 0, 86_400)?;
+        ms(
+            "status_cache_capacity",
+            self.status_cache_capacity,
+            1,
+            10_000_000,
+        )?;
         if !(0.0..=1.0).contains(&self.breaker_failure_ratio) || self.breaker_failure_ratio == 0.0 {
             return Err(err(
                 "router.breaker_failure_ratio",

@@ -224,6 +224,44 @@ impl VerifyService {
         Ok(countries.unwrap_or_else(|| self.cfg.allowed_countries.clone()))
     }
 
+    /// A tenant's own message texts, if it has any.
+    pub async fn tenant_templates(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<super::TenantTemplates>, VerifyError> {
+        let Some(raw) = self.store.tenant_templates(tenant_id).await? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&raw).map(Some).map_err(|e| {
+            VerifyError::Store(crate::StoreError::Other(format!(
+                "tenant {tenant_id}: stored templates do not parse: {e}"
+            )))
+        })
+    }
+
+    /// Sets (or with `None` clears) a tenant's message texts, checked like the
+    /// configured ones.
+    pub async fn set_tenant_templates(
+        &self,
+        tenant_id: &str,
+        t: Option<super::TenantTemplates>,
+    ) -> Result<(), VerifyError> {
+        if let Some(t) = &t {
+            if let Some(name) = &t.app_name {
+                super::service::text_field("app_name", name, 40)?;
+            }
+            for (k, text) in &t.templates {
+                super::code::check_template(k, text)
+                    .map_err(|m| VerifyError::invalid("templates", m))?;
+            }
+        }
+        let json = t.map(|t| serde_json::to_string(&t).expect("templates serialize"));
+        self.store
+            .set_tenant_templates(tenant_id, json.as_deref())
+            .await?;
+        Ok(())
+    }
+
     /// Deletes old send records, expired failover mappings and caller reservations.
     pub async fn purge(&self) -> Result<u64, VerifyError> {
         let now = Utc::now();

@@ -55,11 +55,59 @@ pub fn normalize_locale(s: Option<&str>) -> Option<&'static str> {
     }
 }
 
+/// A tenant's own message texts (`PUT /v1/admin/tenants/{id}/verify-templates`),
+/// laid over the configured ones: its app name and any of [`TEMPLATE_KEYS`](super::settings::TEMPLATE_KEYS).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantTemplates {
+    /// The name in `{app}`; unset: the configured `verify.app_name`.
+    #[serde(default)]
+    pub app_name: Option<String>,
+    /// Texts keyed `sms.zh-CN`, `sms.en`, `voice.zh-CN`, `voice.en`.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+}
+
+/// Longest template text (characters); a long SMS splits into many billed parts.
+pub const MAX_TEMPLATE_CHARS: usize = 480;
+
+/// Checks one template text, naming what is wrong.
+pub fn check_template(key: &str, text: &str) -> Result<(), String> {
+    if !super::settings::TEMPLATE_KEYS.contains(&key) {
+        return Err(format!(
+            "unknown template {key:?}; expected one of {}",
+            super::settings::TEMPLATE_KEYS.join(", ")
+        ));
+    }
+    if !text.contains("{code}") {
+        return Err(format!("template {key} must contain {{code}}"));
+    }
+    if text.chars().count() > MAX_TEMPLATE_CHARS {
+        return Err(format!(
+            "template {key} is longer than {MAX_TEMPLATE_CHARS} characters"
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!("template {key} contains control characters"));
+    }
+    Ok(())
+}
+
 impl Templates {
     /// Built-in texts, with overrides keyed `sms.zh-CN`, `voice.en`, … .
     pub fn new(app_name: &str, overrides: BTreeMap<String, String>) -> Self {
         Templates {
             app_name: app_name.to_string(),
+            overrides,
+        }
+    }
+
+    /// These texts with a tenant's own laid over them.
+    pub fn for_tenant(&self, t: &TenantTemplates) -> Templates {
+        let mut overrides = self.overrides.clone();
+        overrides.extend(t.templates.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Templates {
+            app_name: t.app_name.clone().unwrap_or_else(|| self.app_name.clone()),
             overrides,
         }
     }
@@ -125,5 +173,34 @@ mod tests {
         assert_eq!(normalize_locale(Some("en-US")), Some("en"));
         assert_eq!(normalize_locale(Some("fr")), None);
         assert!(is_app_hash("FA+9qCX9VSu") && !is_app_hash("short"));
+    }
+
+    #[test]
+    fn a_tenants_texts_override_the_configured_ones_key_by_key() {
+        let base = Templates::new(
+            "Acme",
+            BTreeMap::from([("sms.en".into(), "{app} {code}".into())]),
+        );
+        let t = TenantTemplates {
+            app_name: Some("Shop".into()),
+            templates: BTreeMap::from([("voice.en".into(), "{app} says {code}".into())]),
+        };
+        let mine = base.for_tenant(&t);
+        assert_eq!(mine.sms("en", "42", 1, None), "Shop 42");
+        assert_eq!(mine.voice("en", "42", 1), "Shop says 4, 2");
+        assert_eq!(base.sms("en", "42", 1, None), "Acme 42");
+        assert!(check_template("sms.en", "{code}").is_ok());
+        assert!(
+            check_template("sms.fr", "{code}")
+                .unwrap_err()
+                .contains("unknown")
+        );
+        assert!(
+            check_template("sms.en", "no code")
+                .unwrap_err()
+                .contains("{code}")
+        );
+        assert!(check_template("sms.en", &"{code}".repeat(100)).is_err());
+        assert!(check_template("sms.en", "{code}\u{7}").is_err());
     }
 }

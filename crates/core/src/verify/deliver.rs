@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use phoneguard_numbering::parse;
 use rand::seq::SliceRandom;
 
-use super::code::code_hash;
+use super::code::{Templates, code_hash};
 use super::error::VerifyError;
 use super::model::{Attempt, Channel, Delivery, Verification};
 use super::port::{MessagingRoute, Outbound};
@@ -137,6 +137,14 @@ impl VerifyService {
                 .await?;
         }
         let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
+        let templates = match plan.channel {
+            Channel::FlashCall => None,
+            _ => self
+                .tenant_templates(&v.tenant_id)
+                .await?
+                .map(|t| self.templates.for_tenant(&t)),
+        };
+        let templates = templates.as_ref().unwrap_or(&self.templates);
         let mut last = String::from("no supplier accepted the message");
         for route in ranking.order.iter().take(MAX_TRIES) {
             let caller = match plan.channel {
@@ -146,7 +154,7 @@ impl VerifyService {
                 },
                 _ => None,
             };
-            let msg = self.outbound(plan, caller.clone());
+            let msg = self.outbound(plan, templates, caller.clone());
             let res = tokio::time::timeout(SEND_TIMEOUT, route.sender.send(&msg)).await;
             let outcome = match &res {
                 Ok(Ok(_)) => "ok",
@@ -193,15 +201,17 @@ impl VerifyService {
         Err(VerifyError::SupplierUnavailable(last))
     }
 
-    fn outbound(&self, plan: &SendPlan<'_>, caller: Option<String>) -> Outbound {
+    fn outbound(
+        &self,
+        plan: &SendPlan<'_>,
+        templates: &Templates,
+        caller: Option<String>,
+    ) -> Outbound {
         let v = plan.v;
         let ttl_min = self.cfg.code_ttl_s.div_ceil(60);
         let text = match plan.channel {
-            Channel::Sms => {
-                self.templates
-                    .sms(&v.locale, &plan.code, ttl_min, v.app_hash.as_deref())
-            }
-            Channel::Voice => self.templates.voice(&v.locale, &plan.code, ttl_min),
+            Channel::Sms => templates.sms(&v.locale, &plan.code, ttl_min, v.app_hash.as_deref()),
+            Channel::Voice => templates.voice(&v.locale, &plan.code, ttl_min),
             _ => String::new(),
         };
         Outbound {

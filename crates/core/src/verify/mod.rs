@@ -25,6 +25,7 @@ pub mod service;
 pub mod settings;
 
 pub use check::CheckOutcome;
+pub use code::TenantTemplates;
 pub use error::VerifyError;
 pub use limits::prefix_of;
 pub use model::{Attempt, Channel, Delivery, Status, Verification};

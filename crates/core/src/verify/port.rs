@@ -214,6 +214,11 @@ pub trait VerifyStore: Send + Sync + 'static {
         countries: Option<&[String]>,
     ) -> StoreResult<()>;
 
+    /// A tenant's own message texts (JSON of [`super::TenantTemplates`]); `None`: the configured ones.
+    async fn tenant_templates(&self, tenant_id: &str) -> StoreResult<Option<String>>;
+    /// Sets (or with `None` clears) a tenant's message texts (JSON).
+    async fn set_tenant_templates(&self, tenant_id: &str, json: Option<&str>) -> StoreResult<()>;
+
     /// Deletes send records older than `before` and expired failover mappings and
     /// caller reservations; returns the rows deleted.
     async fn purge_verify(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;

@@ -50,7 +50,7 @@ pub struct VerifyService {
     pub(crate) table: &'static NumberTable,
 }
 
-fn text_field(field: &'static str, v: &str, max: usize) -> Result<(), VerifyError> {
+pub(crate) fn text_field(field: &'static str, v: &str, max: usize) -> Result<(), VerifyError> {
     if v.trim().is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
         return Err(VerifyError::invalid(
             field,

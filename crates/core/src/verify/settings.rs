@@ -169,18 +169,7 @@ pub fn validate(v: &VerifyConfig) -> Result<(), ConfigError> {
         ));
     }
     for (k, t) in &v.templates {
-        if !TEMPLATE_KEYS.contains(&k.as_str()) {
-            return Err(err(
-                &format!("templates.{k}"),
-                format!(
-                    "unknown template; expected one of {}",
-                    TEMPLATE_KEYS.join(", ")
-                ),
-            ));
-        }
-        if !t.contains("{code}") {
-            return Err(err(&format!("templates.{k}"), "must contain {code}"));
-        }
+        super::code::check_template(k, t).map_err(|m| err(&format!("templates.{k}"), m))?;
     }
     Ok(())
 }

@@ -49,6 +49,22 @@ impl TestServer {
             .await
             .expect("server prepares");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let key = bootstrap
+            .default_key
+            .expect("a fresh database bootstraps a key");
+        Self::from_parts(listener, config, state, key, dir).await
+    }
+
+    /// Serves an already prepared `state` on `listener`, calling with `key` (for
+    /// another node on an existing database, whose bootstrap made no key), keeping
+    /// `dir` alive as long as it runs.
+    pub async fn from_parts(
+        listener: tokio::net::TcpListener,
+        config: Config,
+        state: phoneguard_server::AppState,
+        key: String,
+        dir: tempfile::TempDir,
+    ) -> TestServer {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
@@ -59,9 +75,7 @@ impl TestServer {
         });
         TestServer {
             addr,
-            key: bootstrap
-                .default_key
-                .expect("a fresh database bootstraps a key"),
+            key,
             client: Client::new(),
             dir,
             stop: Some(tx),

@@ -20,3 +20,4 @@ mod verify_flow;
 mod verify_limits;
 mod verify_props;
 mod verify_support;
+mod verify_templates;

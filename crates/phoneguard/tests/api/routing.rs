@@ -112,3 +112,57 @@ async fn after_a_full_run_the_database_holds_no_name_id_number_or_credential_in_
         }
     }
 }
+
+/// A second server on the database of `first` (another node), with the same key.
+async fn second_node(first: &crate::harness::TestServer) -> crate::harness::TestServer {
+    let db = first.dir.path().join("pg.db");
+    let config = crate::harness::test_config(&db);
+    let (state, _bootstrap) = phoneguard::start::prepare(&config)
+        .await
+        .expect("node B prepares");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    crate::harness::TestServer::from_parts(
+        listener,
+        config,
+        state,
+        first.key.clone(),
+        tempfile::tempdir().unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_supplier_disabled_through_one_node_stops_being_used_by_another() {
+    let a = crate::harness::TestServer::start().await;
+    let b = second_node(&a).await;
+    let ask =
+        |s: &crate::harness::TestServer| s.get("/v1/numbers/13800138000?fields=status").send();
+    assert_eq!(
+        ask(&b).await.unwrap().status(),
+        200,
+        "node B answers status at first"
+    );
+    let (st, body) = json(
+        a.admin(Method::PATCH, "/v1/admin/suppliers/sandbox")
+            .json(&json!({"enabled": false}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    // Node B notices the change by itself (it polls the supplier table every 2 s).
+    let mut seen = None;
+    for _ in 0..100 {
+        let r = ask(&b).await.unwrap();
+        if r.status() == 503 {
+            seen = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let seen = seen.expect("node B stopped routing to the disabled supplier within 10 s");
+    assert_eq!(seen["code"], "supplier_unavailable", "{seen}");
+    b.stop().await;
+    a.stop().await;
+}

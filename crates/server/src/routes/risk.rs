@@ -4,12 +4,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use phoneguard_core::risk::{RiskError, RiskRecord};
-use phoneguard_risk::{EventKind, FieldError, RiskEvent};
+use phoneguard_core::risk::{LineCheck, RiskError, RiskRecord};
+use phoneguard_risk::{EventKind, FieldError, PnKind, RiskEvent};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::routes::supply;
 use crate::state::AppState;
 
 /// `/v1/risk/…`.
@@ -96,12 +97,43 @@ pub async fn assess(
 ) -> Result<RiskRecord, AssessFailure> {
     event.kind = kind;
     event.validate().map_err(AssessFailure::Fields)?;
+    let line = line_check(state, caller, &event).await;
     let (record, _) = state
         .risk
-        .assess(&caller.0.tenant_id, &event)
+        .assess(&caller.0.tenant_id, &event, line)
         .await
         .map_err(|e| AssessFailure::Api(e.into()))?;
     Ok(record)
+}
+
+/// The line status of the event's `pn` through the router, when the operator
+/// turned the check on (`risk.line_status`) and `pn` is a plain, valid number.
+/// A supplier that fails or is too slow leaves the event assessable without it.
+async fn line_check(state: &AppState, caller: &Caller, event: &RiskEvent) -> LineCheck {
+    let Some(timeout) = state.risk.line_status_timeout() else {
+        return LineCheck::NotAsked;
+    };
+    let pn = event
+        .pn
+        .as_deref()
+        .filter(|p| PnKind::of(Some(p)) == PnKind::Number);
+    let Some(info) = pn.and_then(|p| phoneguard_numbering::lookup(state.numbers, p).ok()) else {
+        return LineCheck::NotAsked;
+    };
+    match tokio::time::timeout(timeout, supply::status(state, &caller.0, &info)).await {
+        Ok(Ok((answer, _supplier))) => LineCheck::Status(answer.status.code().to_string()),
+        Ok(Err(e)) => {
+            tracing::warn!(code = e.code, "risk: line status unavailable");
+            LineCheck::Unavailable
+        }
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = timeout.as_millis() as u64,
+                "risk: line status timed out"
+            );
+            LineCheck::Unavailable
+        }
+    }
 }
 
 async fn post_event(

@@ -3,7 +3,6 @@
 //! and registry errors to problem+json.
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use phoneguard_core::suppliers::{
     Answer, Capability, IdentityAnswer, IdentityQuery, Query, StatusAnswer, Subject,
 };
@@ -195,6 +194,8 @@ pub async fn enrich(
                 Ok(Routed {
                     answer: Answer::Status(a),
                     supplier_id,
+                    answered_at,
+                    cached,
                     ..
                 }),
                 _,
@@ -202,7 +203,8 @@ pub async fn enrich(
                 "code": a.status.code(), "result": a.status.legacy_result(),
                 "carrier": a.carrier.clone().or(segment.clone()),
                 "ported": a.ported.unwrap_or_else(|| a.carrier.is_some() && a.carrier != segment),
-                "supplier": supplier_id, "checked_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "supplier": supplier_id, "cached": cached,
+                "checked_at": answered_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             })),
             (
                 Ok(Routed {

@@ -32,6 +32,10 @@ pub fn router() -> Router<AppState> {
             "/v1/admin/tenants/{id}/verify-countries",
             put(put_tenant_countries),
         )
+        .route(
+            "/v1/admin/tenants/{id}/verify-templates",
+            get(get_tenant_templates).put(put_tenant_templates),
+        )
 }
 
 impl From<VerifyError> for ApiError {
@@ -286,4 +290,42 @@ async fn put_tenant_countries(
     }
     let countries = s.verify.set_tenant_countries(&id, b.countries).await?;
     Ok(Json(json!({ "tenant_id": id, "countries": countries })))
+}
+
+/// The tenant's own texts as stored (`null` when it has none) and the texts in force.
+async fn templates_out(s: &AppState, id: &str) -> Result<Json<Value>, ApiError> {
+    let own = s.verify.tenant_templates(id).await?;
+    Ok(Json(json!({ "tenant_id": id, "templates": own })))
+}
+
+async fn get_tenant_templates(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if s.store().get_tenant(&id).await?.is_none() {
+        return Err(ApiError::not_found(format!("tenant {id} not found")));
+    }
+    templates_out(&s, &id).await
+}
+
+/// Body of `PUT /v1/admin/tenants/{id}/verify-templates`: `{"templates": {"app_name": …,
+/// "templates": {"sms.en": …}}}`; `{"templates": null}` restores the configured texts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatesIn {
+    templates: Option<phoneguard_core::verify::TenantTemplates>,
+}
+
+async fn put_tenant_templates(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TemplatesIn>,
+) -> Result<Json<Value>, ApiError> {
+    if s.store().get_tenant(&id).await?.is_none() {
+        return Err(ApiError::not_found(format!("tenant {id} not found")));
+    }
+    s.verify.set_tenant_templates(&id, b.templates).await?;
+    templates_out(&s, &id).await
 }

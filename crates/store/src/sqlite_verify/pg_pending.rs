@@ -117,6 +117,29 @@ impl VerifyStore for PostgresStore {
     async fn set_tenant_countries(&self, _: &str, _: Option<&[String]>) -> StoreResult<()> {
         unported()
     }
+    async fn tenant_templates(&self, tenant_id: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT templates FROM verify_tenant_templates WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(crate::postgres::map_err)
+    }
+    async fn set_tenant_templates(&self, tenant_id: &str, json: Option<&str>) -> StoreResult<()> {
+        let q = match json {
+            Some(j) => sqlx::query(
+                "INSERT INTO verify_tenant_templates (tenant_id, templates) VALUES ($1, $2) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET templates = excluded.templates",
+            )
+            .bind(tenant_id)
+            .bind(j),
+            None => sqlx::query("DELETE FROM verify_tenant_templates WHERE tenant_id = $1")
+                .bind(tenant_id),
+        };
+        q.execute(self.pool())
+            .await
+            .map_err(crate::postgres::map_err)?;
+        Ok(())
+    }
     async fn purge_verify(&self, _: DateTime<Utc>, _: DateTime<Utc>) -> StoreResult<u64> {
         unported()
     }

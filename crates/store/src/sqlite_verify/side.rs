@@ -237,6 +237,37 @@ pub(super) async fn set_tenant_countries(
     Ok(())
 }
 
+pub(super) async fn tenant_templates(
+    db: &SqlitePool,
+    tenant_id: &str,
+) -> StoreResult<Option<String>> {
+    sqlx::query_scalar("SELECT templates FROM verify_tenant_templates WHERE tenant_id = ?")
+        .bind(tenant_id)
+        .fetch_optional(db)
+        .await
+        .map_err(map_err)
+}
+
+pub(super) async fn set_tenant_templates(
+    db: &SqlitePool,
+    tenant_id: &str,
+    json: Option<&str>,
+) -> StoreResult<()> {
+    let q = match json {
+        Some(j) => sqlx::query(
+            "INSERT INTO verify_tenant_templates (tenant_id, templates) VALUES (?, ?) \
+             ON CONFLICT (tenant_id) DO UPDATE SET templates = excluded.templates",
+        )
+        .bind(tenant_id)
+        .bind(j),
+        None => {
+            sqlx::query("DELETE FROM verify_tenant_templates WHERE tenant_id = ?").bind(tenant_id)
+        }
+    };
+    q.execute(db).await.map_err(map_err)?;
+    Ok(())
+}
+
 pub(super) async fn purge_verify(
     db: &SqlitePool,
     before: DateTime<Utc>,

@@ -55,8 +55,17 @@ impl Health {
         }
     }
 
-    /// Smoothed success rate, `(successes + 1) / (calls + 2)`: a new supplier starts at ½·2 = 1
-    /// relative to others only through its weight, never at zero.
+    /// Forgets the outcomes of the window (a supplier back from an outage starts a
+    /// fresh one), keeping its latencies.
+    pub fn forget_outcomes(&mut self) {
+        for call in &mut self.calls {
+            call.0 = true;
+        }
+        self.failures = 0;
+    }
+
+    /// Smoothed success rate, `(successes + 1) / (calls + 2)`: a new supplier starts at ½
+    /// (never at zero), so its share grows with its first successes (slow start).
     pub fn success_rate(&self) -> f64 {
         let n = self.calls.len() as f64;
         (n - self.failures as f64 + 1.0) / (n + 2.0)

@@ -52,8 +52,12 @@ pub struct Routed {
     pub answer: Answer,
     /// Who answered.
     pub supplier_id: String,
-    /// Calls made (1 when the first supplier answered).
+    /// Calls made (1 when the first supplier answered; 0 when cached).
     pub attempts: u32,
+    /// When the supplier answered (earlier than now for a cached answer).
+    pub answered_at: chrono::DateTime<Utc>,
+    /// Whether the answer came from the status cache (`router.status_cache_ttl_s`).
+    pub cached: bool,
 }
 
 /// Why no answer could be had.
@@ -94,6 +98,7 @@ pub struct Router {
     routes: RwLock<Arc<Vec<Arc<Route>>>>,
     states: Mutex<HashMap<String, Arc<Mutex<RouteState>>>>,
     recorder: Recorder,
+    status_cache: Option<moka::sync::Cache<String, Routed>>,
 }
 
 type AttemptFuture<'a> =
@@ -102,11 +107,18 @@ type AttemptFuture<'a> =
 impl Router {
     /// A router without suppliers; records go to `store` in the background.
     pub fn new(cfg: RouterConfig, store: Arc<dyn SupplierStore>) -> Self {
+        let status_cache = (cfg.status_cache_ttl_s > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(cfg.status_cache_capacity)
+                .time_to_live(Duration::from_secs(cfg.status_cache_ttl_s))
+                .build()
+        });
         Router {
             cfg,
             routes: RwLock::new(Arc::new(vec![])),
             states: Mutex::new(HashMap::new()),
             recorder: Recorder::spawn(store),
+            status_cache,
         }
     }
 
@@ -178,8 +190,35 @@ impl Router {
         self.recorder.flush().await;
     }
 
-    /// Answers a query through the suppliers, within the deadline.
+    /// Answers a query through the suppliers, within the deadline. Status
+    /// answers come from the per-tenant cache when it is on and holds one.
     pub async fn query(&self, q: &Query, mode: KeyMode) -> Result<Routed, RouterError> {
+        let cache = self
+            .status_cache
+            .as_ref()
+            .filter(|_| q.capability == Capability::Status);
+        let Some(cache) = cache else {
+            return self.ask_suppliers(q, mode).await;
+        };
+        let key = format!(
+            "{}\u{1f}{}\u{1f}{}",
+            q.subject.tenant_id,
+            mode.as_str(),
+            q.subject.e164
+        );
+        if let Some(mut hit) = cache.get(&key) {
+            metrics::counter!("phoneguard_status_cache_total", "outcome" => "hit").increment(1);
+            hit.cached = true;
+            hit.attempts = 0;
+            return Ok(hit);
+        }
+        metrics::counter!("phoneguard_status_cache_total", "outcome" => "miss").increment(1);
+        let routed = self.ask_suppliers(q, mode).await?;
+        cache.insert(key, routed.clone());
+        Ok(routed)
+    }
+
+    async fn ask_suppliers(&self, q: &Query, mode: KeyMode) -> Result<Routed, RouterError> {
         let start = Instant::now();
         let deadline = start + Duration::from_millis(self.cfg.deadline_ms);
         let routes = self.routes();
@@ -232,6 +271,8 @@ impl Router {
                         answer,
                         supplier_id: order[i].config.id.clone(),
                         attempts,
+                        answered_at: Utc::now(),
+                        cached: false,
                     });
                 }
                 Some((_, Err(e))) => last = e.outcome(),
@@ -355,6 +396,11 @@ impl AttemptGuard<'_> {
                 Err(e) if !e.counts_against_health() => s.breaker.release(self.permit),
                 _ => {
                     let ok = res.is_ok();
+                    if ok && self.permit == Permit::Probe {
+                        // Back from an outage: the failures that opened the circuit
+                        // must not trip it again at once through the ratio rule.
+                        s.health.forget_outcomes();
+                    }
                     s.health.observe(ok, latency);
                     s.breaker.record(ok, now);
                     if s.health.len() >= cfg.breaker_min_calls as usize

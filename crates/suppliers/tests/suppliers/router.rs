@@ -240,3 +240,100 @@ async fn when_every_supplier_fails_the_error_says_so_within_the_deadline() {
         RouterError::NoSupplier("identity")
     );
 }
+
+#[tokio::test]
+async fn the_status_cache_answers_again_per_tenant_and_only_when_turned_on() {
+    let make = |ttl| {
+        let router = Router::new(
+            RouterConfig {
+                status_cache_ttl_s: ttl,
+                ..RouterConfig::default()
+            },
+            Arc::new(MemStore::default()),
+        );
+        let s = Scripted::new(false, false, Duration::ZERO);
+        router.set_routes(vec![(
+            config("a", "http", 10),
+            s.clone() as Arc<dyn Supplier>,
+        )]);
+        (router, s)
+    };
+    let q = query(Capability::Status);
+
+    // Off (the default): every query is a supplier call.
+    let (router, s) = make(0);
+    for _ in 0..3 {
+        assert!(!router.query(&q, KeyMode::Live).await.unwrap().cached);
+    }
+    assert_eq!(s.calls(), 3);
+
+    // On: the second query of the same tenant and number is answered from the cache,
+    // with the time of the original answer.
+    let (router, s) = make(60);
+    let first = router.query(&q, KeyMode::Live).await.unwrap();
+    let again = router.query(&q, KeyMode::Live).await.unwrap();
+    assert_eq!(s.calls(), 1);
+    assert!(!first.cached && again.cached);
+    assert_eq!(again.attempts, 0);
+    assert_eq!(again.answered_at, first.answered_at);
+    assert_eq!(again.supplier_id, "a");
+
+    // Another tenant, another key mode or another number never shares it.
+    let mut other_tenant = q.clone();
+    other_tenant.subject.tenant_id = "ten_other".into();
+    assert!(
+        !router
+            .query(&other_tenant, KeyMode::Live)
+            .await
+            .unwrap()
+            .cached
+    );
+    let mut other_number = q.clone();
+    other_number.subject.e164 = "+8613900139000".into();
+    assert!(
+        !router
+            .query(&other_number, KeyMode::Live)
+            .await
+            .unwrap()
+            .cached
+    );
+    assert_eq!(s.calls(), 3);
+}
+
+#[tokio::test]
+async fn a_circuit_opened_by_the_failure_ratio_closes_after_one_good_probe() {
+    // Only the ratio rule can open it here (consecutive failures would need 1,000).
+    let router = Router::new(
+        RouterConfig {
+            attempt_timeout_ms: 50,
+            breaker_open_ms: 50,
+            breaker_failures: 1000,
+            breaker_min_calls: 20,
+            breaker_failure_ratio: 0.5,
+            ..RouterConfig::default()
+        },
+        Arc::new(MemStore::default()),
+    );
+    let flaky = Scripted::new(true, false, Duration::ZERO);
+    router.set_routes(vec![(
+        config("flaky", "http", 10),
+        flaky.clone() as Arc<dyn Supplier>,
+    )]);
+    let q = query(Capability::Status);
+    while router.health("flaky").unwrap().breaker != "open" {
+        assert!(router.query(&q, KeyMode::Live).await.is_err());
+    }
+    assert!(flaky.calls() >= 20);
+    flaky.dead.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    // The probe succeeds and the circuit stays closed for the calls after it.
+    for i in 0..10 {
+        let r = router.query(&q, KeyMode::Live).await;
+        assert!(r.is_ok(), "call {i} after recovery: {r:?}");
+        assert_eq!(
+            router.health("flaky").unwrap().breaker,
+            "closed",
+            "call {i}"
+        );
+    }
+}
