@@ -1,7 +1,9 @@
 //! Router overhead under load: an open-loop 2,000 requests/s for 5 s against a
 //! fake status supplier with a fixed 1 ms latency, once called directly and once
 //! through the router (selection, breaker, health, deadline, call records).
-//! Prints p50/p99/max of both and the added latency.
+//! Prints p50/p99/max of both and the added latency. Then the same load while
+//! one of two suppliers is dead, failing fast and then hanging (issue 3: zero
+//! failed requests, p99 within the deadline).
 //!
 //! `cargo bench -p phoneguard-suppliers --bench router`
 
@@ -70,6 +72,21 @@ impl Supplier for Fixed {
     }
 }
 
+/// Fails every call: at once (`hang: false`) or never answering (`hang: true`).
+struct Dead {
+    hang: bool,
+}
+
+#[async_trait]
+impl Supplier for Dead {
+    async fn call(&self, _: &Query) -> Result<Answer, SupplierError> {
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+        Err(SupplierError::HttpStatus(502))
+    }
+}
+
 fn query() -> Query {
     Query {
         capability: Capability::Status,
@@ -133,5 +150,37 @@ fn main() {
             println!("{name:>7}: n={} p50={:?} p99={:?} max={:?}", v.len(), pct(v, 0.5), pct(v, 0.99), v[v.len() - 1]);
         }
         println!("added latency: p50 {:?}, p99 {:?}", pct(&routed, 0.5).saturating_sub(pct(&direct, 0.5)), pct(&routed, 0.99).saturating_sub(pct(&direct, 0.99)));
+
+        for hang in [false, true] {
+            let cfg = RouterConfig::default();
+            let deadline = Duration::from_millis(cfg.deadline_ms);
+            let router = Arc::new(Router::new(cfg, Arc::new(NullStore)));
+            router.set_routes(vec![
+                (mk("dead"), Arc::new(Dead { hang }) as Arc<dyn Supplier>),
+                (mk("alive"), supplier.clone()),
+            ]);
+            let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let (r, qf, f) = (router.clone(), q.clone(), failed.clone());
+            let v = load(2000, 5, Arc::new(move || {
+                let (r, q, f) = (r.clone(), qf.clone(), f.clone());
+                Box::pin(async move {
+                    if r.query(&q, KeyMode::Live).await.is_err() {
+                        f.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                })
+            }))
+            .await;
+            println!(
+                "failover ({}): n={} failed={} p50={:?} p99={:?} max={:?} (deadline {:?}; dead supplier's breaker: {})",
+                if hang { "dead supplier hangs" } else { "dead supplier fails fast" },
+                v.len(),
+                failed.load(std::sync::atomic::Ordering::Relaxed),
+                pct(&v, 0.5),
+                pct(&v, 0.99),
+                v[v.len() - 1],
+                deadline,
+                router.health("dead").map_or("-", |h| h.breaker),
+            );
+        }
     });
 }
