@@ -31,6 +31,8 @@ enum Command {
     /// Risk rules: try events against a rules file.
     #[command(subcommand)]
     Risk(RiskCommand),
+    /// Print the OpenAPI document (as committed in docs/openapi.json).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +95,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args),
         Command::Lookup(args) => run_lookup(args),
+        Command::Openapi => {
+            print!("{}", phoneguard_server::openapi::openapi_json());
+            Ok(())
+        }
         Command::Risk(RiskCommand::Eval { rules, event }) => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod routes;
 pub mod state;
 
@@ -67,6 +68,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         .merge(routes::verifications::router())
         .merge(routes::sandbox_outbox::router())
         .merge(routes::receipts::router())
+        .merge(openapi::router())
         .fallback(middleware::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(

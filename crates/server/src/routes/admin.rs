@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use phoneguard_core::tenants::TenantError;
 use phoneguard_core::{ApiKey, KeyMode, Tenant};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
@@ -38,21 +39,34 @@ impl From<TenantError> for ApiError {
 }
 
 /// Body of `POST /v1/admin/tenants`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantIn {
+    /// Display name, unique.
+    #[schema(example = "acme")]
     name: String,
 }
 
 /// A tenant with its keys (hints only).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TenantOut {
     #[serde(flatten)]
+    #[schema(value_type = crate::openapi::admin::TenantRecord)]
     tenant: Tenant,
+    /// Its keys (`GET /v1/admin/tenants/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::openapi::admin::ApiKeyRecord>>)]
     keys: Option<Vec<ApiKey>>,
 }
 
+/// Creates a tenant.
+#[utoipa::path(post, path = "/v1/admin/tenants", tag = "admin", security(("admin_token" = [])),
+    request_body = TenantIn,
+    responses(
+        (status = 201, description = "Created.", body = TenantOut,
+            example = json!({"id": "ten_01JD…", "name": "acme", "created_at": "2026-11-23T10:00:00Z"})),
+        (status = 409, response = crate::openapi::problem::Conflict),
+    ))]
 async fn create_tenant(
     _: Admin,
     State(s): State<AppState>,
@@ -63,11 +77,21 @@ async fn create_tenant(
     Ok((StatusCode::CREATED, Json(TenantOut { tenant, keys: None })))
 }
 
+/// Lists every tenant.
+#[utoipa::path(get, path = "/v1/admin/tenants", tag = "admin", security(("admin_token" = [])),
+    responses((status = 200, description = "Every tenant.", body = crate::openapi::admin::TenantsOut)))]
 async fn list_tenants(_: Admin, State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let tenants = s.store().list_tenants().await?;
     Ok(Json(serde_json::json!({ "tenants": tenants })))
 }
 
+/// A tenant with its keys.
+#[utoipa::path(get, path = "/v1/admin/tenants/{id}", tag = "admin", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    responses(
+        (status = 200, description = "The tenant and its keys (hints only).", body = TenantOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_tenant(
     _: Admin,
     State(s): State<AppState>,
@@ -86,22 +110,40 @@ async fn get_tenant(
 }
 
 /// Body of `POST /v1/admin/tenants/{id}/keys`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyIn {
+    /// `test` (sandbox suppliers only) or `live`.
+    #[schema(example = "test")]
     mode: String,
 }
 
 /// A key as shown once.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct KeyOut {
+    /// `key_…`.
     id: String,
+    /// The key itself: shown this once, stored only as a hash.
     key: String,
+    /// Owner.
     tenant_id: String,
+    /// Test or live.
+    #[schema(value_type = crate::openapi::admin::KeyModeCode)]
     mode: KeyMode,
+    /// When it was created.
     created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// Issues an API key; the answer is the only place it is ever shown.
+#[utoipa::path(post, path = "/v1/admin/tenants/{id}/keys", tag = "admin", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    request_body = KeyIn,
+    responses(
+        (status = 201, description = "The key, shown once.", body = KeyOut,
+            example = json!({"id": "key_01JD…", "key": "pk_test_…", "tenant_id": "ten_01JD…", "mode": "test",
+                "created_at": "2026-11-23T10:00:00Z"})),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn create_key(
     _: Admin,
     State(s): State<AppState>,
@@ -128,6 +170,13 @@ async fn create_key(
     ))
 }
 
+/// Lists a tenant's keys (hints only).
+#[utoipa::path(get, path = "/v1/admin/tenants/{id}/keys", tag = "admin", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    responses(
+        (status = 200, description = "The tenant's keys.", body = crate::openapi::admin::KeysOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn list_keys(
     _: Admin,
     State(s): State<AppState>,
@@ -141,6 +190,13 @@ async fn list_keys(
     ))
 }
 
+/// Revokes a key at once (on this node; other nodes within the key cache's TTL).
+#[utoipa::path(delete, path = "/v1/admin/keys/{id}", tag = "admin", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Key id (`key_…`).")),
+    responses(
+        (status = 200, description = "The revoked key.", body = crate::openapi::admin::ApiKeyRecord),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn revoke_key(
     _: Admin,
     State(s): State<AppState>,

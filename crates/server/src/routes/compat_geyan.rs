@@ -64,6 +64,11 @@ async fn check(
     }
 }
 
+/// The seed's checkRegister: 注册保护 in the seed's wire format.
+#[utoipa::path(post, path = "/compat/geyan/check-register", tag = "compat", security(("api_key" = [])),
+    request_body = crate::openapi::risk::GeyanEventIn,
+    responses((status = 200, description = "The seed's envelope; a bad field is `result` 40001 with HTTP 200.",
+        body = crate::openapi::risk::GeyanOut)))]
 async fn post_check_register(
     caller: Caller,
     State(s): State<AppState>,
@@ -72,6 +77,11 @@ async fn post_check_register(
     check(s, caller, body, EventKind::Register).await
 }
 
+/// The seed's checkLogin: 登录保护 in the seed's wire format.
+#[utoipa::path(post, path = "/compat/geyan/check-login", tag = "compat", security(("api_key" = [])),
+    request_body = crate::openapi::risk::GeyanEventIn,
+    responses((status = 200, description = "The seed's envelope; a bad field is `result` 40001 with HTTP 200.",
+        body = crate::openapi::risk::GeyanOut)))]
 async fn post_check_login(
     caller: Caller,
     State(s): State<AppState>,

@@ -25,6 +25,7 @@ use phoneguard_numbering::lookup;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::auth::authenticate_key;
 use crate::error::ApiError;
@@ -107,6 +108,12 @@ fn fail(msg: &'static str, code: u16) -> Json<Envelope> {
     })
 }
 
+/// Seed 000: line status in the seed's exact wire format.
+#[utoipa::path(post, path = "/api-mall/api/mobile_status/check", tag = "compat",
+    security(("appcode" = []), ("api_key" = [])),
+    request_body(content = crate::openapi::numbers::MobileStatusIn, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The seed's envelope; business errors keep HTTP 200 \
+        (`success: false`, `code` 400 or 503).", body = crate::openapi::numbers::MobileStatusOut)))]
 async fn post_mobile_status_check(
     AppCodeCaller(caller): AppCodeCaller,
     State(s): State<AppState>,
@@ -152,23 +159,44 @@ async fn post_mobile_status_check(
 }
 
 /// Body of `POST /compat/two-factor`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "张三", "phoneNumber": "13800138000"}))]
 pub struct TwoFactorIn {
+    /// The holder's name.
     name: String,
+    /// A Chinese mobile number.
     phone_number: String,
 }
 
 /// The seed-001 answer, members in the seed's order.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct TwoFactorOut {
+#[schema(example = json!({"code": "FP00000", "message": "SUCCESS", "idData": {"nameCheck": "match"},
+    "mobData": {"channel": "移动", "province": "北京", "city": "北京"}}))]
+pub struct TwoFactorOut {
+    /// `FP00000` match, `FP03333` mismatch, `KYC1101` not found.
+    #[schema(pattern = "^(FP00000|FP03333|KYC1101)$")]
     code: &'static str,
+    /// `SUCCESS`, `认证信息不一致`, `信息不存在`.
     message: &'static str,
+    /// `{"nameCheck": "match" | "mismatch" | "not_found" | null}`.
+    #[schema(value_type = Object)]
     id_data: Value,
+    /// `{"channel", "province", "city"}` of the number.
+    #[schema(value_type = Object)]
     mob_data: Value,
 }
 
+/// Seed 001: 运营商二要素 in the seed's wire format.
+#[utoipa::path(post, path = "/compat/two-factor", tag = "compat",
+    security(("appcode" = []), ("api_key" = [])),
+    request_body = TwoFactorIn,
+    responses(
+        (status = 200, description = "The seed's answer.", body = TwoFactorOut),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+        (status = 503, response = crate::openapi::problem::SupplierUnavailable),
+    ))]
 async fn post_two_factor(
     AppCodeCaller(caller): AppCodeCaller,
     State(s): State<AppState>,

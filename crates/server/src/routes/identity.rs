@@ -17,6 +17,7 @@ use phoneguard_core::suppliers::{IdentityQuery, Personal};
 use phoneguard_numbering::{NumberInfo, lookup, mask};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -30,21 +31,30 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/identity/match", post(post_identity_match))
 }
 
-/// Body of `POST /v1/identity/match`.
-#[derive(Deserialize)]
+/// Body of `POST /v1/identity/match`: the name in clear or hashed (one of
+/// `name`, `name_md5`, `name_sha256`), the ID number optionally likewise.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "13800138000", "name": "张三", "id_number": "11010519491231002X"}))]
 pub struct MatchIn {
+    /// A Chinese mobile number.
     phone: String,
+    /// 2–20 Han or 2–64 Latin letters.
     #[serde(default)]
     name: Option<String>,
+    /// MD5 of the name, 32 hex.
     #[serde(default)]
     name_md5: Option<String>,
+    /// SHA-256 of the name, 64 hex.
     #[serde(default)]
     name_sha256: Option<String>,
+    /// 18 characters with a right GB 11643 check character.
     #[serde(default)]
     id_number: Option<String>,
+    /// MD5 of the ID number, 32 hex.
     #[serde(default)]
     id_number_md5: Option<String>,
+    /// SHA-256 of the ID number, 64 hex.
     #[serde(default)]
     id_number_sha256: Option<String>,
 }
@@ -113,6 +123,15 @@ pub fn name_query(name: &str) -> Result<IdentityQuery, ApiError> {
     })
 }
 
+/// 运营商二要素 (name + number) or 三要素 (+ ID number); the input is
+/// validated before any supplier is paid.
+#[utoipa::path(post, path = "/v1/identity/match", tag = "identity", security(("api_key" = [])),
+    request_body = MatchIn,
+    responses(
+        (status = 200, description = "The carrier's answer.", body = crate::openapi::numbers::IdentityMatchOut),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+        (status = 503, response = crate::openapi::problem::SupplierUnavailable),
+    ))]
 async fn post_identity_match(
     Caller(caller): Caller,
     State(s): State<AppState>,

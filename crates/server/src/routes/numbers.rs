@@ -13,6 +13,7 @@ use phoneguard_numbering::{NumberInfo, ParseError, lookup};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -70,8 +71,12 @@ pub fn invalid_number(e: &ParseError) -> ApiError {
 }
 
 /// Query of `GET /v1/numbers/{number}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NumberQuery {
+    /// Comma-separated: `location` (local, the default), `status`, `tenure`,
+    /// `portability` (asked of suppliers).
+    #[param(example = "location,status")]
     #[serde(default)]
     fields: Option<String>,
 }
@@ -83,6 +88,19 @@ fn to_object(info: &NumberInfo) -> Map<String, Value> {
     }
 }
 
+/// Looks a number up: location and carrier from local data, the asked
+/// `fields` from suppliers.
+#[utoipa::path(get, path = "/v1/numbers/{number}", tag = "numbers", security(("api_key" = [])),
+    params(
+        ("number" = String, Path, description = "Any format: `13800138000`, `+8613800138000`, \
+            `008613800138000`, `+86 138-0013-8000`, or any E.164 number.", example = "13800138000"),
+        NumberQuery,
+    ),
+    responses(
+        (status = 200, description = "What is known about the number.", body = crate::openapi::numbers::NumberOut),
+        (status = 422, response = crate::openapi::problem::InvalidNumber),
+        (status = 503, response = crate::openapi::problem::SupplierUnavailable),
+    ))]
 async fn get_number(
     Caller(caller): Caller,
     State(s): State<AppState>,
@@ -100,10 +118,14 @@ async fn get_number(
 }
 
 /// Body of `POST /v1/numbers/batch`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"numbers": ["13800138000", "+14155552671", "123"], "fields": ["location"]}))]
 pub struct BatchIn {
+    /// 1 to 1,000 numbers in any format (an item that is not a string gets an `invalid_type` item).
+    #[schema(value_type = Vec<String>, min_items = 1, max_items = 1000)]
     numbers: Vec<Value>,
+    /// As `fields` of `GET /v1/numbers/{number}`; default `location`.
     #[serde(default)]
     fields: Vec<String>,
 }
@@ -147,6 +169,11 @@ async fn batch_item(
     }
 }
 
+/// Looks up to 1,000 numbers up at once; an invalid number gets an item with
+/// `valid: false`, never a failed batch.
+#[utoipa::path(post, path = "/v1/numbers/batch", tag = "numbers", security(("api_key" = [])),
+    request_body = BatchIn,
+    responses((status = 200, description = "One item per number, in request order.", body = crate::openapi::numbers::BatchOut)))]
 async fn post_numbers_batch(
     Caller(caller): Caller,
     State(s): State<AppState>,

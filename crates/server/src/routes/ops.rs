@@ -19,11 +19,20 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, description = "The process is up.", body = crate::openapi::admin::HealthOut,
+        example = json!({"status": "ok", "uptime_s": 42}))))]
 async fn get_healthz(State(state): State<AppState>) -> impl IntoResponse {
     axum::Json(json!({"status": "ok", "uptime_s": state.started.elapsed().as_secs()}))
 }
 
 /// Storage answers.
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses(
+        (status = 200, description = "The database answers.", body = crate::openapi::admin::ReadyOut,
+            example = json!({"status": "ready", "storage": "ok"})),
+        (status = 503, response = crate::openapi::problem::StorageUnavailable),
+    ))]
 async fn get_readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     match state.store().ping().await {
         Ok(()) => Ok(axum::Json(json!({"status": "ready", "storage": "ok"}))),
@@ -35,6 +44,10 @@ async fn get_readyz(State(state): State<AppState>) -> Result<impl IntoResponse, 
 }
 
 /// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, description = "Every series is named `phoneguard_…`; labels are route \
+        templates, supplier ids and codes, never numbers, keys or raw paths.",
+        body = String, content_type = "text/plain; version=0.0.4")))]
 async fn get_metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

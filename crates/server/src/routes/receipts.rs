@@ -98,6 +98,28 @@ fn twilio_receipt(
     Ok((id, status))
 }
 
+/// A delivery receipt from a messaging supplier, authenticated by its signature.
+#[utoipa::path(post, path = "/v1/receipts/{supplier_kind}/{supplier_id}", tag = "receipts",
+    params(
+        ("supplier_kind" = String, Path, description = "The supplier's kind, e.g. `twilio`, `sandbox`."),
+        ("supplier_id" = String, Path, description = "The supplier's id."),
+        ("X-Phoneguard-Signature" = Option<String>, Header,
+            description = "`sha256=<hex HMAC-SHA256(secret, body)>` (every kind but `twilio`)."),
+        ("X-Twilio-Signature" = Option<String>, Header, description = "Twilio's signature (`twilio`)."),
+    ),
+    request_body(content(
+        (crate::openapi::verify::ReceiptIn = "application/json"),
+        (String = "application/x-www-form-urlencoded"),
+    ), description = "JSON for every kind but `twilio`, whose status callback is a form."),
+    responses(
+        (status = 200, description = "The attempt's delivery was updated.", body = crate::openapi::verify::ReceiptOut,
+            example = json!({"updated": true, "delivery": "delivered"})),
+        (status = 202, description = "A status that changes nothing (e.g. `queued`).", body = crate::openapi::verify::ReceiptOut,
+            example = json!({"updated": false, "status": "queued"})),
+        (status = 401, description = "The signature does not verify (`unauthorized`).",
+            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn post_receipt(
     State(s): State<AppState>,
     Path((kind, supplier_id)): Path<(String, String)>,
@@ -158,6 +180,10 @@ async fn post_receipt(
     ))
 }
 
+/// The HMAC secret a supplier signs its receipts with.
+#[utoipa::path(get, path = "/v1/admin/receipts/{supplier_id}/secret", tag = "admin", security(("admin_token" = [])),
+    params(("supplier_id" = String, Path, description = "The supplier's id.")),
+    responses((status = 200, description = "The secret and how to sign.", body = crate::openapi::verify::ReceiptSecretOut)))]
 async fn get_receipt_secret(
     _: Admin,
     State(s): State<AppState>,

@@ -150,6 +150,15 @@ async fn post_event(
     }
 }
 
+/// 注册保护: assesses a registration.
+#[utoipa::path(post, path = "/v1/risk/register", tag = "risk", security(("api_key" = [])),
+    request_body = crate::openapi::risk::RiskEventIn,
+    responses(
+        (status = 200, description = "The assessment; keep `token` to read it back.", body = crate::openapi::risk::RiskResultOut),
+        (status = 400, response = crate::openapi::problem::InvalidRequest),
+        (status = 422, description = "Bad fields: `field` names the first, `errors` lists all.",
+            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn post_risk_register(
     caller: Caller,
     State(s): State<AppState>,
@@ -158,6 +167,15 @@ async fn post_risk_register(
     post_event(s, caller, body, EventKind::Register).await
 }
 
+/// 登录保护: assesses a login.
+#[utoipa::path(post, path = "/v1/risk/login", tag = "risk", security(("api_key" = [])),
+    request_body = crate::openapi::risk::RiskEventIn,
+    responses(
+        (status = 200, description = "The assessment; keep `token` to read it back.", body = crate::openapi::risk::RiskResultOut),
+        (status = 400, response = crate::openapi::problem::InvalidRequest),
+        (status = 422, description = "Bad fields: `field` names the first, `errors` lists all.",
+            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn post_risk_login(
     caller: Caller,
     State(s): State<AppState>,
@@ -166,6 +184,13 @@ async fn post_risk_login(
     post_event(s, caller, body, EventKind::Login).await
 }
 
+/// Reads a result back by its token (server-side check mode).
+#[utoipa::path(get, path = "/v1/risk/results/{token}", tag = "risk", security(("api_key" = [])),
+    params(("token" = String, Path, description = "The `token` of an assessment (`rk_…`).")),
+    responses(
+        (status = 200, description = "The result.", body = crate::openapi::risk::RiskResultOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_risk_result(
     caller: Caller,
     State(s): State<AppState>,
@@ -179,6 +204,13 @@ async fn get_risk_result(
     }
 }
 
+/// 设备风险: what is known of a device across its events.
+#[utoipa::path(get, path = "/v1/risk/devices/{device_id}", tag = "risk", security(("api_key" = [])),
+    params(("device_id" = String, Path, description = "The `device_id` of events, 1–128 characters.")),
+    responses(
+        (status = 200, description = "The device's latest result and counts.", body = crate::openapi::risk::DeviceRiskOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_risk_device(
     caller: Caller,
     State(s): State<AppState>,

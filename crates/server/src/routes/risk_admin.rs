@@ -29,6 +29,9 @@ fn invalid_rules(detail: String) -> ApiError {
 }
 
 /// The rules in force, as TOML.
+#[utoipa::path(get, path = "/v1/admin/risk/rules", tag = "admin", security(("admin_token" = [])),
+    responses((status = 200, description = "The rules file in force.", body = String,
+        content_type = "application/toml")))]
 async fn get_rules(_: Admin, State(s): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/toml; charset=utf-8")],
@@ -37,6 +40,15 @@ async fn get_rules(_: Admin, State(s): State<AppState>) -> impl IntoResponse {
 }
 
 /// Replaces the rules with the TOML body, if every rule compiles.
+#[utoipa::path(put, path = "/v1/admin/risk/rules", tag = "admin", security(("admin_token" = [])),
+    request_body(content = String, content_type = "application/toml", description = "A rules file."),
+    responses(
+        (status = 200, description = "The new rules are in force.", body = crate::openapi::admin::RulesOut,
+            example = json!({"rules": 12, "status": "reloaded"})),
+        (status = 400, response = crate::openapi::problem::InvalidRequest),
+        (status = 422, description = "A rule does not compile (`invalid_rules`); the rules in force are unchanged.",
+            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn put_rules(
     _: Admin,
     State(s): State<AppState>,
@@ -52,6 +64,13 @@ async fn put_rules(
 }
 
 /// Re-reads `risk.rules_file` (also done on SIGHUP).
+#[utoipa::path(post, path = "/v1/admin/risk/rules/reload", tag = "admin", security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The file's rules are in force.", body = crate::openapi::admin::RulesOut),
+        (status = 409, response = crate::openapi::problem::Conflict),
+        (status = 422, description = "A rule does not compile (`invalid_rules`).",
+            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn post_rules_reload(
     _: Admin,
     State(s): State<AppState>,

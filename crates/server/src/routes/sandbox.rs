@@ -13,6 +13,7 @@ use phoneguard_numbering::lookup;
 use phoneguard_suppliers::sandbox::{SubscriberInput, subscriber};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -29,21 +30,39 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Body of `PUT /v1/sandbox/subscribers/{number}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "suspended", "name": "张三", "id_number": "11010519491231002X",
+    "tenure_months": 30, "ported_to": "cucc"}))]
 pub struct SubscriberIn {
+    /// Line status the sandbox answers (default `normal`).
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::numbers::LineStatusCode>)]
     status: Option<String>,
+    /// The holder's name (kept as a keyed hash).
     #[serde(default)]
     name: Option<String>,
+    /// The holder's ID number (kept as a keyed hash; needs `name`).
     #[serde(default)]
     id_number: Option<String>,
+    /// Tenure in months, at most 1200.
     #[serde(default)]
+    #[schema(maximum = 1200)]
     tenure_months: Option<u32>,
+    /// The carrier the number moved to.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::numbers::CarrierCode>)]
     ported_to: Option<String>,
 }
 
+/// Sets what sandbox suppliers answer for one of the tenant's numbers.
+#[utoipa::path(put, path = "/v1/sandbox/subscribers/{number}", tag = "sandbox", security(("api_key" = [])),
+    params(("number" = String, Path, description = "The number, any format.", example = "13800138000")),
+    request_body = SubscriberIn,
+    responses(
+        (status = 200, description = "What the sandbox will answer (masks only).", body = crate::openapi::verify::SandboxSubscriberOut),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+    ))]
 async fn put_sandbox_subscriber(
     Caller(caller): Caller,
     State(s): State<AppState>,

@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -22,11 +23,15 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Query of both endpoints.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
+    /// Only this phone (any format).
     #[serde(default)]
+    #[param(example = "13800138000")]
     phone: Option<String>,
+    /// At most this many, newest first (default 100, at most 1000).
     #[serde(default)]
     limit: Option<usize>,
 }
@@ -43,6 +48,14 @@ fn phone_of(q: &OutboxQuery) -> Result<Option<String>, ApiError> {
         .transpose()
 }
 
+/// SMS and voice messages sandbox suppliers delivered, with their text
+/// (the only place a code is readable).
+#[utoipa::path(get, path = "/v1/sandbox/messages", tag = "sandbox", security(("api_key" = [])),
+    params(OutboxQuery),
+    responses(
+        (status = 200, description = "Newest first.", body = crate::openapi::verify::OutboxMessagesOut),
+        (status = 422, response = crate::openapi::problem::InvalidNumber),
+    ))]
 async fn list_sandbox_messages(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -54,6 +67,13 @@ async fn list_sandbox_messages(
     Ok(Json(json!({ "messages": messages })))
 }
 
+/// Flash calls sandbox suppliers placed, with the caller number.
+#[utoipa::path(get, path = "/v1/sandbox/calls", tag = "sandbox", security(("api_key" = [])),
+    params(OutboxQuery),
+    responses(
+        (status = 200, description = "Newest first.", body = crate::openapi::verify::OutboxCallsOut),
+        (status = 422, response = crate::openapi::problem::InvalidNumber),
+    ))]
 async fn list_sandbox_calls(
     Caller(who): Caller,
     State(s): State<AppState>,

@@ -13,6 +13,7 @@ use chrono::Utc;
 use phoneguard_core::suppliers::{SupplierConfig, SupplierPatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
@@ -35,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/stats", get(get_stats))
 }
 
+/// Every supplier, with its live health on this node.
+#[utoipa::path(get, path = "/v1/admin/suppliers", tag = "admin", security(("admin_token" = [])),
+    responses((status = 200, description = "Every supplier.", body = crate::openapi::admin::SuppliersOut)))]
 async fn list_suppliers(
     _: Admin,
     State(s): State<AppState>,
@@ -42,6 +46,13 @@ async fn list_suppliers(
     Ok(Json(json!({ "suppliers": s.suppliers.list().await? })))
 }
 
+/// Adds a supplier; it takes traffic at once, without a restart.
+#[utoipa::path(post, path = "/v1/admin/suppliers", tag = "admin", security(("admin_token" = [])),
+    request_body = crate::openapi::admin::SupplierIn,
+    responses(
+        (status = 201, description = "Created (credentials are never echoed).", body = crate::openapi::admin::SupplierOut),
+        (status = 409, response = crate::openapi::problem::Conflict),
+    ))]
 async fn create_supplier(
     _: Admin,
     State(s): State<AppState>,
@@ -50,6 +61,13 @@ async fn create_supplier(
     Ok((StatusCode::CREATED, Json(s.suppliers.create(body).await?)))
 }
 
+/// A supplier.
+#[utoipa::path(get, path = "/v1/admin/suppliers/{id}", tag = "admin", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Supplier id.")),
+    responses(
+        (status = 200, description = "The supplier.", body = crate::openapi::admin::SupplierOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_supplier(
     _: Admin,
     State(s): State<AppState>,
@@ -58,6 +76,14 @@ async fn get_supplier(
     Ok(Json(s.suppliers.get(&id).await?))
 }
 
+/// Changes a supplier live (weight, enabled, carriers, …).
+#[utoipa::path(patch, path = "/v1/admin/suppliers/{id}", tag = "admin", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Supplier id.")),
+    request_body = crate::openapi::admin::SupplierPatchIn,
+    responses(
+        (status = 200, description = "The supplier as changed.", body = crate::openapi::admin::SupplierOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn update_supplier(
     _: Admin,
     State(s): State<AppState>,
@@ -67,6 +93,13 @@ async fn update_supplier(
     Ok(Json(s.suppliers.update(&id, body).await?))
 }
 
+/// Removes a supplier.
+#[utoipa::path(delete, path = "/v1/admin/suppliers/{id}", tag = "admin", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Supplier id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn delete_supplier(
     _: Admin,
     State(s): State<AppState>,
@@ -77,12 +110,19 @@ async fn delete_supplier(
 }
 
 /// Query of `GET /v1/admin/stats`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// Seconds back from now, 1 to 7,776,000 (90 days); default 3600.
+    #[param(minimum = 1, maximum = 7776000, example = 3600)]
     #[serde(default)]
     window: Option<i64>,
 }
 
+/// Call figures per supplier and per tenant over a window.
+#[utoipa::path(get, path = "/v1/admin/stats", tag = "admin", security(("admin_token" = [])),
+    params(StatsQuery),
+    responses((status = 200, description = "The figures.", body = crate::openapi::admin::StatsOut)))]
 async fn get_stats(
     _: Admin,
     State(s): State<AppState>,

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use phoneguard_core::verify::{Channel, CheckOutcome, StartRequest, Verification, VerifyError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::auth::{Admin, Caller};
 use crate::error::ApiError;
@@ -77,47 +78,82 @@ impl From<VerifyError> for ApiError {
 }
 
 /// Body of `POST /v1/verifications`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "13800138000", "channel": "sms", "purpose": "login",
+    "device_id": "dev-42", "locale": "zh-CN", "code_length": 6}))]
 pub struct VerificationIn {
+    /// The phone, any format.
     phone: String,
+    /// `sms` (default), `voice`, `flash_call` or `auto`.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::verify::ChannelCode>)]
     channel: Option<Channel>,
+    /// Business type: `login`, `register`, `reset_password`, … (free string).
     purpose: String,
+    /// Terminal id: the key of supplier failover (else the phone).
     #[serde(default)]
     device_id: Option<String>,
+    /// Language of the message, e.g. `zh-CN`, `en`.
     #[serde(default)]
     locale: Option<String>,
+    /// Digits of the code, 4–10.
     #[serde(default)]
     code_length: Option<u32>,
+    /// Android SMS Retriever hash appended to the message.
     #[serde(default)]
     app_hash: Option<String>,
+    /// The end user's IP address (for limits).
     #[serde(default)]
     ip: Option<String>,
 }
 
 /// One attempt as shown.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AttemptOut {
+    /// `sms`, `voice` or `flash_call`.
+    #[schema(value_type = crate::openapi::verify::ChannelCode)]
     channel: Channel,
+    /// The supplier that carried it.
     supplier: String,
+    /// When it was handed to the supplier.
     sent_at: DateTime<Utc>,
+    /// `sent`, `delivered` or `failed`.
+    #[schema(value_type = crate::openapi::verify::DeliveryCode)]
     delivery: &'static str,
 }
 
 /// A verification as shown: masked phone, never the code or the caller number.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "ver_01JD…", "status": "pending", "phone": "138****8000", "channel": "sms",
+    "purpose": "login", "expires_at": "2026-11-23T10:10:00Z", "remaining_attempts": 5,
+    "attempts": [{"channel": "sms", "supplier": "sandbox-sms", "sent_at": "2026-11-23T10:00:00Z", "delivery": "sent"}],
+    "flash_call": null, "created_at": "2026-11-23T10:00:00Z", "updated_at": "2026-11-23T10:00:00Z"}))]
 pub struct VerificationOut {
+    /// `ver_…`.
     id: String,
+    /// Where it stands.
+    #[schema(value_type = crate::openapi::verify::VerificationStatus)]
     status: &'static str,
+    /// The phone, masked (`138****8000`).
     phone: String,
+    /// The channel of the latest attempt.
+    #[schema(value_type = crate::openapi::verify::ChannelCode)]
     channel: Channel,
+    /// Business type.
     purpose: String,
+    /// When the code stops working.
     expires_at: DateTime<Utc>,
+    /// Wrong checks left.
     remaining_attempts: u32,
+    /// Every code (or call) sent, oldest first.
     attempts: Vec<AttemptOut>,
+    /// The flash-call window, for a flash call.
+    #[schema(value_type = Option<crate::openapi::verify::FlashCallOut>)]
     flash_call: Option<Value>,
+    /// Creation time.
     created_at: DateTime<Utc>,
+    /// Last change.
     updated_at: DateTime<Utc>,
 }
 
@@ -160,6 +196,17 @@ impl From<Verification> for VerificationOut {
     }
 }
 
+/// Sends a code (or places a flash call) to a phone.
+#[utoipa::path(post, path = "/v1/verifications", tag = "verifications", security(("api_key" = [])),
+    request_body = VerificationIn,
+    responses(
+        (status = 201, description = "Sent.", body = VerificationOut),
+        (status = 403, description = "The tenant may not send to this country (`country_not_allowed`), \
+            or the wrong kind of credential (`forbidden`).", body = crate::openapi::problem::Problem,
+            content_type = "application/problem+json"),
+        (status = 429, response = crate::openapi::problem::RateLimited),
+        (status = 503, response = crate::openapi::problem::SupplierUnavailable),
+    ))]
 async fn create_verification(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -179,6 +226,13 @@ async fn create_verification(
     Ok((StatusCode::CREATED, Json(VerificationOut::from(v))))
 }
 
+/// A verification of the caller's tenant.
+#[utoipa::path(get, path = "/v1/verifications/{id}", tag = "verifications", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Verification id (`ver_…`).")),
+    responses(
+        (status = 200, description = "The verification.", body = VerificationOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_verification(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -188,12 +242,25 @@ async fn get_verification(
 }
 
 /// Body of `POST /v1/verifications/{id}/check`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckIn {
+    /// The code the user entered.
+    #[schema(example = "123456")]
     code: String,
 }
 
+/// Checks a code.
+#[utoipa::path(post, path = "/v1/verifications/{id}/check", tag = "verifications", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Verification id (`ver_…`).")),
+    request_body = CheckIn,
+    responses(
+        (status = 200, description = "`approved`, or `pending` with one attempt fewer.", body = crate::openapi::verify::CheckOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 409, description = "It can no longer pass: `verification_expired`, \
+            `max_attempts_reached` or `verification_closed`.", body = crate::openapi::problem::Problem,
+            content_type = "application/problem+json"),
+    ))]
 async fn check_verification(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -204,14 +271,26 @@ async fn check_verification(
 }
 
 /// Body of `POST /v1/verifications/check`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "13800138000", "purpose": "login", "code": "123456"}))]
 pub struct CheckByPhoneIn {
+    /// The phone, any format.
     phone: String,
+    /// The purpose the code was sent for.
     purpose: String,
+    /// The code the user entered.
     code: String,
 }
 
+/// Checks a code against the latest pending verification of a phone and purpose.
+#[utoipa::path(post, path = "/v1/verifications/check", tag = "verifications", security(("api_key" = [])),
+    request_body = CheckByPhoneIn,
+    responses(
+        (status = 200, description = "`approved`, or `pending` with one attempt fewer.", body = crate::openapi::verify::CheckOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 409, response = crate::openapi::problem::Conflict),
+    ))]
 async fn check_by_phone(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -225,12 +304,23 @@ async fn check_by_phone(
 }
 
 /// Body of `POST /v1/verifications/{id}/report`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportIn {
+    /// The numbers that called the device during the window (at most 50).
+    #[schema(example = json!(["+861012345678"]))]
     incoming_numbers: Vec<String>,
 }
 
+/// Flash call: reports the numbers that called the device.
+#[utoipa::path(post, path = "/v1/verifications/{id}/report", tag = "verifications", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Verification id (`ver_…`).")),
+    request_body = ReportIn,
+    responses(
+        (status = 200, description = "`approved` when a reported number placed the call.", body = crate::openapi::verify::CheckOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 409, response = crate::openapi::problem::Conflict),
+    ))]
 async fn report_flash_call(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -241,13 +331,27 @@ async fn report_flash_call(
 }
 
 /// Body of `POST /v1/verifications/{id}/resend` (may be empty JSON).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResendIn {
+    /// Another channel for the new attempt; default the current one.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::verify::ChannelCode>)]
     channel: Option<Channel>,
 }
 
+/// Sends a new code (the old one stops working), through another supplier
+/// than the last attempt's where there is one.
+#[utoipa::path(post, path = "/v1/verifications/{id}/resend", tag = "verifications", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Verification id (`ver_…`).")),
+    request_body(content = ResendIn, description = "Optional; an empty body keeps the channel."),
+    responses(
+        (status = 200, description = "The verification with its new attempt.", body = VerificationOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 409, response = crate::openapi::problem::Conflict),
+        (status = 429, response = crate::openapi::problem::RateLimited),
+        (status = 503, response = crate::openapi::problem::SupplierUnavailable),
+    ))]
 async fn resend_verification(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -264,6 +368,14 @@ async fn resend_verification(
     Ok(Json(s.verify.resend(&who, &id, channel).await?.into()))
 }
 
+/// Cancels a pending verification.
+#[utoipa::path(post, path = "/v1/verifications/{id}/cancel", tag = "verifications", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Verification id (`ver_…`).")),
+    responses(
+        (status = 200, description = "The canceled verification.", body = VerificationOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 409, response = crate::openapi::problem::Conflict),
+    ))]
 async fn cancel_verification(
     Caller(who): Caller,
     State(s): State<AppState>,
@@ -273,12 +385,23 @@ async fn cancel_verification(
 }
 
 /// Body of `PUT /v1/admin/tenants/{id}/verify-countries`; `null` restores the default.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountriesIn {
+    /// ISO 3166 regions codes may go to, e.g. `["CN", "HK"]`; `null` for the default.
+    #[schema(example = json!(["CN", "HK"]))]
     countries: Option<Vec<String>>,
 }
 
+/// Sets the destination countries a tenant may send codes to.
+#[utoipa::path(put, path = "/v1/admin/tenants/{id}/verify-countries", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    request_body = CountriesIn,
+    responses(
+        (status = 200, description = "The countries now allowed.", body = crate::openapi::verify::CountriesOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn put_tenant_countries(
     _: Admin,
     State(s): State<AppState>,
