@@ -50,6 +50,7 @@ pub const APPCODE: &str = "appcode";
         routes::verifications::get_verification, routes::verifications::check_verification,
         routes::verifications::report_flash_call, routes::verifications::resend_verification,
         routes::verifications::cancel_verification, routes::verifications::put_tenant_countries,
+        routes::verifications::get_tenant_templates, routes::verifications::put_tenant_templates,
         routes::risk::post_risk_register, routes::risk::post_risk_login,
         routes::risk::get_risk_result, routes::risk::get_risk_device,
         routes::sandbox::put_sandbox_subscriber,

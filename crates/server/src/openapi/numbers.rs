@@ -136,7 +136,10 @@ pub struct StatusOut {
     ported: bool,
     /// The supplier that answered.
     supplier: String,
-    /// When it was asked.
+    /// Whether the answer was reused from the status cache (`router.status_cache_ttl_s`;
+    /// off by default); `checked_at` is then the time of the original call.
+    cached: bool,
+    /// When the supplier was asked.
     checked_at: chrono::DateTime<chrono::Utc>,
 }
 

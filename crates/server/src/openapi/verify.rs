@@ -173,3 +173,30 @@ pub struct ReceiptSecretOut {
     /// How to sign.
     header: String,
 }
+
+/// A tenant's own verification texts (laid over `verify.templates` and `verify.app_name`).
+#[derive(Serialize, ToSchema)]
+pub struct TenantTemplatesDoc {
+    /// The name put in `{app}`; unset: the configured `verify.app_name`.
+    app_name: Option<String>,
+    /// Texts keyed `sms.zh-CN`, `sms.en`, `voice.zh-CN`, `voice.en`; each must contain
+    /// `{code}` and may use `{ttl_min}` and `{app}` (at most 480 characters).
+    #[schema(example = json!({"sms.en": "{app}: {code} is your code, valid {ttl_min} min"}))]
+    templates: std::collections::BTreeMap<String, String>,
+}
+
+/// Body of `PUT /v1/admin/tenants/{id}/verify-templates`.
+#[derive(Serialize, ToSchema)]
+pub struct TemplatesInDoc {
+    /// The tenant's texts; `null` restores the configured ones.
+    templates: Option<TenantTemplatesDoc>,
+}
+
+/// A tenant's own verification texts.
+#[derive(Serialize, ToSchema)]
+pub struct TemplatesOut {
+    /// The tenant.
+    tenant_id: String,
+    /// Its own texts; `null` when it uses the configured ones.
+    templates: Option<TenantTemplatesDoc>,
+}

@@ -421,6 +421,13 @@ async fn templates_out(s: &AppState, id: &str) -> Result<Json<Value>, ApiError> 
     Ok(Json(json!({ "tenant_id": id, "templates": own })))
 }
 
+#[utoipa::path(get, path = "/v1/admin/tenants/{id}/verify-templates", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    responses(
+        (status = 200, description = "The tenant's own texts (`null`: the configured ones).", body = crate::openapi::verify::TemplatesOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_tenant_templates(
     _: Admin,
     State(s): State<AppState>,
@@ -440,6 +447,15 @@ pub struct TemplatesIn {
     templates: Option<phoneguard_core::verify::TenantTemplates>,
 }
 
+#[utoipa::path(put, path = "/v1/admin/tenants/{id}/verify-templates", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    request_body = crate::openapi::verify::TemplatesInDoc,
+    responses(
+        (status = 200, description = "The tenant's texts now in force.", body = crate::openapi::verify::TemplatesOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+    ))]
 async fn put_tenant_templates(
     _: Admin,
     State(s): State<AppState>,
