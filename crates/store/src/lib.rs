@@ -5,11 +5,13 @@
 pub mod postgres;
 mod postgres_risk;
 mod postgres_suppliers;
+mod postgres_verify;
 mod rows;
 pub mod sqlite;
 mod sqlite_risk;
 mod sqlite_suppliers;
 mod sqlite_verify;
+mod verify_rows;
 
 use std::sync::Arc;
 

@@ -89,6 +89,24 @@ impl PostgresStore {
     }
 }
 
+/// `url` with its database replaced by `db` (query string kept): how tools and
+/// tests address a database of their own on a shared server.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
 /// Maps a sqlx error on PostgreSQL to the storage error callers act on: the
 /// mapping of SQLite plus PostgreSQL's own "try again later" SQLSTATEs.
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
@@ -242,7 +260,20 @@ impl Store for PostgresStore {
 
 #[cfg(test)]
 mod tests {
-    use super::is_unavailable;
+    use super::{is_unavailable, with_database};
+
+    #[test]
+    fn the_database_of_a_url_is_replaced_and_its_options_kept() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres", "x"),
+            "postgres://u:p@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/postgres?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+    }
 
     #[test]
     fn outages_and_timeouts_are_unavailable_but_constraints_are_not() {

@@ -4,111 +4,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{
-    Attempt, Channel, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord,
-    SendScope, Status, Verification, VerifyStore,
+    Attempt, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord, SendScope,
+    Status, Verification, VerifyStore,
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::rows::{from_ms, map_err, to_ms};
+use crate::rows::{map_err, to_ms};
 use crate::sqlite::SqliteStore;
+use crate::verify_rows::{ARow, VRow, corrupt, to_verification, v_columns};
 
-mod pg_pending;
 mod side;
-
-/// The columns of `verifications`, in the order of [`VRow`].
-macro_rules! v_columns {
-    () => {
-        "id, tenant_id, phone, country, carrier, purpose, terminal_key, channel, status, code_hash, \
-         locale, code_length, check_attempts, max_check_attempts, last_sent_at, expires_at, flash_window_ends_at, \
-         flash_prefix_hint, app_hash, created_at, updated_at"
-    };
-}
-
-#[derive(sqlx::FromRow)]
-struct VRow {
-    id: String,
-    tenant_id: String,
-    phone: String,
-    country: String,
-    carrier: String,
-    purpose: String,
-    terminal_key: String,
-    channel: String,
-    status: String,
-    code_hash: String,
-    locale: String,
-    code_length: i64,
-    check_attempts: i64,
-    max_check_attempts: i64,
-    last_sent_at: i64,
-    expires_at: i64,
-    flash_window_ends_at: Option<i64>,
-    flash_prefix_hint: Option<String>,
-    app_hash: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct ARow {
-    seq: i64,
-    channel: String,
-    supplier_id: String,
-    carrier: String,
-    sent_at: i64,
-    delivery: String,
-    message_ref: Option<String>,
-}
-
-fn corrupt(what: &str, v: &str) -> StoreError {
-    StoreError::Other(format!("verifications: {what} {v:?} is not valid"))
-}
-
-fn to_verification(r: VRow, attempts: Vec<ARow>) -> StoreResult<Verification> {
-    let attempts = attempts
-        .into_iter()
-        .map(|a| {
-            Ok(Attempt {
-                seq: a.seq as u32,
-                channel: Channel::parse(&a.channel)
-                    .ok_or_else(|| corrupt("channel", &a.channel))?,
-                supplier: a.supplier_id,
-                sent_at: from_ms(a.sent_at),
-                delivery: Delivery::parse(&a.delivery)
-                    .ok_or_else(|| corrupt("delivery", &a.delivery))?,
-                message_ref: a.message_ref,
-                carrier: a.carrier,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Verification {
-        channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel", &r.channel))?,
-        status: Status::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
-        id: r.id,
-        tenant_id: r.tenant_id,
-        phone: r.phone,
-        country: r.country,
-        carrier: r.carrier,
-        purpose: r.purpose,
-        terminal_key: r.terminal_key,
-        code_hash: r.code_hash,
-        locale: r.locale,
-        code_length: r.code_length as u32,
-        check_attempts: r.check_attempts as u32,
-        max_check_attempts: r.max_check_attempts as u32,
-        last_sent_at: from_ms(r.last_sent_at),
-        expires_at: from_ms(r.expires_at),
-        flash_window_ends_at: r.flash_window_ends_at.map(from_ms),
-        flash_prefix_hint: r.flash_prefix_hint,
-        app_hash: r.app_hash,
-        created_at: from_ms(r.created_at),
-        updated_at: from_ms(r.updated_at),
-        attempts,
-    })
-}
 
 async fn insert_attempt(
     tx: &mut Transaction<'_, Sqlite>,

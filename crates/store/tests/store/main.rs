@@ -8,3 +8,4 @@ mod outage;
 mod pg;
 mod schemas;
 mod story;
+mod verify_story;

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection};
 
+pub use phoneguard_store::postgres::with_database;
+
 /// The server named by `PHONEGUARD_TEST_POSTGRES_URL`, or `None` after a skip line.
 pub fn server(test: &str) -> Option<String> {
     match std::env::var("PHONEGUARD_TEST_POSTGRES_URL") {
@@ -13,23 +15,6 @@ pub fn server(test: &str) -> Option<String> {
             eprintln!("PHONEGUARD_TEST_POSTGRES_URL unset: {test} skipped");
             None
         }
-    }
-}
-
-/// `url` with its database replaced by `db` (query string kept).
-pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
     }
 }
 
@@ -92,17 +77,4 @@ impl Drop for TestDb {
         })
         .join();
     }
-}
-
-#[test]
-fn the_database_of_a_url_is_replaced_and_its_options_kept() {
-    assert_eq!(
-        with_database("postgres://u:p@h:5432/postgres", "x"),
-        "postgres://u:p@h:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://h/postgres?sslmode=disable", "x"),
-        "postgres://h/x?sslmode=disable"
-    );
-    assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
 }

@@ -1,0 +1,289 @@
+//! The side tables of verification on PostgreSQL (the statements of SQLite
+//! with `$n` placeholders): failover mappings, send records, conversion
+//! figures, flash-call caller reservations, delivery receipts and per-tenant
+//! destination countries.
+
+use chrono::{DateTime, Utc};
+use phoneguard_core::StoreError;
+use phoneguard_core::store::StoreResult;
+use phoneguard_core::verify::{ConversionRow, Delivery, ReceiptTarget, SendCount, SendScope};
+use sqlx::PgPool;
+
+use crate::postgres::map_err;
+use crate::rows::{from_ms, to_ms};
+
+fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
+}
+
+pub(super) async fn last_attempt_of_terminal(
+    db: &PgPool,
+    tenant_id: &str,
+    key: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<Option<(String, bool)>> {
+    sqlx::query_as(
+        "SELECT supplier_id, entered <> 0 FROM verify_attempts WHERE tenant_id = $1 AND terminal_key = $2 AND sent_at >= $3 \
+         ORDER BY sent_at DESC, seq DESC LIMIT 1",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .bind(to_ms(since))
+    .fetch_optional(db)
+    .await
+    .map_err(map_err)
+}
+
+pub(super) async fn add_failover(
+    db: &PgPool,
+    tenant_id: &str,
+    key: &str,
+    supplier_id: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO verify_failover (tenant_id, terminal_key, supplier_id, expires_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (tenant_id, terminal_key, supplier_id) DO UPDATE SET expires_at = excluded.expires_at",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .bind(supplier_id)
+    .bind(to_ms(expires_at))
+    .execute(db)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) async fn failover_suppliers(
+    db: &PgPool,
+    tenant_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar("SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id COLLATE \"C\"")
+        .bind(tenant_id)
+        .bind(key)
+        .bind(to_ms(now))
+        .fetch_all(db)
+        .await
+        .map_err(map_err)
+}
+
+pub(super) async fn clear_failover(db: &PgPool, tenant_id: &str, key: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM verify_failover WHERE tenant_id = $1 AND terminal_key = $2")
+        .bind(tenant_id)
+        .bind(key)
+        .execute(db)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) async fn count_sends(
+    db: &PgPool,
+    tenant_id: &str,
+    scope: &SendScope,
+    since: DateTime<Utc>,
+) -> StoreResult<SendCount> {
+    macro_rules! count_by {
+        ($column:literal) => {
+            concat!(
+                "SELECT COUNT(*), MIN(at) FROM verify_sends WHERE tenant_id = $1 AND ",
+                $column,
+                " = $2 AND at > $3"
+            )
+        };
+    }
+    let (sql, value) = match scope {
+        SendScope::Tenant => (count_by!("tenant_id"), tenant_id),
+        SendScope::Phone(p) => (count_by!("phone"), p.as_str()),
+        SendScope::Ip(i) => (count_by!("ip_hash"), i.as_str()),
+        SendScope::Country(c) => (count_by!("country"), c.as_str()),
+        SendScope::Prefix(p) => (count_by!("prefix"), p.as_str()),
+    };
+    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(sql)
+        .bind(tenant_id)
+        .bind(value)
+        .bind(to_ms(since))
+        .fetch_one(db)
+        .await
+        .map_err(map_err)?;
+    Ok(SendCount {
+        count,
+        oldest: oldest.map(from_ms),
+    })
+}
+
+pub(super) async fn conversion(
+    db: &PgPool,
+    carrier: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<ConversionRow>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT supplier_id, COUNT(*), COALESCE(SUM(entered), 0) FROM verify_attempts \
+         WHERE carrier = $1 AND sent_at > $2 AND channel IN ('sms', 'voice') GROUP BY supplier_id",
+    )
+    .bind(carrier)
+    .bind(to_ms(since))
+    .fetch_all(db)
+    .await
+    .map_err(map_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|(supplier_id, sent, entered)| ConversionRow {
+            supplier_id,
+            sent,
+            entered,
+        })
+        .collect())
+}
+
+pub(super) async fn reserve_caller(
+    db: &PgPool,
+    pool: &str,
+    caller: &str,
+    verification_id: &str,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "INSERT INTO flash_callers (pool, caller, verification_id, until) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (pool, caller) DO UPDATE SET verification_id = excluded.verification_id, until = excluded.until \
+         WHERE flash_callers.until <= $5",
+    )
+    .bind(pool)
+    .bind(caller)
+    .bind(verification_id)
+    .bind(to_ms(until))
+    .bind(to_ms(now))
+    .execute(db)
+    .await
+    .map_err(map_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub(super) async fn release_callers(db: &PgPool, verification_id: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM flash_callers WHERE verification_id = $1")
+        .bind(verification_id)
+        .execute(db)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) async fn record_delivery(
+    db: &PgPool,
+    supplier_id: &str,
+    message_ref: &str,
+    delivery: Delivery,
+) -> StoreResult<Option<ReceiptTarget>> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "UPDATE verify_attempts SET delivery = $1 WHERE supplier_id = $2 AND message_ref = $3 \
+         RETURNING tenant_id, terminal_key, verification_id",
+    )
+    .bind(delivery.as_str())
+    .bind(supplier_id)
+    .bind(message_ref)
+    .fetch_optional(db)
+    .await
+    .map_err(map_err)?;
+    let Some((tenant_id, terminal_key, vid)) = row else {
+        return Ok(None);
+    };
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM verifications WHERE id = $1")
+            .bind(&vid)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?;
+    Ok(Some(ReceiptTarget {
+        tenant_id,
+        terminal_key,
+        supplier_id: supplier_id.to_string(),
+        pending: status.as_deref() == Some("pending"),
+    }))
+}
+
+pub(super) async fn tenant_countries(
+    db: &PgPool,
+    tenant_id: &str,
+) -> StoreResult<Option<Vec<String>>> {
+    let raw: Option<String> =
+        sqlx::query_scalar("SELECT countries FROM verify_tenant_countries WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?;
+    raw.map(|r| serde_json::from_str(&r).map_err(|_| corrupt("countries", &r)))
+        .transpose()
+}
+
+pub(super) async fn set_tenant_countries(
+    db: &PgPool,
+    tenant_id: &str,
+    countries: Option<&[String]>,
+) -> StoreResult<()> {
+    let q = match countries {
+        Some(list) => sqlx::query(
+            "INSERT INTO verify_tenant_countries (tenant_id, countries) VALUES ($1, $2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET countries = excluded.countries",
+        )
+        .bind(tenant_id)
+        .bind(serde_json::Value::from(list.to_vec()).to_string()),
+        None => {
+            sqlx::query("DELETE FROM verify_tenant_countries WHERE tenant_id = $1").bind(tenant_id)
+        }
+    };
+    q.execute(db).await.map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) async fn tenant_templates(db: &PgPool, tenant_id: &str) -> StoreResult<Option<String>> {
+    sqlx::query_scalar("SELECT templates FROM verify_tenant_templates WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_optional(db)
+        .await
+        .map_err(map_err)
+}
+
+pub(super) async fn set_tenant_templates(
+    db: &PgPool,
+    tenant_id: &str,
+    json: Option<&str>,
+) -> StoreResult<()> {
+    let q = match json {
+        Some(j) => sqlx::query(
+            "INSERT INTO verify_tenant_templates (tenant_id, templates) VALUES ($1, $2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET templates = excluded.templates",
+        )
+        .bind(tenant_id)
+        .bind(j),
+        None => {
+            sqlx::query("DELETE FROM verify_tenant_templates WHERE tenant_id = $1").bind(tenant_id)
+        }
+    };
+    q.execute(db).await.map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) async fn purge_verify(
+    db: &PgPool,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut n = 0;
+    for (sql, t) in [
+        ("DELETE FROM verify_sends WHERE at < $1", before),
+        ("DELETE FROM verify_failover WHERE expires_at <= $1", now),
+        ("DELETE FROM flash_callers WHERE until <= $1", now),
+    ] {
+        n += sqlx::query(sql)
+            .bind(to_ms(t))
+            .execute(db)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+    }
+    Ok(n)
+}

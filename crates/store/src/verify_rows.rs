@@ -1,0 +1,117 @@
+//! Rows of the verification tables, shared by the SQLite and PostgreSQL
+//! adapters, and their conversion to [`Verification`].
+
+use phoneguard_core::StoreError;
+use phoneguard_core::store::StoreResult;
+use phoneguard_core::verify::{Attempt, Channel, Delivery, Status, Verification};
+
+use crate::rows::from_ms;
+
+/// The columns of `verifications`, in the order of [`VRow`].
+macro_rules! v_columns {
+    () => {
+        "id, tenant_id, phone, country, carrier, purpose, terminal_key, channel, status, code_hash, \
+         locale, code_length, check_attempts, max_check_attempts, last_sent_at, expires_at, flash_window_ends_at, \
+         flash_prefix_hint, app_hash, created_at, updated_at"
+    };
+}
+pub(crate) use v_columns;
+
+/// The columns of `verifications` on PostgreSQL, in the order of [`VRow`]: its
+/// INTEGER columns read as the row's i64.
+macro_rules! pg_v_columns {
+    () => {
+        "id, tenant_id, phone, country, carrier, purpose, terminal_key, channel, status, code_hash, \
+         locale, code_length::BIGINT AS code_length, check_attempts::BIGINT AS check_attempts, \
+         max_check_attempts::BIGINT AS max_check_attempts, last_sent_at, expires_at, flash_window_ends_at, \
+         flash_prefix_hint, app_hash, created_at, updated_at"
+    };
+}
+pub(crate) use pg_v_columns;
+
+/// A `verifications` row (integers as i64: PostgreSQL selects cast them).
+#[derive(sqlx::FromRow)]
+pub(crate) struct VRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub phone: String,
+    pub country: String,
+    pub carrier: String,
+    pub purpose: String,
+    pub terminal_key: String,
+    pub channel: String,
+    pub status: String,
+    pub code_hash: String,
+    pub locale: String,
+    pub code_length: i64,
+    pub check_attempts: i64,
+    pub max_check_attempts: i64,
+    pub last_sent_at: i64,
+    pub expires_at: i64,
+    pub flash_window_ends_at: Option<i64>,
+    pub flash_prefix_hint: Option<String>,
+    pub app_hash: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A `verify_attempts` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ARow {
+    pub seq: i64,
+    pub channel: String,
+    pub supplier_id: String,
+    pub carrier: String,
+    pub sent_at: i64,
+    pub delivery: String,
+    pub message_ref: Option<String>,
+}
+
+/// The error for a stored value that does not parse.
+pub(crate) fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Other(format!("verifications: {what} {v:?} is not valid"))
+}
+
+/// A verification from its row and its attempts (in `seq` order).
+pub(crate) fn to_verification(r: VRow, attempts: Vec<ARow>) -> StoreResult<Verification> {
+    let attempts = attempts
+        .into_iter()
+        .map(|a| {
+            Ok(Attempt {
+                seq: a.seq as u32,
+                channel: Channel::parse(&a.channel)
+                    .ok_or_else(|| corrupt("channel", &a.channel))?,
+                supplier: a.supplier_id,
+                sent_at: from_ms(a.sent_at),
+                delivery: Delivery::parse(&a.delivery)
+                    .ok_or_else(|| corrupt("delivery", &a.delivery))?,
+                message_ref: a.message_ref,
+                carrier: a.carrier,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Verification {
+        channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel", &r.channel))?,
+        status: Status::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+        id: r.id,
+        tenant_id: r.tenant_id,
+        phone: r.phone,
+        country: r.country,
+        carrier: r.carrier,
+        purpose: r.purpose,
+        terminal_key: r.terminal_key,
+        code_hash: r.code_hash,
+        locale: r.locale,
+        code_length: r.code_length as u32,
+        check_attempts: r.check_attempts as u32,
+        max_check_attempts: r.max_check_attempts as u32,
+        last_sent_at: from_ms(r.last_sent_at),
+        expires_at: from_ms(r.expires_at),
+        flash_window_ends_at: r.flash_window_ends_at.map(from_ms),
+        flash_prefix_hint: r.flash_prefix_hint,
+        app_hash: r.app_hash,
+        created_at: from_ms(r.created_at),
+        updated_at: from_ms(r.updated_at),
+        attempts,
+    })
+}
