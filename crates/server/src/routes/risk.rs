@@ -96,6 +96,14 @@ pub async fn assess(
 ) -> Result<RiskRecord, AssessFailure> {
     event.kind = kind;
     event.validate().map_err(AssessFailure::Fields)?;
+    crate::limits::admit(
+        state,
+        &caller.0,
+        phoneguard_core::limits::ApiCapability::Risk,
+        1,
+    )
+    .await
+    .map_err(AssessFailure::Api)?;
     let (record, _) = state
         .risk
         .assess(&caller.0.tenant_id, &event)
