@@ -40,6 +40,9 @@ pub struct Config {
     /// Suppliers seeded into the database at start.
     #[serde(default)]
     pub suppliers: crate::suppliers::SuppliersConfig,
+    /// Default rate limits and daily quotas of tenants.
+    #[serde(default)]
+    pub limits: crate::limits::LimitsConfig,
 }
 
 /// `[risk]`
@@ -285,6 +288,7 @@ impl Config {
         crate::verify::settings::validate(v)?;
         self.router.validate()?;
         self.suppliers.validate(self.master_key.is_some())?;
+        self.limits.validate()?;
         Ok(())
     }
 }
@@ -321,6 +325,7 @@ mod tests {
             },
             router: Default::default(),
             suppliers: Default::default(),
+            limits: Default::default(),
         }
     }
 
@@ -368,6 +373,14 @@ mod tests {
         let mut c = valid();
         c.risk.result_retention_days = 0;
         assert_eq!(key_of(c), "risk.result_retention_days");
+        let mut c = valid();
+        c.limits
+            .rate_per_s
+            .insert(crate::limits::ApiCapability::Identity, 0);
+        assert_eq!(key_of(c), "limits.rate_per_s.identity");
+        let mut c = valid();
+        c.limits.settings_ttl_s = 100_000;
+        assert_eq!(key_of(c), "limits.settings_ttl_s");
     }
 
     #[test]

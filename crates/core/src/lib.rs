@@ -6,7 +6,9 @@
 
 pub mod config;
 pub mod ids;
+pub mod limits;
 pub mod model;
+pub mod ops;
 pub mod risk;
 pub mod secrets;
 pub mod store;

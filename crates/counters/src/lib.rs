@@ -15,15 +15,19 @@
 //! Each script touches one key, so the scheme works on Redis Cluster.
 #![forbid(unsafe_code)]
 
-use std::time::{Duration, Instant};
+mod conn;
+mod limiter;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use phoneguard_core::risk::{CountersError, RiskCounters};
 use phoneguard_core::secrets::HashKey;
 use phoneguard_risk::{BUCKETS, CounterOp, CounterReading, CounterValues, WINDOWS};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, ErrorKind, Pipeline, Script, ServerErrorKind};
-use tokio::sync::Mutex;
+use redis::{Client, Pipeline, Script};
+
+use conn::Conn;
+pub use limiter::{RedisLimiter, RedisLimiterConfig};
 
 /// A day, in seconds: the life of hit and distinct keys after their last write.
 const DAY: u64 = 86_400;
@@ -86,17 +90,10 @@ impl Scripts {
 /// is down, [`RiskCounters::apply`] fails within the response or connection
 /// timeout with a [`CountersError`] (and tries to connect at most once a second).
 pub struct RedisRiskCounters {
-    client: Client,
     config: RedisCountersConfig,
     hash_key: HashKey,
     scripts: Scripts,
-    conn: Mutex<Connection>,
-}
-
-/// The current connection, or when connecting last failed.
-enum Connection {
-    Up(ConnectionManager),
-    Down(Option<Instant>),
+    conn: Conn,
 }
 
 impl RedisRiskCounters {
@@ -109,18 +106,23 @@ impl RedisRiskCounters {
         config: RedisCountersConfig,
     ) -> Result<Self, CountersError> {
         let client = Client::open(url).map_err(|e| CountersError(format!("redis_url: {e}")))?;
-        Ok(RedisRiskCounters {
+        let conn = Conn::new(
             client,
+            "risk counters",
+            config.response_timeout,
+            config.connection_timeout,
+        );
+        Ok(RedisRiskCounters {
             config,
             hash_key,
             scripts: Scripts::new(),
-            conn: Mutex::new(Connection::Down(None)),
+            conn,
         })
     }
 
     /// Connects now (at start-up, to report an unreachable Redis early).
     pub async fn connect(&self) -> Result<(), CountersError> {
-        self.connection().await.map(drop)
+        self.conn.get().await.map(drop).map_err(CountersError)
     }
 
     /// The Redis key of a counter key, for one kind of op.
@@ -135,42 +137,6 @@ impl RedisRiskCounters {
 
     fn member(&self, member: &str) -> String {
         hex::encode(&self.hash_key.mac(DOMAIN, member.as_bytes())[..12])
-    }
-
-    async fn connection(&self) -> Result<ConnectionManager, CountersError> {
-        let mut conn = self.conn.lock().await;
-        match &*conn {
-            Connection::Up(c) => return Ok(c.clone()),
-            Connection::Down(Some(at)) if at.elapsed() < Duration::from_secs(1) => {
-                return Err(CountersError("Redis unreachable (retrying)".into()));
-            }
-            Connection::Down(_) => {}
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.config.connection_timeout))
-            .set_response_timeout(Some(self.config.response_timeout))
-            .set_number_of_retries(1);
-        let made = tokio::time::timeout(
-            self.config.connection_timeout * 2,
-            ConnectionManager::new_with_config(self.client.clone(), config),
-        )
-        .await;
-        match made {
-            Ok(Ok(c)) => {
-                *conn = Connection::Up(c.clone());
-                Ok(c)
-            }
-            Ok(Err(e)) => {
-                *conn = Connection::Down(Some(Instant::now()));
-                tracing::warn!(error = %e, "cannot connect to Redis (risk counters)");
-                Err(CountersError(format!("cannot connect to Redis: {e}")))
-            }
-            Err(_) => {
-                *conn = Connection::Down(Some(Instant::now()));
-                tracing::warn!("cannot connect to Redis (risk counters): timed out");
-                Err(CountersError("cannot connect to Redis: timed out".into()))
-            }
-        }
     }
 
     /// The pipeline applying `ops` at `now`, one script call per op.
@@ -208,21 +174,11 @@ impl RedisRiskCounters {
     }
 
     async fn run(&self, ops: &[CounterOp], now: u64) -> Result<Vec<Vec<u64>>, CountersError> {
-        let mut conn = self.connection().await?;
         let pipe = self.pipeline(ops, now);
-        let down = |e: redis::RedisError| CountersError(e.to_string());
-        match pipe.query_async(&mut conn).await {
-            Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
-                // First use, or Redis restarted: load the scripts and go again.
-                let mut load = redis::pipe();
-                for s in self.scripts.all() {
-                    load.load_script(s);
-                }
-                load.query_async::<()>(&mut conn).await.map_err(down)?;
-                pipe.query_async(&mut conn).await.map_err(down)
-            }
-            other => other.map_err(down),
-        }
+        self.conn
+            .run(&pipe, &self.scripts.all())
+            .await
+            .map_err(CountersError)
     }
 }
 

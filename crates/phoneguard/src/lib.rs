@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod data;
+pub mod limits_setup;
 pub mod logging;
 pub mod lookup;
 pub mod risk_eval;

@@ -86,6 +86,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     phoneguard_numbering::preload();
     let numbers: &'static NumberTable = NumberTable::embedded();
     let verify = build_verify(config, tenants.store().clone(), &hash_key);
+    let (limits, usage) = crate::limits_setup::build(config, tenants.store().clone())?;
     let state = AppState::new(Inner {
         tenants,
         risk,
@@ -93,6 +94,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
         numbers,
         suppliers,
         verify,
+        limits,
+        usage,
         metrics: phoneguard_server::metrics_handle(),
         max_body_bytes: config.http.max_body_bytes,
         started,
@@ -220,6 +223,8 @@ pub async fn run(
     let background = spawn_background(config, &state);
     let verify_purge = spawn_verify_purge(&state);
     let supplier_refresh = spawn_supplier_refresh(&state);
+    let usage = state.usage.clone();
+    let usage_flush = crate::limits_setup::spawn_flush(usage.clone());
     let server = tokio::spawn(phoneguard_server::serve(
         state,
         timeout,
@@ -231,7 +236,11 @@ pub async fn run(
     ));
     tokio::pin!(server);
     tokio::select! {
-        res = &mut server => return Ok(res??),
+        res = &mut server => {
+            usage_flush.abort();
+            crate::limits_setup::final_flush(&usage).await;
+            return Ok(res??);
+        }
         _ = rx => tracing::info!(grace_s = grace.as_secs(), "shutting down: finishing in-flight requests"),
     }
     match tokio::time::timeout(grace, &mut server).await {
@@ -241,6 +250,8 @@ pub async fn run(
     background.abort();
     verify_purge.abort();
     supplier_refresh.abort();
+    usage_flush.abort();
+    crate::limits_setup::final_flush(&usage).await;
     Ok(())
 }
 

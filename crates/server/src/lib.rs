@@ -4,9 +4,11 @@
 //! run many servers side by side.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
@@ -69,7 +71,14 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         .merge(routes::sandbox_outbox::router())
         .merge(routes::receipts::router())
         .merge(openapi::router())
+        .merge(routes::limits_admin::router())
+        .merge(routes::usage::router())
+        .merge(routes::audit_admin::router())
         .fallback(middleware::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::meter,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

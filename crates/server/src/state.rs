@@ -26,6 +26,10 @@ pub struct Inner {
     pub suppliers: Arc<phoneguard_suppliers::Registry>,
     /// Verifications: codes, failover, limits, flash calls, the sandbox outbox.
     pub verify: Arc<phoneguard_core::verify::VerifyService>,
+    /// Rate limits and daily quotas.
+    pub limits: Arc<phoneguard_core::limits::Limits>,
+    /// Usage counted per tenant × capability × day, written in batches.
+    pub usage: Arc<phoneguard_core::ops::UsageMeter>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
     /// Largest accepted body.

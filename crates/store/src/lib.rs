@@ -2,12 +2,15 @@
 //! [`phoneguard_core::Store`] with its own forward-only migrations.
 #![forbid(unsafe_code)]
 
+mod ops_rows;
 pub mod postgres;
+mod postgres_ops;
 mod postgres_risk;
 mod postgres_suppliers;
 mod postgres_verify;
 mod rows;
 pub mod sqlite;
+mod sqlite_ops;
 mod sqlite_risk;
 mod sqlite_suppliers;
 mod sqlite_verify;

@@ -7,6 +7,7 @@
 
 mod equivalence;
 mod keys;
+mod limiter;
 mod outage;
 
 use phoneguard_core::secrets::{HashKey, random_base62};

@@ -1,12 +1,14 @@
 //! Integration tests: the real server on port 0, called over HTTP.
 
 mod admin;
+mod audit;
 mod bootstrap;
 mod cli;
 mod compat_status;
 mod errors;
 mod harness;
 mod identity;
+mod limits;
 mod numbers;
 mod openapi;
 mod ops;
@@ -14,6 +16,7 @@ mod risk;
 mod routing;
 mod sandbox;
 mod suppliers;
+mod usage;
 mod verify_durability;
 mod verify_failover;
 mod verify_flash;

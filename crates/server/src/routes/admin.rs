@@ -74,6 +74,14 @@ async fn create_tenant(
 ) -> Result<impl IntoResponse, ApiError> {
     let tenant = s.tenants.create_tenant(&body.name).await?;
     tracing::info!(tenant = %tenant.id, "tenant created");
+    crate::audit::record(
+        &s,
+        "tenant.create",
+        &tenant.id,
+        None,
+        crate::audit::state(&tenant),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(TenantOut { tenant, keys: None })))
 }
 
@@ -158,6 +166,14 @@ async fn create_key(
     })?;
     let issued = s.tenants.create_key(&id, mode).await?;
     tracing::info!(tenant = %id, key = %issued.record.id, mode = mode.as_str(), "api key created");
+    crate::audit::record(
+        &s,
+        "key.create",
+        &issued.record.id,
+        None,
+        crate::audit::state(&issued.record),
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(KeyOut {
@@ -204,5 +220,6 @@ async fn revoke_key(
 ) -> Result<impl IntoResponse, ApiError> {
     let key = s.tenants.revoke_key(&id).await?;
     tracing::info!(key = %key.id, "api key revoked");
+    crate::audit::record(&s, "key.revoke", &key.id, None, crate::audit::state(&key)).await;
     Ok(Json(key))
 }

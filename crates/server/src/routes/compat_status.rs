@@ -129,6 +129,23 @@ async fn post_mobile_status_check(
     if info.country != "CN" {
         return fail("手机号格式不正确", 400);
     }
+    if let Err(e) = crate::limits::admit(
+        &s,
+        &caller,
+        phoneguard_core::limits::ApiCapability::Status,
+        1,
+    )
+    .await
+    {
+        return fail(
+            if e.code == "quota_exceeded" {
+                "调用次数超出当日配额"
+            } else {
+                "调用频率超出限制"
+            },
+            429,
+        );
+    }
     let (answer, _supplier) = match supply::status(&s, &caller, &info).await {
         Ok(a) => a,
         Err(_) => return fail("服务暂不可用", 503),
@@ -204,6 +221,13 @@ async fn post_two_factor(
 ) -> Result<Json<TwoFactorOut>, ApiError> {
     let info = cn_mobile(&s, &body.phone_number)?;
     let q = name_query(&body.name)?;
+    crate::limits::admit(
+        &s,
+        &caller,
+        phoneguard_core::limits::ApiCapability::Identity,
+        1,
+    )
+    .await?;
     let (answer, _) = supply::identity(&s, &caller, &info, q).await?;
     let (code, message) = match answer.result {
         MatchResult::Match => ("FP00000", "SUCCESS"),

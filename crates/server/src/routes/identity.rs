@@ -163,6 +163,13 @@ async fn post_identity_match(
         "identity match"
     );
     let three = id_number.is_some();
+    crate::limits::admit(
+        &s,
+        &caller,
+        phoneguard_core::limits::ApiCapability::Identity,
+        1,
+    )
+    .await?;
     let (answer, supplier) =
         supply::identity(&s, &caller, &info, IdentityQuery { name, id_number }).await?;
     let mut checks = json!({"name": answer.checks.name.map(|m| m.code())});

@@ -109,6 +109,7 @@ async fn get_number(
 ) -> Result<Json<Value>, ApiError> {
     let fields = parse_fields(q.fields.as_deref().unwrap_or("").split(','))?;
     let info = lookup(s.numbers, &number).map_err(|e| invalid_number(&e))?;
+    crate::limits::admit(&s, &caller, crate::limits::numbers_capability(&fields), 1).await?;
     let mut out = to_object(&info);
     let extra = enrich(&s, &caller, &info, &fields).await;
     for (field, r) in extra {
@@ -195,6 +196,13 @@ async fn post_numbers_batch(
         ));
     }
     let fields = Arc::new(parse_fields(body.fields.iter().map(String::as_str))?);
+    crate::limits::admit(
+        &s,
+        &caller,
+        crate::limits::numbers_capability(&fields),
+        body.numbers.len() as u64,
+    )
+    .await?;
     let caller = Arc::new(caller);
     if fields.iter().all(|f| *f == Field::Location) {
         let mut results = Vec::with_capacity(body.numbers.len());

@@ -97,6 +97,14 @@ pub async fn assess(
 ) -> Result<RiskRecord, AssessFailure> {
     event.kind = kind;
     event.validate().map_err(AssessFailure::Fields)?;
+    crate::limits::admit(
+        state,
+        &caller.0,
+        phoneguard_core::limits::ApiCapability::Risk,
+        1,
+    )
+    .await
+    .map_err(AssessFailure::Api)?;
     let line = line_check(state, caller, &event).await;
     let (record, _) = state
         .risk

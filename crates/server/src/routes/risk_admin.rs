@@ -60,6 +60,14 @@ async fn put_rules(
         .risk
         .reload(text)
         .map_err(|e| invalid_rules(e.to_string()))?;
+    crate::audit::record(
+        &s,
+        "risk.rules.replace",
+        "risk_rules",
+        None,
+        Some(json!({"rules": n})),
+    )
+    .await;
     Ok(Json(json!({"rules": n, "status": "reloaded"})))
 }
 
@@ -76,7 +84,17 @@ async fn post_rules_reload(
     State(s): State<AppState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     match s.risk.reload_file() {
-        Ok(n) => Ok(Json(json!({"rules": n, "status": "reloaded"}))),
+        Ok(n) => {
+            crate::audit::record(
+                &s,
+                "risk.rules.reload",
+                "risk_rules",
+                None,
+                Some(json!({"rules": n})),
+            )
+            .await;
+            Ok(Json(json!({"rules": n, "status": "reloaded"})))
+        }
         Err(RulesLoadError::NoFile) => Err(ApiError::conflict(
             "no rules file is configured (config key `risk.rules_file`); use PUT /v1/admin/risk/rules",
         )),

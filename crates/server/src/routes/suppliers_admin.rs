@@ -58,7 +58,16 @@ async fn create_supplier(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<SupplierConfig>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok((StatusCode::CREATED, Json(s.suppliers.create(body).await?)))
+    let created = s.suppliers.create(body).await?;
+    crate::audit::record(
+        &s,
+        "supplier.create",
+        &created.id,
+        None,
+        crate::audit::state(&created),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// A supplier.
@@ -90,7 +99,17 @@ async fn update_supplier(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SupplierPatch>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.suppliers.update(&id, body).await?))
+    let before = s.suppliers.get(&id).await.ok();
+    let after = s.suppliers.update(&id, body).await?;
+    crate::audit::record(
+        &s,
+        "supplier.update",
+        &id,
+        before.as_ref().and_then(crate::audit::state),
+        crate::audit::state(&after),
+    )
+    .await;
+    Ok(Json(after))
 }
 
 /// Removes a supplier.
@@ -105,7 +124,16 @@ async fn delete_supplier(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let before = s.suppliers.get(&id).await.ok();
     s.suppliers.delete(&id).await?;
+    crate::audit::record(
+        &s,
+        "supplier.delete",
+        &id,
+        before.as_ref().and_then(crate::audit::state),
+        None,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -222,6 +222,7 @@ async fn create_verification(
         app_hash: b.app_hash,
         ip: b.ip,
     };
+    crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
     let v = s.verify.start(&who, req).await?;
     Ok((StatusCode::CREATED, Json(VerificationOut::from(v))))
 }
@@ -365,6 +366,7 @@ async fn resend_verification(
             .map_err(|e| ApiError::invalid_field("channel", format!("invalid body: {e}")))?
             .channel
     };
+    crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
     Ok(Json(s.verify.resend(&who, &id, channel).await?.into()))
 }
 
@@ -412,6 +414,14 @@ async fn put_tenant_countries(
         return Err(ApiError::not_found(format!("tenant {id} not found")));
     }
     let countries = s.verify.set_tenant_countries(&id, b.countries).await?;
+    crate::audit::record(
+        &s,
+        "tenant.verify_countries",
+        &id,
+        None,
+        Some(json!({"countries": countries})),
+    )
+    .await;
     Ok(Json(json!({ "tenant_id": id, "countries": countries })))
 }
 

@@ -15,6 +15,7 @@ async fn story(store: &dyn Store) {
     core_story(store).await;
     risk_story(store).await;
     supplier_story(store).await;
+    crate::ops_story::ops_story(store).await;
 }
 
 /// Now, to the millisecond (what every backend keeps).

@@ -1,0 +1,212 @@
+//! Usage per tenant × capability × UTC day, as JSON or CSV (billing):
+//! `GET /v1/admin/usage?tenant=&from=&to=` (admin token, one tenant or all) and
+//! `GET /v1/usage?from=&to=` (an API key: its own tenant only). CSV with
+//! `Accept: text/csv` or `format=csv`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{NaiveDate, Utc};
+use phoneguard_core::ops::{UsageRow, usage_report};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{Admin, Caller};
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+
+/// Longest range of one report, in days.
+pub const MAX_DAYS: i64 = 366;
+/// Days of a report when `from` is not given.
+const DEFAULT_DAYS: i64 = 31;
+
+/// `/v1/admin/usage`, `/v1/usage`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/admin/usage", get(get_admin_usage))
+        .route("/v1/usage", get(get_own_usage))
+}
+
+/// Query of `GET /v1/admin/usage` (and of `GET /v1/usage`, where `tenant`
+/// may only name the caller's own tenant).
+#[derive(Deserialize)]
+pub struct UsageQuery {
+    #[serde(default)]
+    tenant: Option<String>,
+    #[serde(flatten)]
+    range: RangeQuery,
+}
+
+/// The days and format of a report.
+#[derive(Deserialize)]
+pub struct RangeQuery {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+fn parse_day(name: &str, v: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+        ApiError::invalid_field(
+            name,
+            format!(
+                "{name} {:?} is not a date; expected YYYY-MM-DD",
+                v.chars().take(40).collect::<String>()
+            ),
+        )
+    })
+}
+
+/// The days asked for: `to` defaults to today (UTC), `from` to 30 days before it.
+fn days(q: &RangeQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let to = match &q.to {
+        Some(v) => parse_day("to", v)?,
+        None => Utc::now().date_naive(),
+    };
+    let from = match &q.from {
+        Some(v) => parse_day("from", v)?,
+        None => to - chrono::Days::new(DEFAULT_DAYS as u64 - 1),
+    };
+    if from > to {
+        return Err(ApiError::invalid_field(
+            "from",
+            format!("from {from} is after to {to}"),
+        ));
+    }
+    if (to - from).num_days() + 1 > MAX_DAYS {
+        return Err(ApiError::invalid_field(
+            "to",
+            format!("the range {from} to {to} is longer than {MAX_DAYS} days"),
+        ));
+    }
+    Ok((from, to))
+}
+
+fn wants_csv(q: &RangeQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
+    match q.format.as_deref() {
+        Some("csv") => return Ok(true),
+        Some("json") => return Ok(false),
+        Some(other) => {
+            return Err(ApiError::invalid_field(
+                "format",
+                format!(
+                    "format {:?} is not one of json, csv",
+                    other.chars().take(20).collect::<String>()
+                ),
+            ));
+        }
+        None => {}
+    }
+    Ok(headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv")))
+}
+
+/// A CSV field, quoted when it needs to be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv(rows: &[UsageRow], from: NaiveDate, to: NaiveDate) -> Response {
+    let mut out =
+        String::from("tenant_id,day,capability,calls,billable_calls,supplier_calls,cost_milli\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            csv_field(&r.tenant_id),
+            r.day,
+            r.capability,
+            r.calls,
+            r.billable_calls,
+            r.supplier_calls,
+            r.cost_milli
+        ));
+    }
+    let mut resp = out.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"usage-{from}-{to}.csv\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+async fn report(
+    s: &AppState,
+    tenant: Option<&str>,
+    q: &RangeQuery,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let (from, to) = days(q)?;
+    let as_csv = wants_csv(q, headers)?;
+    // Counts still in memory and call records still queued go in first.
+    s.usage.flush().await?;
+    s.suppliers.router().flush_records().await;
+    let store = s.store();
+    let counts = store.usage(tenant, from, to).await?;
+    let costs = store.supplier_costs(tenant, from, to).await?;
+    let rows = usage_report(&counts, &costs);
+    if as_csv {
+        return Ok(csv(&rows, from, to));
+    }
+    let total = |f: fn(&UsageRow) -> i64| rows.iter().map(f).sum::<i64>();
+    Ok(Json(json!({
+        "tenant": tenant,
+        "from": from,
+        "to": to,
+        "totals": {
+            "calls": total(|r| r.calls),
+            "billable_calls": total(|r| r.billable_calls),
+            "supplier_calls": total(|r| r.supplier_calls),
+            "cost_milli": total(|r| r.cost_milli),
+        },
+        "usage": rows,
+    }))
+    .into_response())
+}
+
+async fn get_admin_usage(
+    _: Admin,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<UsageQuery>,
+) -> Result<Response, ApiError> {
+    if let Some(t) = &q.tenant
+        && s.store().get_tenant(t).await?.is_none()
+    {
+        return Err(ApiError::invalid_field(
+            "tenant",
+            format!("tenant {t} not found"),
+        ));
+    }
+    report(&s, q.tenant.as_deref(), &q.range, &headers).await
+}
+
+async fn get_own_usage(
+    Caller(caller): Caller,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<UsageQuery>,
+) -> Result<Response, ApiError> {
+    if q.tenant.as_ref().is_some_and(|t| *t != caller.tenant_id) {
+        return Err(ApiError::forbidden(
+            "an API key reads the usage of its own tenant only",
+        ));
+    }
+    report(&s, Some(&caller.tenant_id), &q.range, &headers).await
+}
