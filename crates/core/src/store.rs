@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::dashboard::DashboardStore;
 use crate::model::{ApiKey, Tenant};
 use crate::risk::RiskStore;
 use crate::suppliers::SupplierStore;
@@ -32,7 +33,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// method is a single statement or a short transaction; none holds a lock across
 /// an await on anything but the database.
 #[async_trait]
-pub trait Store: RiskStore + SupplierStore + VerifyStore + Send + Sync + 'static {
+pub trait Store:
+    RiskStore + SupplierStore + VerifyStore + DashboardStore + Send + Sync + 'static
+{
     /// Cheap round trip proving the database answers (`/readyz`).
     async fn ping(&self) -> StoreResult<()>;
 

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod middleware;
@@ -67,6 +68,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         .merge(routes::verifications::router())
         .merge(routes::sandbox_outbox::router())
         .merge(routes::receipts::router())
+        .merge(dashboard::router())
         .fallback(middleware::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(

@@ -2,6 +2,7 @@
 //! [`phoneguard_core::Store`] with its own forward-only migrations.
 #![forbid(unsafe_code)]
 
+mod dashboard;
 pub mod postgres;
 mod postgres_risk;
 mod postgres_suppliers;

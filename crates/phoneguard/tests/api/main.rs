@@ -4,6 +4,7 @@ mod admin;
 mod bootstrap;
 mod cli;
 mod compat_status;
+mod dashboard;
 mod errors;
 mod harness;
 mod identity;

@@ -4,6 +4,7 @@
 //! is set (CI: `scripts/ci-services.sh`) and print a skip line otherwise; each
 //! gets a database of its own, so they run in parallel.
 
+mod dashboard;
 mod outage;
 mod pg;
 mod schemas;
