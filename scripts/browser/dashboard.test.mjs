@@ -100,11 +100,11 @@ try {
   assert.match(page.url(), /\/dashboard\/login$/, "no session: redirected to the login form");
   await shot("login");
   await page.fill("#token", "adm_wrong_token_000000000000");
-  await page.click("button[type=submit]");
-  assert.match(await page.content(), /Invalid admin token/);
+  await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit]")]);
+  await page.waitForSelector("p.bad");
+  assert.match(await text("p.bad"), /Invalid admin token/);
   await page.fill("#token", ADMIN);
-  await page.click("button[type=submit]");
-  await page.waitForURL(/\/dashboard\?lang=en$/);
+  await Promise.all([page.waitForURL(/\/dashboard\?lang=en$/), page.click("button[type=submit]")]);
 
   await page.goto(`${base}/dashboard?window=1h&lang=en`);
   assert.equal(await text("#verifications-started"), String(phones.length));

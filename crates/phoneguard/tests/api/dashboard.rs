@@ -78,7 +78,8 @@ async fn without_a_session_every_dashboard_page_redirects_to_the_login_form() {
 }
 
 #[tokio::test]
-async fn a_wrong_token_gets_401_and_no_cookie_and_an_api_key_is_not_an_admin_token() {
+async fn a_wrong_token_is_sent_back_to_the_form_without_a_cookie_and_an_api_key_is_not_an_admin_token()
+ {
     let s = TestServer::start().await;
     let c = no_redirects();
     for token in ["adm_wrong_token_0123456789", s.key.as_str(), ""] {
@@ -88,10 +89,17 @@ async fn a_wrong_token_gets_401_and_no_cookie_and_an_api_key_is_not_an_admin_tok
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 401, "{token}");
+        assert_eq!(r.status(), 303, "{token}");
+        assert_eq!(location(&r), "/dashboard/login?failed=1&lang=en");
         assert!(r.headers().get("set-cookie").is_none());
-        assert!(r.text().await.unwrap().contains("Invalid admin token"));
+        let (st, html) = page(&s, &c, "", "/dashboard/login?failed=1&lang=en").await;
+        assert_eq!(st, 200);
+        assert!(html.contains("Invalid admin token"), "{html}");
+        let (st, _) = page(&s, &c, "", "/dashboard").await;
+        assert_eq!(st, 303, "still not logged in");
     }
+    let (_, plain) = page(&s, &c, "", "/dashboard/login").await;
+    assert!(!plain.contains("Invalid admin token"));
 }
 
 #[tokio::test]

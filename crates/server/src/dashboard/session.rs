@@ -17,6 +17,7 @@ use crate::dashboard::form::Form;
 use crate::dashboard::i18n::Lang;
 use crate::dashboard::view;
 use crate::error::ApiError;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 /// Name of the session cookie.
@@ -100,9 +101,21 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-/// `GET /dashboard/login`.
-pub async fn get_login(headers: HeaderMap) -> Response {
-    view::login(Lang::pick(None, &headers), None).into_response()
+/// Query of `GET /dashboard/login`.
+#[derive(Debug, serde::Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    lang: Option<String>,
+    /// Set after a refused token.
+    #[serde(default)]
+    failed: Option<String>,
+}
+
+/// `GET /dashboard/login`, with an error line after a refused token.
+pub async fn get_login(headers: HeaderMap, ApiQuery(q): ApiQuery<LoginQuery>) -> Response {
+    let lang = Lang::pick(q.lang.as_deref(), &headers);
+    let error = q.failed.is_some().then(|| lang.t("bad_token"));
+    view::login(lang, error).into_response()
 }
 
 /// `POST /dashboard/login` with field `token`.
@@ -115,8 +128,11 @@ pub async fn post_login(
     let token = form.get("token").unwrap_or("").trim();
     if token.is_empty() || !s.tenants.is_admin_token(token, &s.admin_hash) {
         tracing::warn!("dashboard login refused");
-        let page = view::login(lang, Some(lang.t("bad_token")));
-        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+        // Post/redirect/get: the form is shown again with the error, no resubmission.
+        return Ok(see_other(&format!(
+            "/dashboard/login?failed=1&lang={}",
+            lang.code()
+        )));
     }
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
