@@ -43,6 +43,9 @@ pub struct Config {
     /// Default rate limits and daily quotas of tenants.
     #[serde(default)]
     pub limits: crate::limits::LimitsConfig,
+    /// Admin sessions of `/dashboard`.
+    #[serde(default)]
+    pub dashboard: crate::dashboard::DashboardConfig,
 }
 
 /// `[risk]`
@@ -244,6 +247,12 @@ impl Config {
         )?;
         range("http.key_cache_ttl_s", self.http.key_cache_ttl_s, 0, 3600)?;
         range("http.shutdown_grace_s", self.http.shutdown_grace_s, 0, 600)?;
+        range(
+            "dashboard.session_ttl_s",
+            self.dashboard.session_ttl_s,
+            60,
+            30 * 86_400,
+        )?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(err(
                 "log.format",

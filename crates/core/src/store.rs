@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::dashboard::DashboardStore;
 use crate::model::{ApiKey, Tenant};
 use crate::ops::OpsStore;
 use crate::risk::RiskStore;
@@ -34,7 +35,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// an await on anything but the database.
 #[async_trait]
 pub trait Store:
-    RiskStore + SupplierStore + VerifyStore + OpsStore + Send + Sync + 'static
+    RiskStore + SupplierStore + VerifyStore + OpsStore + DashboardStore + Send + Sync + 'static
 {
     /// Cheap round trip proving the database answers (`/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -99,6 +99,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
         metrics: phoneguard_server::metrics_handle(),
         max_body_bytes: config.http.max_body_bytes,
         started,
+        dashboard: config.dashboard.clone(),
     });
     Ok((
         state,

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod limits;
@@ -74,6 +75,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         .merge(routes::limits_admin::router())
         .merge(routes::usage::router())
         .merge(routes::audit_admin::router())
+        .merge(dashboard::router())
         .fallback(middleware::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -36,6 +36,8 @@ pub struct Inner {
     pub max_body_bytes: usize,
     /// When the process started serving.
     pub started: Instant,
+    /// Admin sessions of `/dashboard`.
+    pub dashboard: phoneguard_core::dashboard::DashboardConfig,
 }
 
 impl AppState {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod ops_rows;
+mod dashboard;
 pub mod postgres;
 mod postgres_ops;
 mod postgres_risk;

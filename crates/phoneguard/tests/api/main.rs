@@ -5,6 +5,7 @@ mod audit;
 mod bootstrap;
 mod cli;
 mod compat_status;
+mod dashboard;
 mod errors;
 mod harness;
 mod identity;

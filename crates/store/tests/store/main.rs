@@ -5,6 +5,7 @@
 //! gets a database of its own, so they run in parallel.
 
 mod ops_story;
+mod dashboard;
 mod outage;
 mod pg;
 mod schemas;

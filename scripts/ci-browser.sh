@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser: installs Debian chromium (+ chromium-driver),
+# a CJK font for the Chinese pages and playwright-core (pinned, from the npm
+# registry; no browser download), builds phoneguard and runs
+# scripts/browser/dashboard.test.mjs, which writes docs/screenshots/*.png.
+#
+# Usage: bash scripts/ci-browser.sh [SCREENSHOT_DIR]   (default: docs/screenshots)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-docs/screenshots}
+
+need=()
+command -v chromium >/dev/null || need+=(chromium chromium-driver)
+command -v node >/dev/null || need+=(nodejs npm)
+command -v npm >/dev/null || need+=(npm)
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-zenhei)
+if [ ${#need[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+(cd scripts/browser && npm ci --no-audit --no-fund --silent)
+cargo build -p phoneguard --bin phoneguard
+start=$SECONDS
+node scripts/browser/dashboard.test.mjs "$PWD/target/debug/phoneguard" "$out"
+echo "browser test took $((SECONDS - start)) s"
