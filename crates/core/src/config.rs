@@ -335,6 +335,7 @@ mod tests {
             router: Default::default(),
             suppliers: Default::default(),
             limits: Default::default(),
+            dashboard: Default::default(),
         }
     }
 

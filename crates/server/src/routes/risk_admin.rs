@@ -41,7 +41,7 @@ async fn get_rules(_: Admin, State(s): State<AppState>) -> impl IntoResponse {
 
 /// Replaces the rules with the TOML body, if every rule compiles.
 #[utoipa::path(put, path = "/v1/admin/risk/rules", tag = "admin", security(("admin_token" = [])),
-    request_body(content = String, content_type = "application/toml", description = "A rules file."),
+    request_body(content = String, content_type = "text/plain", description = "A rules file (TOML)."),
     responses(
         (status = 200, description = "The new rules are in force.", body = crate::openapi::admin::RulesOut,
             example = json!({"rules": 12, "status": "reloaded"})),
