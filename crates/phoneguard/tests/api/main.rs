@@ -7,6 +7,7 @@ mod compat_status;
 mod errors;
 mod harness;
 mod identity;
+mod lookup_matches_api;
 mod numbers;
 mod ops;
 mod risk;
