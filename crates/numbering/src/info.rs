@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::carrier::{Carrier, Network, NumberType};
-use crate::entry::Location;
+use crate::entry::{Entry, Location};
 use crate::error::ParseError;
 use crate::parse::{ParsedNumber, parse_lenient};
 use crate::segments::Segment;
@@ -73,34 +73,55 @@ impl CarrierInfo {
 /// assert_eq!(info.carrier.unwrap().network.as_str(), "mno");
 /// ```
 pub fn lookup(table: &NumberTable, input: &str) -> Result<NumberInfo, ParseError> {
+    let r = resolve(table, input)?;
+    Ok(NumberInfo {
+        number: r.parsed.e164(),
+        national: r.parsed.national().to_owned(),
+        country: r.parsed.region(),
+        valid: true,
+        location: r.record.and_then(|id| table.record(id)).copied(),
+        carrier: r.carrier,
+        number_type: r.parsed.number_type(),
+    })
+}
+
+/// What [`lookup`] finds, before any `String` is made: shared by [`lookup`]
+/// and the row writers ([`NumberTable::write_json`], [`NumberTable::write_csv`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resolved {
+    /// The parsed number.
+    pub(crate) parsed: ParsedNumber,
+    /// The 1-based id of its location record, if it has one.
+    pub(crate) record: Option<u16>,
+    /// Its carrier, for a Chinese mobile-range number.
+    pub(crate) carrier: Option<CarrierInfo>,
+}
+
+/// Parses `input` and finds its location record and carrier (see [`lookup`]).
+pub(crate) fn resolve(table: &NumberTable, input: &str) -> Result<Resolved, ParseError> {
     let parsed = parse_lenient(input)?;
-    let (location, carrier) = if parsed.is_cn_mobile_range() {
+    let (record, carrier) = if parsed.is_cn_mobile_range() {
         mobile_details(table, &parsed)?
     } else {
         let area = parsed.area_code_digits();
-        (
-            area.and_then(|a| table.location_for_area_code(a)).copied(),
-            None,
-        )
+        (area.and_then(|a| table.area_record(a)), None)
     };
-    Ok(NumberInfo {
-        number: parsed.e164(),
-        national: parsed.national().to_owned(),
-        country: parsed.region(),
-        valid: true,
-        location,
+    Ok(Resolved {
+        parsed,
+        record,
         carrier,
-        number_type: parsed.number_type(),
     })
 }
 
 fn mobile_details(
     table: &NumberTable,
     parsed: &ParsedNumber,
-) -> Result<(Option<Location>, Option<CarrierInfo>), ParseError> {
+) -> Result<(Option<u16>, Option<CarrierInfo>), ParseError> {
     let national = parsed.national.as_bytes();
     let entry = table.lookup_cn_mobile(national);
-    let location = entry.and_then(|e| table.location(e)).copied();
+    let record = entry
+        .map(Entry::record_id)
+        .filter(|&id| table.record(id).is_some());
     let carrier = match (parsed.segment, entry) {
         (Some(rule), _) => Some(CarrierInfo::new(rule.carrier, rule.network, rule.segment)),
         (None, Some(entry)) => {
@@ -114,5 +135,5 @@ fn mobile_details(
             None => None,
         },
     };
-    Ok((location, carrier))
+    Ok((record, carrier))
 }

@@ -39,6 +39,7 @@ mod load;
 mod mask;
 mod normalize;
 mod parse;
+mod rows;
 pub mod segments;
 mod table;
 
@@ -50,6 +51,7 @@ pub use error::ParseError;
 pub use info::{CarrierInfo, NumberInfo, lookup};
 pub use mask::mask;
 pub use parse::{ParsedNumber, parse};
+pub use rows::csv_field;
 pub use segments::{Segment, SegmentInfo, classify};
 pub use table::{NumberTable, TableError};
 

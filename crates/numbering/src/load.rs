@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use thiserror::Error;
 
@@ -154,6 +155,7 @@ impl NumberTable {
             records,
             areas,
             source_version,
+            rendered: OnceLock::new(),
         };
         Ok((table, index))
     }

@@ -43,17 +43,23 @@ impl ParsedNumber {
 
     /// The number in E.164 form, e.g. `+8613800138000`.
     pub fn e164(&self) -> String {
-        let national = self.national.as_str();
-        let mut out = String::with_capacity(1 + 3 + national.len());
-        out.push('+');
+        let mut out = Vec::with_capacity(1 + 3 + self.national.as_bytes().len());
+        self.write_e164(&mut out);
+        // Only `+` and ASCII digits were written.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Appends the E.164 form (`+8613800138000`) to `out`.
+    #[inline]
+    pub(crate) fn write_e164(&self, out: &mut Vec<u8>) {
+        out.push(b'+');
         let code = self.country_code;
         for (div, always) in [(100, false), (10, false), (1, true)] {
             if always || code >= div {
-                out.push(char::from(b'0' + (code / div % 10) as u8));
+                out.push(b'0' + (code / div % 10) as u8);
             }
         }
-        out.push_str(national);
-        out
+        out.extend_from_slice(self.national.as_bytes());
     }
 
     /// Mobile, fixed line, IoT, … .

@@ -4,10 +4,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use crate::entry::{Entry, Location};
 pub use crate::load::TableError;
+use crate::rows::Rendered;
 
 /// The table compiled from phone.dat and committed as `data/numbering.bin`.
 static EMBEDDED_BYTES: &[u8] = include_bytes!("../../../data/numbering.bin");
@@ -29,6 +30,8 @@ pub struct NumberTable {
     pub(crate) records: Vec<Location>,
     pub(crate) areas: HashMap<&'static str, u16>,
     pub(crate) source_version: [u8; 4],
+    /// Row parts for [`write_json`](Self::write_json) and [`write_csv`](Self::write_csv), made on first use.
+    pub(crate) rendered: OnceLock<Rendered>,
 }
 
 impl fmt::Debug for NumberTable {
@@ -105,16 +108,26 @@ impl NumberTable {
     /// The location an entry points at.
     #[inline]
     pub fn location(&self, entry: Entry) -> Option<&Location> {
-        self.records
-            .get(usize::from(entry.record_id()).checked_sub(1)?)
+        self.record(entry.record_id())
+    }
+
+    /// The location record with this 1-based id.
+    #[inline]
+    pub(crate) fn record(&self, id: u16) -> Option<&Location> {
+        self.records.get(usize::from(id).checked_sub(1)?)
+    }
+
+    /// The 1-based id of the record [`location_for_area_code`](Self::location_for_area_code) answers.
+    pub(crate) fn area_record(&self, area_code: &str) -> Option<u16> {
+        let id = *self.areas.get(area_code.trim_start_matches('0'))?;
+        self.record(id).map(|_| id)
     }
 
     /// The location of a Chinese long-distance area code, with or without its
     /// trunk 0 (`010`, `755`); where several cities share one, the one most
     /// mobile prefixes name.
     pub fn location_for_area_code(&self, area_code: &str) -> Option<&Location> {
-        let id = *self.areas.get(area_code.trim_start_matches('0'))?;
-        self.records.get(usize::from(id).checked_sub(1)?)
+        self.record(self.area_record(area_code)?)
     }
 
     /// Every prefix that has a record, in order.

@@ -6,8 +6,8 @@
 
 use std::io::{self, BufRead, Read, Write};
 
-use phoneguard_numbering::{NumberTable, lookup};
-use serde_json::{Value, json};
+use phoneguard_numbering::{NumberTable, csv_field};
+use serde_json::json;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,74 +27,24 @@ const BLOCK_BYTES: usize = 1 << 20;
 /// Appends the output row for one input line to `out`.
 pub fn write_row(table: &NumberTable, input: &str, format: Format, out: &mut Vec<u8>) {
     let input = input.trim_end_matches(['\r', '\n']);
-    let result = lookup(table, input);
     match format {
         Format::JsonLines => {
-            match &result {
-                Ok(info) => info.write_json(out),
-                Err(e) => {
-                    let row = json!({"input": input, "valid": false, "error": e.code(), "detail": e.to_string()});
-                    out.extend_from_slice(row.to_string().as_bytes());
-                }
+            if let Err(e) = table.write_json(input, out) {
+                let row = json!({"input": input, "valid": false, "error": e.code(), "detail": e.to_string()});
+                out.extend_from_slice(row.to_string().as_bytes());
             }
-            out.push(b'\n');
         }
         Format::Csv => {
-            let row: Vec<String> = match &result {
-                Ok(info) => {
-                    let v = serde_json::to_value(info).unwrap_or(Value::Null);
-                    let s = |p: &str| match v.pointer(p) {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(Value::Bool(b)) => b.to_string(),
-                        Some(Value::Number(n)) => n.to_string(),
-                        _ => String::new(),
-                    };
-                    vec![
-                        input.to_string(),
-                        s("/valid"),
-                        s("/number"),
-                        s("/national"),
-                        s("/country"),
-                        s("/type"),
-                        s("/location/province"),
-                        s("/location/city"),
-                        s("/location/area_code"),
-                        s("/location/zip"),
-                        s("/carrier/code"),
-                        s("/carrier/name"),
-                        s("/carrier/network"),
-                        s("/carrier/segment"),
-                        String::new(),
-                    ]
-                }
-                Err(e) => {
-                    let mut r = vec![String::new(); 15];
-                    r[0] = input.to_string();
-                    r[1] = "false".into();
-                    r[14] = e.code().to_string();
-                    r
-                }
-            };
-            for (i, field) in row.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                csv_field(field, out);
+            csv_field(input, out);
+            out.push(b',');
+            if let Err(e) = table.write_csv(input, out) {
+                // valid = false, 12 empty fields, then the error code.
+                out.extend_from_slice(b"false,,,,,,,,,,,,,");
+                out.extend_from_slice(e.code().as_bytes());
             }
-            out.push(b'\n');
         }
     }
-}
-
-/// Writes one CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str, out: &mut Vec<u8>) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
-    }
+    out.push(b'\n');
 }
 
 /// Looks up each of `inputs` and writes the rows (with the CSV header first).
@@ -174,8 +124,11 @@ pub fn run_reader(
                 s.spawn(move || {
                     buf.clear();
                     for line in part {
-                        // Invalid UTF-8 is still one row, flagged, never skipped.
-                        write_row(table, &String::from_utf8_lossy(line), format, buf);
+                        match std::str::from_utf8(line) {
+                            Ok(text) => write_row(table, text, format, buf),
+                            // Invalid UTF-8 is still one row, flagged, never skipped.
+                            Err(_) => write_row(table, &String::from_utf8_lossy(line), format, buf),
+                        }
                     }
                 });
             }

@@ -7,5 +7,6 @@ mod lookup;
 mod mask;
 mod parse;
 mod props;
+mod rows;
 mod segments;
 mod table;

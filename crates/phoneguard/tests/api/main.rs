@@ -10,6 +10,7 @@ mod errors;
 mod harness;
 mod identity;
 mod limits;
+mod lookup_matches_api;
 mod numbers;
 mod openapi;
 mod ops;
