@@ -36,11 +36,11 @@ pub async fn get_suppliers(
     let ids: Vec<String> = stats.iter().map(|st| st.supplier_id.clone()).collect();
     let series = vec![
         Series {
-            name: lang.t("success_rate").into(),
+            name: lang.t("successes").into(),
             values: stats.iter().map(|st| st.successes as f64).collect(),
         },
         Series {
-            name: lang.t("error_rate").into(),
+            name: lang.t("failures").into(),
             values: stats.iter().map(|st| st.failures as f64).collect(),
         },
     ];
