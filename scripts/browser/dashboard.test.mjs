@@ -141,7 +141,7 @@ try {
   // Weight change through the form, with the confirmation step.
   const changeRow = async (id, weight, enabled) => {
     await page.goto(`${base}/dashboard/suppliers?window=1h&lang=en`);
-    const row = page.locator(`tr[data-supplier="${id}"]`);
+    const row = page.locator(`tr[data-route="${id}"]`);
     await row.locator("input[name=weight]").fill(String(weight));
     await row.locator("select[name=enabled]").selectOption(enabled ? "true" : "false");
     await row.locator("button[type=submit]").click();

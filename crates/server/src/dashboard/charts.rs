@@ -60,16 +60,17 @@ fn draw_lines(
     root.fill(&WHITE)?;
     let n = labels.len().max(2);
     let mut chart = ChartBuilder::on(&root)
-        .caption(clean(caption), ("sans-serif", 18))
+        .caption(clean(caption), ("sans-serif", 22))
         .margin(10)
-        .x_label_area_size(28)
-        .y_label_area_size(48)
+        .x_label_area_size(34)
+        .y_label_area_size(56)
         .build_cartesian_2d(0..(n - 1), 0.0..y_max(series))?;
     chart
         .configure_mesh()
         .x_labels(6)
         .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
         .y_labels(5)
+        .label_style(("sans-serif", 15))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
     for (i, s) in series.iter().enumerate() {
@@ -85,6 +86,7 @@ fn draw_lines(
     if !series.is_empty() {
         chart
             .configure_series_labels()
+            .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.8))
             .border_style(RGBColor(200, 200, 200))
             .position(SeriesLabelPosition::UpperLeft)
@@ -112,10 +114,10 @@ fn draw_bars(
     let n = categories.len().max(1);
     let k = series.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&root)
-        .caption(clean(caption), ("sans-serif", 18))
+        .caption(clean(caption), ("sans-serif", 22))
         .margin(10)
-        .x_label_area_size(28)
-        .y_label_area_size(48)
+        .x_label_area_size(34)
+        .y_label_area_size(56)
         .build_cartesian_2d(0.0..n as f64, 0.0..y_max(series))?;
     chart
         .configure_mesh()
@@ -130,6 +132,7 @@ fn draw_bars(
             }
         })
         .y_labels(5)
+        .label_style(("sans-serif", 15))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
     for (j, s) in series.iter().enumerate() {
@@ -146,6 +149,7 @@ fn draw_bars(
     if !series.is_empty() {
         chart
             .configure_series_labels()
+            .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.8))
             .border_style(RGBColor(200, 200, 200))
             .position(SeriesLabelPosition::UpperRight)

@@ -160,6 +160,8 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Figures from the newest records only",
         "仅统计最新的记录",
     ),
+    ("successes", "Successful calls", "成功调用"),
+    ("failures", "Failed calls", "失败调用"),
     ("approval_rate", "Conversion", "转化率"),
     ("status", "Status", "状态"),
     ("ip", "IP (hashed)", "IP (哈希)"),

@@ -36,11 +36,11 @@ pub async fn get_suppliers(
     let ids: Vec<String> = stats.iter().map(|st| st.supplier_id.clone()).collect();
     let series = vec![
         Series {
-            name: lang.t("success_rate").into(),
+            name: lang.t("successes").into(),
             values: stats.iter().map(|st| st.successes as f64).collect(),
         },
         Series {
-            name: lang.t("error_rate").into(),
+            name: lang.t("failures").into(),
             values: stats.iter().map(|st| st.failures as f64).collect(),
         },
     ];
@@ -54,7 +54,7 @@ pub async fn get_suppliers(
                     th { (lang.t("supplier")) } th { (lang.t("kind")) } th { (lang.t("capability")) }
                     th { (lang.t("breaker")) } th.n { (lang.t("calls")) } th.n { (lang.t("success_rate")) }
                     th.n { (lang.t("p50")) } th.n { (lang.t("p95")) } th.n { (lang.t("price")) }
-                    th.n { (lang.t("cost")) } th { (lang.t("weight")) " / " (lang.t("enabled")) }
+                    th.n { (lang.t("cost")) }
                 } }
                 tbody {
                     @for v in &list {
@@ -72,6 +72,18 @@ pub async fn get_suppliers(
                             td.n { (st.map(|s| format!("{:.1}", s.p95_ms)).unwrap_or_default()) }
                             td.n { (v.price_milli) }
                             td.n { (st.map(|s| format!("{:.3}", s.cost_milli as f64 / 1000.0)).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+        div.card id="routing" {
+            h2 { (lang.t("weight")) " / " (lang.t("enabled")) }
+            table {
+                tbody {
+                    @for v in &list {
+                        tr data-route=(v.id) {
+                            td { b { (v.id) } }
                             td {
                                 form.inline method="post" action={ "/dashboard/suppliers/" (v.id) "/confirm" } {
                                     input type="hidden" name="csrf" value=(ctx.csrf);

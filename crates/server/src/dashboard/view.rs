@@ -36,7 +36,7 @@ header .brand{font-weight:600;margin-right:.5rem}nav{display:flex;flex-wrap:wrap
 .bar{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;padding:.5rem 1rem;background:#e5e7eb}
 .bar a{padding:.15rem .5rem;border:1px solid #9ca3af;border-radius:4px;color:#111827;text-decoration:none}.bar a.on{background:#111827;color:#fff}
 main{padding:1rem;max-width:1200px;margin:auto}h1{font-size:1.3rem;margin:.2rem 0 1rem}h2{font-size:1.05rem;margin:1.2rem 0 .5rem}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:1rem;margin-bottom:1rem}
 .card{background:#fff;border-radius:8px;padding:.8rem;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow-x:auto}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.8rem;margin-bottom:1rem}
 .tile{background:#fff;border-radius:8px;padding:.7rem}.tile b{display:block;font-size:1.4rem}
