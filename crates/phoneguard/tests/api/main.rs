@@ -8,6 +8,7 @@ mod errors;
 mod harness;
 mod identity;
 mod numbers;
+mod observability;
 mod openapi;
 mod ops;
 mod risk;
