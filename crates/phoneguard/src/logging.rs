@@ -20,7 +20,7 @@ pub fn init(format: &str, level: &str) -> anyhow::Result<Option<WorkerGuard>> {
         builder
             .json()
             .flatten_event(true)
-            .with_current_span(false)
+            .with_current_span(true)
             .try_init()
     } else {
         builder.try_init()

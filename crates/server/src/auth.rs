@@ -7,6 +7,14 @@ use phoneguard_core::tenants::Principal;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::telemetry::TenantSlot;
+
+/// Notes the caller's tenant for the request metrics.
+pub fn note_tenant(parts: &Parts, tenant: &str) {
+    if let Some(slot) = parts.extensions.get::<TenantSlot>() {
+        slot.set(tenant);
+    }
+}
 
 /// The token of `Authorization: Bearer <token>`, or a 401 naming what is missing.
 pub fn bearer(parts: &Parts) -> Result<&str, ApiError> {
@@ -36,7 +44,9 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
-        authenticate_key(state, token).await.map(Caller)
+        let principal = authenticate_key(state, token).await?;
+        note_tenant(parts, &principal.tenant_id);
+        Ok(Caller(principal))
     }
 }
 
@@ -63,6 +73,7 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
         if state.tenants.is_admin_token(token, &state.admin_hash) {
+            note_tenant(parts, "admin");
             Ok(Admin)
         } else if token.starts_with("pk_") {
             Err(ApiError::forbidden(

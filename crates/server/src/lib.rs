@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod telemetry;
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -47,6 +48,7 @@ pub fn metrics_handle() -> PrometheusHandle {
                 .expect("buckets are not empty")
                 .build_recorder();
             let handle = recorder.handle();
+            telemetry::describe();
             // Another recorder may be installed already (a test harness); metrics then go there.
             let _ = metrics::set_global_recorder(recorder);
             handle

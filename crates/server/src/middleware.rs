@@ -7,8 +7,10 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
 
 use crate::error::{PROBLEM_JSON, code_for_status, problem_body};
+use crate::telemetry::TenantSlot;
 
 /// Turns any error response that is not already problem+json (rejections of
 /// extractors, 404/405 of the router, 413 of the body limit, panics, timeouts)
@@ -53,10 +55,13 @@ fn default_detail(status: u16) -> &'static str {
     }
 }
 
-/// Turns error responses into problem+json (see [`problemize`]), then records `phoneguard_http_requests_total` and `phoneguard_http_request_duration_seconds`
-/// by route template (never the raw path, which may hold a phone number) and writes
-/// one access-log line per request.
-pub async fn track(req: Request, next: Next) -> Response {
+/// Turns error responses into problem+json (see [`problemize`]), then records
+/// `phoneguard_http_requests_total` (by route template, never the raw path,
+/// which may hold a phone number; and by tenant) and
+/// `phoneguard_http_request_duration_seconds`, and writes one access-log line
+/// per request. Everything logged while the request is handled is inside the
+/// `request` span, so every line carries its `request_id`.
+pub async fn track(mut req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = req
         .extensions()
@@ -70,17 +75,24 @@ pub async fn track(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned();
-    let resp = problemize(next.run(req).await).await;
+    let tenant = TenantSlot::default();
+    req.extensions_mut().insert(tenant.clone());
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let resp = problemize(next.run(req).instrument(span.clone()).await).await;
     let elapsed = start.elapsed();
     let status = resp.status().as_u16();
+    let tenant = tenant.label();
     metrics::counter!("phoneguard_http_requests_total",
-        "route" => route.clone(), "method" => method.clone(), "status" => status.to_string())
+        "route" => route.clone(), "method" => method.clone(), "status" => status.to_string(),
+        "tenant" => tenant.clone())
     .increment(1);
     metrics::histogram!("phoneguard_http_request_duration_seconds",
         "route" => route.clone(), "method" => method.clone())
     .record(elapsed.as_secs_f64());
-    tracing::info!(target: "phoneguard::access", request_id = %request_id, method = %method, route = %route,
-        status, latency_us = elapsed.as_micros() as u64, "request");
+    span.in_scope(|| {
+        tracing::info!(target: "phoneguard::access", method = %method, route = %route,
+            status, tenant = %tenant, latency_us = elapsed.as_micros() as u64, "request");
+    });
     resp
 }
 

@@ -12,6 +12,7 @@ mod identity;
 mod limits;
 mod lookup_matches_api;
 mod numbers;
+mod observability;
 mod openapi;
 mod ops;
 mod risk;

@@ -99,7 +99,7 @@ async fn the_docs_page_and_its_assets_are_served_from_the_binary() {
         assert!(text.len() > 100, "{asset} has content");
         if asset == "swagger-initializer.js" {
             assert!(text.contains("/openapi.json"), "{text}");
-            assert!(text.contains(r#""validatorUrl":"none""#), "{text}");
+            assert!(text.contains(r#""validatorUrl": "none""#), "{text}");
         }
     }
     s.stop().await;

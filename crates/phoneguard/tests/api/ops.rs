@@ -49,7 +49,7 @@ async fn metrics_count_requests_by_route_template_never_by_number() {
         .text()
         .await
         .unwrap();
-    assert!(text.contains(r#"phoneguard_http_requests_total{route="/v1/numbers/{number}",method="GET",status="200"}"#), "{text}");
+    assert!(text.contains(r#"phoneguard_http_requests_total{route="/v1/numbers/{number}",method="GET",status="200",tenant="ten_"#), "{text}");
     assert!(
         text.contains("phoneguard_http_request_duration_seconds_bucket"),
         "latency histogram present"

@@ -49,6 +49,7 @@ async fn get_readyz(State(state): State<AppState>) -> Result<impl IntoResponse, 
         templates, supplier ids and codes, never numbers, keys or raw paths.",
         body = String, content_type = "text/plain; version=0.0.4")))]
 async fn get_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    crate::telemetry::refresh_gauges(&state);
     (
         [(
             header::CONTENT_TYPE,
