@@ -16,6 +16,9 @@ pub struct Config {
     /// `redis://…` for shared counters; unset: in-process counters.
     #[serde(default)]
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key, one per deployment sharing a Redis; unset: `phoneguard`.
+    #[serde(default)]
+    pub redis_prefix: Option<String>,
     /// Admin token; unset: one is generated on first start and printed once.
     #[serde(default)]
     pub admin_token: Option<String>,
@@ -210,6 +213,18 @@ impl Config {
         {
             return Err(err("redis_url", "expected redis://HOST:PORT or rediss://…"));
         }
+        if let Some(p) = &self.redis_prefix
+            && (p.is_empty()
+                || p.len() > 64
+                || !p
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
+        {
+            return Err(err(
+                "redis_prefix",
+                "expected 1–64 characters of letters, digits, `_`, `-` or `.`",
+            ));
+        }
         if let Some(t) = &self.admin_token
             && (t.len() < 16
                 || t.len() > 256
@@ -311,6 +326,7 @@ mod tests {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://x.db".into(),
             redis_url: None,
+            redis_prefix: None,
             admin_token: None,
             master_key: None,
             hash_secret: None,
@@ -359,6 +375,9 @@ mod tests {
         let mut c = valid();
         c.redis_url = Some("http://x".into());
         assert_eq!(key_of(c), "redis_url");
+        let mut c = valid();
+        c.redis_prefix = Some("has space".into());
+        assert_eq!(key_of(c), "redis_prefix");
         let mut c = valid();
         c.admin_token = Some("short".into());
         assert_eq!(key_of(c), "admin_token");

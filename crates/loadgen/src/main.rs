@@ -2,6 +2,10 @@
 //! slow the sender, so queueing shows in the latency) and prints latency
 //! percentiles. Refuses any target that is not on the loopback interface, and
 //! always stops after `--duration`.
+//!
+//! `--scenario verify-pair` sends verification start+check pairs instead (see
+//! [`verify`]): `--rate` pairs per second, started round robin on `--url` and
+//! every `--node`, each checked on the next node of that list.
 
 use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::Arc;
@@ -11,6 +15,17 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use hdrhistogram::Histogram;
 use tokio::sync::{Mutex, Semaphore};
+
+mod verify;
+
+/// What one unit of load is.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// One request to `--url` (GET, or POST of a `--bodies` line).
+    Request,
+    /// A verification start, its code from the sandbox outbox, and its check.
+    VerifyPair,
+}
 
 /// Open-loop HTTP load at a fixed rate against a loopback server.
 #[derive(Parser)]
@@ -36,6 +51,12 @@ struct Args {
     /// Most requests in flight.
     #[arg(long, default_value_t = 2000)]
     max_in_flight: usize,
+    /// What one unit of load is.
+    #[arg(long, value_enum, default_value_t = Scenario::Request)]
+    scenario: Scenario,
+    /// verify-pair: base URL of a further node (repeatable); `--url` is the first.
+    #[arg(long = "node")]
+    nodes: Vec<String>,
 }
 
 fn loopback_only(url: &str) -> anyhow::Result<()> {
@@ -82,6 +103,23 @@ fn load_bodies(args: &Args) -> anyhow::Result<Vec<String>> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     loopback_only(&args.url)?;
+    for n in &args.nodes {
+        loopback_only(n)?;
+    }
+    let nodes: Arc<Vec<String>> = Arc::new(
+        std::iter::once(&args.url)
+            .chain(&args.nodes)
+            .map(|u| u.trim_end_matches('/').to_string())
+            .collect(),
+    );
+    if args.scenario == Scenario::VerifyPair && args.key.is_none() {
+        bail!("--scenario verify-pair needs --key (a pk_test_ key: sandbox suppliers)");
+    }
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        * 1000;
+    let first_error = Arc::new(std::sync::OnceLock::<String>::new());
     if args.duration == 0 || args.duration > 120 || args.rate == 0 || args.rate > 100_000 {
         bail!("--duration must be 1..=120 s and --rate 1..=100000/s");
     }
@@ -114,6 +152,33 @@ async fn main() -> anyhow::Result<()> {
             hist.clone(),
             errors.clone(),
         );
+        if args.scenario == Scenario::VerifyPair {
+            let (nodes, first_error) = (nodes.clone(), first_error.clone());
+            tasks.spawn(async move {
+                let n = nodes.len() as u64;
+                let (start_at, check_at) =
+                    (&nodes[(i % n) as usize], &nodes[((i + 1) % n) as usize]);
+                let phone = verify::phone(seed, i);
+                let t = Instant::now();
+                let r = verify::pair(
+                    &client,
+                    start_at,
+                    check_at,
+                    key.as_deref().unwrap_or(""),
+                    &phone,
+                )
+                .await;
+                let us = due.elapsed().as_micros().max(t.elapsed().as_micros()) as u64;
+                hist.lock().await.saturating_record(us.max(1));
+                if let Err(e) = r {
+                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let _ = first_error.set(e.to_string());
+                }
+                drop(permit);
+            });
+            while tasks.try_join_next().is_some() {}
+            continue;
+        }
         tasks.spawn(async move {
             let mut req = if bodies.is_empty() {
                 client.get(&url)
@@ -156,6 +221,9 @@ async fn main() -> anyhow::Result<()> {
         h.len() as f64 / elapsed,
         errors.load(std::sync::atomic::Ordering::Relaxed)
     );
+    if let Some(e) = first_error.get() {
+        println!("first failure: {e}");
+    }
     println!(
         "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
         p(0.5),

@@ -120,12 +120,12 @@ async fn risk_counters(
     let Some(url) = &config.redis_url else {
         return Ok(Arc::new(MemoryRiskCounters::default()));
     };
-    let counters = phoneguard_counters::RedisRiskCounters::new(
-        url,
-        hash_key.clone(),
-        phoneguard_counters::RedisCountersConfig::default(),
-    )
-    .context("config key `redis_url`")?;
+    let mut settings = phoneguard_counters::RedisCountersConfig::default();
+    if let Some(prefix) = &config.redis_prefix {
+        settings.prefix.clone_from(prefix);
+    }
+    let counters = phoneguard_counters::RedisRiskCounters::new(url, hash_key.clone(), settings)
+        .context("config key `redis_url`")?;
     // Started without Redis, the node still serves; counters connect on first use.
     if let Err(e) = counters.connect().await {
         tracing::warn!(error = %e, "Redis not reachable at start; risk counters will retry");

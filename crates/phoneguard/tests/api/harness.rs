@@ -1,4 +1,6 @@
-//! Starts the real server in-process on port 0 with its own SQLite file.
+//! Starts the real server in-process on port 0 with its own SQLite file, or
+//! its own PostgreSQL database (and Redis key prefix) when the suite runs on
+//! PostgreSQL (see [`crate::backend`]).
 
 use std::net::SocketAddr;
 
@@ -8,6 +10,8 @@ use phoneguard_core::config::Config;
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
 use tokio::sync::oneshot;
+
+use crate::backend::{Backend, backend, database_at, database_for, drop_database};
 
 /// Admin token of every test server.
 pub const ADMIN: &str = "adm_test_token_0123456789abcdef";
@@ -20,18 +24,32 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The PostgreSQL database of this server, dropped with it unless it was stopped.
+    pg_database: Option<String>,
 }
 
-/// A configuration for a test, with a fresh database in `dir`.
+/// A configuration for a test, with a fresh database at `db` (a SQLite file,
+/// or the PostgreSQL database standing for that path).
 pub fn test_config(db: &std::path::Path) -> Config {
+    let database_url = match backend() {
+        Backend::Sqlite => format!("sqlite://{}", db.display()),
+        Backend::Postgres { server, .. } => database_at(server, db),
+    };
     let overrides = Overrides {
         listen: Some("127.0.0.1:0".into()),
-        database_url: Some(format!("sqlite://{}", db.display())),
+        database_url: Some(database_url),
     };
     // An environment provider that matches nothing: tests do not see the machine's PHONEGUARD_ variables.
     let mut c = load_from(None, &overrides, Env::prefixed("PHONEGUARD_TEST_NOTHING_"))
         .expect("default config loads");
     c.admin_token = Some(ADMIN.into());
+    if let Backend::Postgres {
+        redis: Some(redis), ..
+    } = backend()
+    {
+        c.redis_url = Some(redis.clone());
+        c.redis_prefix = Some(database_for(db));
+    }
     c
 }
 
@@ -66,6 +84,10 @@ impl TestServer {
         dir: tempfile::TempDir,
     ) -> TestServer {
         let addr = listener.local_addr().unwrap();
+        let pg_database = config
+            .database_url
+            .starts_with("postgres")
+            .then(|| config.database_url.rsplit('/').next().unwrap().to_string());
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             phoneguard::start::run(&config, state, listener, async {
@@ -80,6 +102,7 @@ impl TestServer {
             dir,
             stop: Some(tx),
             handle: Some(handle),
+            pg_database,
         }
     }
 
@@ -91,6 +114,8 @@ impl TestServer {
         if let Some(h) = self.handle.take() {
             h.await.unwrap().unwrap();
         }
+        // The caller may start another server on the same database.
+        self.pg_database = None;
         std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
@@ -117,6 +142,14 @@ impl TestServer {
         self.client
             .request(method, self.url(path))
             .bearer_auth(ADMIN)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let (Some(db), Backend::Postgres { server, .. }) = (self.pg_database.take(), backend()) {
+            drop_database(server, &db);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod backend;
 mod bootstrap;
 mod cli;
 mod compat_status;
@@ -11,10 +12,12 @@ mod harness;
 mod identity;
 mod limits;
 mod lookup_matches_api;
+mod nodes;
 mod numbers;
 mod observability;
 mod openapi;
 mod ops;
+mod outage;
 mod risk;
 mod routing;
 mod sandbox;

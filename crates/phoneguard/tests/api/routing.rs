@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::backend::{is_postgres, stored_bytes};
 use crate::harness::json;
 use crate::identity::set_subscriber;
 use crate::suppliers::{APPCODE, admin_json, start_with_master_key};
@@ -87,22 +88,14 @@ async fn after_a_full_run_the_database_holds_no_name_id_number_or_credential_in_
         .await
         .unwrap();
     admin_json(&s, Method::GET, "/v1/admin/stats", None).await;
-    let read_all = |dir: &std::path::Path| -> Vec<(String, Vec<u8>)> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                let p = e.unwrap().path();
-                (p.display().to_string(), std::fs::read(&p).unwrap())
-            })
-            .collect()
-    };
-    let mut files = read_all(s.dir.path());
+    let db = s.dir.path().join("pg.db");
+    let mut files = stored_bytes(s.dir.path(), &db);
     assert!(
-        files.iter().any(|(p, _)| p.ends_with("-wal")),
+        is_postgres() || files.iter().any(|(p, _)| p.ends_with("-wal")),
         "the WAL is read while the server runs"
     );
     let dir = s.stop().await;
-    files.extend(read_all(dir.path()));
+    files.extend(stored_bytes(dir.path(), &db));
     for (path, bytes) in &files {
         for secret in [name, id, &id.to_lowercase(), APPCODE, "13800138000"] {
             assert!(

@@ -1,0 +1,335 @@
+//! Two real `phoneguard serve` processes on one PostgreSQL and one Redis, as
+//! several nodes behind a load balancer run. Needs `PHONEGUARD_TEST_POSTGRES_URL`
+//! and `PHONEGUARD_TEST_REDIS_URL` (CI sets both); skips with a line otherwise.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::Client;
+use serde_json::{Value, json};
+
+use crate::backend::{drop_database, ensure_database};
+use crate::verify_support::code_in;
+
+const BIN: &str = env!("CARGO_BIN_EXE_phoneguard");
+const ADMIN: &str = "adm_nodes_token_0123456789abcdef";
+
+/// The deployment: its database, Redis and key prefix.
+pub struct Cluster {
+    server: String,
+    database: String,
+    url: String,
+    redis: String,
+}
+
+impl Cluster {
+    /// A fresh database on the test server, or `None` (after a skip line) when
+    /// PostgreSQL or Redis is not configured.
+    pub fn create(test: &str) -> Option<Cluster> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let (Some(server), Some(redis)) = (
+            var("PHONEGUARD_TEST_POSTGRES_URL"),
+            var("PHONEGUARD_TEST_REDIS_URL"),
+        ) else {
+            eprintln!(
+                "PHONEGUARD_TEST_POSTGRES_URL / PHONEGUARD_TEST_REDIS_URL unset: {test} skipped"
+            );
+            return None;
+        };
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let database = format!("pgapi_{}_nodes{n}", std::process::id());
+        let url = ensure_database(&server, &database);
+        Some(Cluster {
+            server,
+            database,
+            url,
+            redis,
+        })
+    }
+
+    /// Starts a node; the first node of a fresh database also returns the
+    /// sandbox key it printed.
+    pub async fn node(&self, first: bool, env: &[(&str, &str)]) -> Node {
+        let port = free_port();
+        let mut cmd = Command::new(BIN);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PHONEGUARD_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("PHONEGUARD_DATABASE_URL", &self.url)
+            .env("PHONEGUARD_REDIS_URL", &self.redis)
+            .env("PHONEGUARD_REDIS_PREFIX", &self.database)
+            .env("PHONEGUARD_ADMIN_TOKEN", ADMIN)
+            .env("PHONEGUARD_VERIFY__RESEND_COOLDOWN_S", "0");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut key = None;
+        if first {
+            for line in lines.by_ref() {
+                if let Some(k) = line.unwrap().trim().strip_prefix("pk_test_") {
+                    key = Some(format!("pk_test_{k}"));
+                    break;
+                }
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        let node = Node {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            client: Client::new(),
+            key,
+        };
+        node.wait_ready().await;
+        node
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        drop_database(&self.server, &self.database);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One running `phoneguard serve`.
+pub struct Node {
+    child: Child,
+    base: String,
+    client: Client,
+    /// The sandbox key printed by the first start.
+    pub key: Option<String>,
+}
+
+impl Node {
+    async fn wait_ready(&self) {
+        for _ in 0..300 {
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("node at {} did not become ready", self.base);
+    }
+
+    /// POSTs JSON with `key`; status and body.
+    pub async fn post(&self, key: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs with `key`; status and body.
+    pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The newest code this node's sandbox outbox holds for `phone` (the outbox
+    /// is per node: it is the phone's inbox, not shared state).
+    pub async fn code_for(&self, key: &str, phone: &str) -> String {
+        let (st, m) = self
+            .get(key, &format!("/v1/sandbox/messages?phone={phone}"))
+            .await;
+        assert_eq!(st, 200, "{m}");
+        code_in(m["messages"][0]["text"].as_str().unwrap())
+    }
+
+    /// SIGKILL, no shutdown of any kind.
+    pub fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts an SMS login verification; its id.
+async fn start_sms(node: &Node, key: &str, phone: &str) -> String {
+    let (st, v) = node
+        .post(
+            key,
+            "/v1/verifications",
+            &json!({"phone": phone, "channel": "sms", "purpose": "login"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+async fn check(node: &Node, key: &str, id: &str, code: &str) -> (u16, Value) {
+    node.post(
+        key,
+        &format!("/v1/verifications/{id}/check"),
+        &json!({"code": code}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_verification_started_on_one_node_is_checked_on_the_other_exactly_once() {
+    let Some(cluster) = Cluster::create("two-node verification") else {
+        return;
+    };
+    let a = cluster.node(true, &[]).await;
+    let b = cluster.node(false, &[]).await;
+    let key = a
+        .key
+        .clone()
+        .expect("the first node prints the sandbox key");
+
+    let id = start_sms(&a, &key, "13900000001").await;
+    let code = a.code_for(&key, "13900000001").await;
+    let (st, v) = b.get(&key, &format!("/v1/verifications/{id}")).await;
+    assert_eq!((st, v["status"].as_str()), (200, Some("pending")), "{v}");
+    let (st, v) = check(&b, &key, &id, &code).await;
+    assert_eq!((st, v["status"].as_str()), (200, Some("approved")), "{v}");
+    let (st, v) = check(&a, &key, &id, &code).await;
+    assert_eq!(st, 409, "a code is single-use across nodes: {v}");
+
+    // Both nodes check the same correct code at once, several times over: one wins.
+    for i in 0..5 {
+        let phone = format!("1390000010{i}");
+        let id = start_sms(&b, &key, &phone).await;
+        let code = b.code_for(&key, &phone).await;
+        let (ra, rb) = tokio::join!(check(&a, &key, &id, &code), check(&b, &key, &id, &code));
+        let approved = [&ra, &rb]
+            .iter()
+            .filter(|(st, v)| *st == 200 && v["status"] == "approved")
+            .count();
+        assert_eq!(approved, 1, "exactly one approval: {ra:?} {rb:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_send_limit_counts_the_sends_of_both_nodes() {
+    let Some(cluster) = Cluster::create("two-node send limit") else {
+        return;
+    };
+    let limit = [("PHONEGUARD_VERIFY__MAX_SENDS_PER_PHONE", "4")];
+    let a = cluster.node(true, &limit).await;
+    let b = cluster.node(false, &limit).await;
+    let key = a.key.clone().unwrap();
+    for node in [&a, &b, &a, &b] {
+        start_sms(node, &key, "13900000201").await;
+    }
+    for node in [&a, &b] {
+        let (st, v) = node
+            .post(
+                &key,
+                "/v1/verifications",
+                &json!({"phone": "13900000201", "channel": "sms", "purpose": "login"}),
+            )
+            .await;
+        assert_eq!(st, 429, "the fifth send, on either node, is refused: {v}");
+        assert_eq!(v["code"], "rate_limited", "{v}");
+    }
+}
+
+#[tokio::test]
+async fn a_risk_velocity_sees_the_events_of_both_nodes() {
+    let Some(cluster) = Cluster::create("two-node risk velocity") else {
+        return;
+    };
+    let a = cluster.node(true, &[]).await;
+    let b = cluster.node(false, &[]).await;
+    let key = a.key.clone().unwrap();
+    let mut last = Value::Null;
+    for i in 0..40 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let event = json!({
+            "account": format!("bot-{i}"), "ip": "36.110.5.9", "run_env": 5, "move_count": 140,
+            "click_count": 9, "key_count": 38, "operating_time": 41, "device_id": format!("dev-{i}"),
+        });
+        let (st, r) = node.post(&key, "/v1/risk/register", &event).await;
+        assert_eq!(st, 200, "{r}");
+        last = r;
+    }
+    let details: Vec<&str> = last["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        details.iter().any(|d| d.contains("40")),
+        "the velocity counts 40 events, 20 per node: {details:?}"
+    );
+    assert!(
+        !last["reasons"].to_string().contains("velocity_unavailable"),
+        "{last}"
+    );
+}
+
+#[tokio::test]
+async fn kill_9_of_one_node_loses_nothing_it_acknowledged() {
+    let Some(cluster) = Cluster::create("two-node kill -9") else {
+        return;
+    };
+    let a = cluster.node(true, &[]).await;
+    let b = cluster.node(false, &[]).await;
+    let key = a.key.clone().unwrap();
+    let mut started = vec![];
+    for i in 0..10 {
+        let phone = format!("1390000030{i}");
+        let id = start_sms(&a, &key, &phone).await;
+        started.push((id, a.code_for(&key, &phone).await));
+    }
+    let (st, risk) = a
+        .post(
+            &key,
+            "/v1/risk/register",
+            &json!({"account": "u-kill", "ip": "58.30.12.7"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{risk}");
+    a.kill_9();
+    for (id, code) in &started {
+        let (st, v) = check(&b, &key, id, code).await;
+        assert_eq!((st, v["status"].as_str()), (200, Some("approved")), "{v}");
+    }
+    let token = risk["token"].as_str().unwrap();
+    let (st, again) = b.get(&key, &format!("/v1/risk/results/{token}")).await;
+    assert_eq!((st, &again["level"]), (200, &risk["level"]), "{again}");
+}

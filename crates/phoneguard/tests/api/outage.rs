@@ -1,0 +1,162 @@
+//! Failure behaviour of the shared backends, through HTTP: Redis unreachable →
+//! risk degrades with `velocity_unavailable` while verification (whose limits
+//! are database rows) carries on, fail-closed; PostgreSQL unreachable → 503
+//! `storage_unavailable` on every storage path and `/readyz`, never a 500, and
+//! the same server recovers once it is back. Needs `PHONEGUARD_TEST_POSTGRES_URL`.
+//!
+//! The PostgreSQL outage is a TCP proxy that is closed and reopened, so the
+//! shared test server keeps serving the tests beside this one.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::backend::{database_for, drop_database, ensure_database};
+use crate::harness::{TestServer, json, problem, test_config};
+use crate::verify_support::{check, code_in, start};
+
+/// Forwards connections on `listen` to `upstream` until stopped.
+struct Proxy(JoinSet<()>);
+
+impl Proxy {
+    async fn start(listen: SocketAddr, upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind(listen).await.unwrap();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(async move {
+            let mut conns = JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                conns.spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        Proxy(tasks)
+    }
+
+    /// Refuses new connections and cuts the open ones, as a stopped server does.
+    async fn stop(mut self) {
+        self.0.shutdown().await;
+    }
+}
+
+async fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn with_redis_down_risk_degrades_and_with_postgres_down_every_path_is_503_until_it_returns() {
+    let Some(server) = std::env::var("PHONEGUARD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        eprintln!("PHONEGUARD_TEST_POSTGRES_URL unset: PostgreSQL outage through HTTP skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outage.db");
+    let name = database_for(&path);
+    ensure_database(&server, &name);
+    let opts: sqlx::postgres::PgConnectOptions = server.parse().unwrap();
+    let upstream = tokio::net::lookup_host((opts.get_host(), opts.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let listen = free_addr().await;
+    let proxy = Proxy::start(listen, upstream).await;
+
+    let mut c = test_config(&path);
+    c.database_url = format!("postgres://{}@{listen}/{name}", opts.get_username());
+    // Redis: a port nothing listens on.
+    c.redis_url = Some(format!("redis://{}", free_addr().await));
+    c.verify.resend_cooldown_s = 0;
+    c.verify.max_sends_per_phone = 2;
+    let s = TestServer::start_with(c, dir).await;
+
+    // Redis down: risk answers, flagged as degraded; verification is unaffected,
+    // and its send limit still holds (it counts database rows).
+    for i in 0..10 {
+        let event = json!({"account": format!("u-{i}"), "ip": "58.30.12.7"});
+        let (st, r) = json(s.post("/v1/risk/register", &event).send().await.unwrap()).await;
+        assert_eq!(st, 200, "{r}");
+        assert!(
+            r["reasons"].to_string().contains("velocity_unavailable"),
+            "{r}"
+        );
+    }
+    let body = json!({"phone": "13900000401", "channel": "sms", "purpose": "login"});
+    let (st, _) = start(&s, body.clone()).await;
+    assert_eq!(st, 201);
+    let (st, v) = start(&s, body.clone()).await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (_, m) = json(
+        s.get("/v1/sandbox/messages?phone=13900000401")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let code = code_in(m["messages"][0]["text"].as_str().unwrap());
+    problem(
+        s.post("/v1/verifications", &body).send().await.unwrap(),
+        429,
+        "rate_limited",
+    )
+    .await;
+
+    // PostgreSQL down: every storage path answers 503 storage_unavailable.
+    proxy.stop().await;
+    let mut calls = JoinSet::new();
+    for i in 0..20 {
+        let req = match i % 4 {
+            0 => s.post("/v1/verifications", &json!({"phone": format!("1390000050{}", i % 10), "channel": "sms", "purpose": "login"})),
+            1 => s.post(&format!("/v1/verifications/{id}/check"), &json!({"code": code})),
+            2 => s.get(&format!("/v1/verifications/{id}")),
+            _ => s.post("/v1/risk/register", &json!({"account": "u-x", "ip": "58.30.12.7"})),
+        };
+        calls.spawn(async move { req.send().await.unwrap() });
+    }
+    while let Some(r) = calls.join_next().await {
+        problem(r.unwrap(), 503, "storage_unavailable").await;
+    }
+    problem(
+        s.client.get(s.url("/readyz")).send().await.unwrap(),
+        503,
+        "storage_unavailable",
+    )
+    .await;
+
+    // Back: the same server recovers without a restart; nothing acknowledged was lost.
+    let proxy = Proxy::start(listen, upstream).await;
+    let mut ready = false;
+    for _ in 0..100 {
+        if s.client
+            .get(s.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "/readyz is true again once PostgreSQL is back");
+    let (st, v) = check(&s, &id, &code).await;
+    assert_eq!((st, v["status"].as_str()), (200, Some("approved")), "{v}");
+    s.stop().await;
+    proxy.stop().await;
+    drop_database(&server, &name);
+}
