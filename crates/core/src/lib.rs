@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod ids;
+mod key_cache;
 pub mod model;
 pub mod risk;
 pub mod secrets;

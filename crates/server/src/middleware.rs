@@ -1,11 +1,8 @@
-//! Cross-cutting layers: problem+json for every error, metrics and the access log.
-
-use std::time::Instant;
+//! problem+json for every error response, and the router's fallback (see
+//! [`crate::edge`] for the layer that calls them).
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{PROBLEM_JSON, code_for_status, problem_body};
@@ -51,37 +48,6 @@ fn default_detail(status: u16) -> &'static str {
         503 => "the service is temporarily unavailable; retry shortly",
         _ => "the request could not be processed",
     }
-}
-
-/// Turns error responses into problem+json (see [`problemize`]), then records `phoneguard_http_requests_total` and `phoneguard_http_request_duration_seconds`
-/// by route template (never the raw path, which may hold a phone number) and writes
-/// one access-log line per request.
-pub async fn track(req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
-    let resp = problemize(next.run(req).await).await;
-    let elapsed = start.elapsed();
-    let status = resp.status().as_u16();
-    metrics::counter!("phoneguard_http_requests_total",
-        "route" => route.clone(), "method" => method.clone(), "status" => status.to_string())
-    .increment(1);
-    metrics::histogram!("phoneguard_http_request_duration_seconds",
-        "route" => route.clone(), "method" => method.clone())
-    .record(elapsed.as_secs_f64());
-    tracing::info!(target: "phoneguard::access", request_id = %request_id, method = %method, route = %route,
-        status, latency_us = elapsed.as_micros() as u64, "request");
-    resp
 }
 
 /// Answers the router's fallback: 404 problem+json.
