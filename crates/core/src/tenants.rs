@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use moka::future::Cache;
 
 use crate::ids::new_id;
+use crate::key_cache::KeyCache;
 use crate::model::{ApiKey, KeyMode, Tenant};
-use crate::secrets::{HashKey, constant_time_eq, new_api_key};
+use crate::secrets::{DomainMac, HashKey, constant_time_eq, new_api_key};
 use crate::store::{Store, StoreError, StoreResult};
 
 /// Hash domain of API keys.
@@ -60,21 +60,20 @@ pub enum TenantError {
 pub struct Tenants {
     store: Arc<dyn Store>,
     hash_key: HashKey,
-    cache: Cache<String, Option<Principal>>,
+    /// `hash_key` prepared for [`KEY_DOMAIN`].
+    key_mac: DomainMac,
+    cache: KeyCache,
 }
 
 impl Tenants {
     /// Creates the service; resolved keys are cached for `cache_ttl` (revocation on
     /// this node invalidates at once; other nodes see it within the TTL).
     pub fn new(store: Arc<dyn Store>, hash_key: HashKey, cache_ttl: Duration) -> Self {
-        let cache = Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(cache_ttl)
-            .build();
         Tenants {
             store,
+            key_mac: hash_key.domain_mac(KEY_DOMAIN),
             hash_key,
-            cache,
+            cache: KeyCache::new(100_000, cache_ttl),
         }
     }
 
@@ -147,7 +146,10 @@ impl Tenants {
             .revoke_api_key(key_id, Utc::now())
             .await?
             .ok_or_else(|| TenantError::NotFound(format!("key {key_id}")))?;
-        self.cache.invalidate(&key.hash).await;
+        let mut mac = [0u8; 32];
+        if hex::decode_to_slice(&key.hash, &mut mac).is_ok() {
+            self.cache.invalidate(&mac);
+        }
         Ok(key)
     }
 
@@ -158,10 +160,11 @@ impl Tenants {
         {
             return Ok(None);
         }
-        let hash = self.hash_key.hash(KEY_DOMAIN, presented);
-        if let Some(hit) = self.cache.get(&hash).await {
+        let mac = self.key_mac.mac(presented.as_bytes());
+        if let Some(hit) = self.cache.get(&mac) {
             return Ok(hit);
         }
+        let hash = hex::encode(mac);
         let found = self.store.find_api_key_by_hash(&hash).await?;
         let principal = found
             .filter(|k| {
@@ -172,7 +175,7 @@ impl Tenants {
                 key_id: k.id,
                 mode: k.mode,
             });
-        self.cache.insert(hash, principal.clone()).await;
+        self.cache.insert(mac, principal.clone());
         Ok(principal)
     }
 

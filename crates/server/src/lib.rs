@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod limits;
@@ -21,13 +22,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
 pub use state::{AppState, Inner};
@@ -83,15 +79,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
             state.clone(),
             limits::meter,
         ))
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
-        ))
-        .layer(CatchPanicLayer::new())
-        .layer(axum::middleware::from_fn(middleware::track))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(edge::EdgeLayer::new(request_timeout, max_body))
         .with_state(state)
 }
 

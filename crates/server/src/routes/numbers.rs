@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use phoneguard_core::tenants::Principal;
@@ -106,8 +107,17 @@ async fn get_number(
     State(s): State<AppState>,
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<NumberQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let fields = parse_fields(q.fields.as_deref().unwrap_or("").split(','))?;
+    if fields == [Field::Location] {
+        // Location only: written straight from the table, no serde_json::Value.
+        let mut body = Vec::with_capacity(320);
+        s.numbers
+            .write_json(&number, &mut body)
+            .map_err(|e| invalid_number(&e))?;
+        let json = HeaderValue::from_static("application/json");
+        return Ok(([(header::CONTENT_TYPE, json)], body).into_response());
+    }
     let info = lookup(s.numbers, &number).map_err(|e| invalid_number(&e))?;
     crate::limits::admit(&s, &caller, crate::limits::numbers_capability(&fields), 1).await?;
     let mut out = to_object(&info);
@@ -115,7 +125,7 @@ async fn get_number(
     for (field, r) in extra {
         out.insert(field.name().into(), r?);
     }
-    Ok(Json(Value::Object(out)))
+    Ok(Json(Value::Object(out)).into_response())
 }
 
 /// Body of `POST /v1/numbers/batch`.
