@@ -120,13 +120,11 @@ pub async fn admit(
         }
         Err(r) => {
             with_slot(|d| d.1 = Some(r.window));
-            let (code, what) = match r.kind {
-                RefusalKind::Rate => ("rate_limited", "rate limit"),
-                RefusalKind::Quota => ("quota_exceeded", "daily quota"),
+            let (code, what, kind) = match r.kind {
+                RefusalKind::Rate => ("rate_limited", "rate limit", "rate"),
+                RefusalKind::Quota => ("quota_exceeded", "daily quota", "quota"),
             };
-            metrics::counter!("phoneguard_rate_limit_rejections_total",
-                "capability" => cap.as_str(), "code" => code, "scope" => r.scope)
-            .increment(1);
+            crate::telemetry::rate_limited(cap.as_str(), kind);
             let detail = match r.kind {
                 RefusalKind::Rate => format!(
                     "the {} {what} of {} requests per second for {} is reached; retry in {} s",
