@@ -242,3 +242,55 @@ pub struct ReadyOut {
     /// `ok`.
     storage: String,
 }
+
+/// Rate limits (requests per second) and daily quotas (calls per UTC day) by
+/// capability: `lookup`, `status`, `identity`, `verify`, `risk`. A capability left
+/// out takes the default; `null` is unlimited; a quota of 0 shuts it off.
+#[derive(Serialize, ToSchema)]
+pub struct LimitSettingsDoc {
+    /// Requests per second by capability.
+    #[schema(example = json!({"lookup": 50, "identity": 10, "verify": 20, "risk": 200}))]
+    rate_per_s: BTreeMap<String, Option<u32>>,
+    /// Calls per UTC day by capability.
+    #[schema(example = json!({"identity": 1000}))]
+    daily_quota: BTreeMap<String, Option<u64>>,
+}
+
+/// A tenant's or key's limits: as stored, and in effect per capability.
+#[derive(Serialize, ToSchema)]
+pub struct LimitsOut {
+    /// The tenant or key.
+    id: String,
+    /// Stored rate limits.
+    rate_per_s: BTreeMap<String, Option<u32>>,
+    /// Stored daily quotas.
+    daily_quota: BTreeMap<String, Option<u64>>,
+    /// What applies to every capability (`null`: unlimited).
+    effective: LimitSettingsDoc,
+}
+
+/// Usage per tenant, capability and day, with totals.
+#[derive(Serialize, ToSchema)]
+pub struct UsageOut {
+    /// The tenant asked for; `null`: every tenant.
+    tenant: Option<String>,
+    /// First day (UTC).
+    from: chrono::NaiveDate,
+    /// Last day (UTC).
+    to: chrono::NaiveDate,
+    /// `calls`, `billable_calls`, `supplier_calls`, `cost_milli` over the range.
+    totals: BTreeMap<String, i64>,
+    /// One row per tenant, capability and day.
+    #[schema(value_type = Vec<Object>)]
+    usage: Vec<Value>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditOut {
+    /// Entries: id, at, actor, action, target, request_id, before, after (secrets redacted).
+    #[schema(value_type = Vec<Object>)]
+    entries: Vec<Value>,
+    /// Pass as `before` for the next page; `null` on the last.
+    next_before: Option<i64>,
+}

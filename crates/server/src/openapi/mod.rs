@@ -65,6 +65,10 @@ pub const APPCODE: &str = "appcode";
         routes::suppliers_admin::delete_supplier, routes::suppliers_admin::get_stats,
         routes::risk_admin::get_rules, routes::risk_admin::put_rules,
         routes::risk_admin::post_rules_reload,
+        routes::limits_admin::get_tenant_limits, routes::limits_admin::put_tenant_limits,
+        routes::limits_admin::get_key_limits, routes::limits_admin::put_key_limits,
+        routes::usage::get_admin_usage, routes::usage::get_own_usage,
+        routes::audit_admin::list_audit,
     ),
     components(
         schemas(problem::Problem, problem::ProblemCode),

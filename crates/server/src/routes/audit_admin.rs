@@ -30,6 +30,16 @@ pub struct AuditQuery {
     before: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/v1/admin/audit", tag = "admin",
+    security(("admin_token" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "Entries per page, 1 to 500; default 50."),
+        ("before" = Option<i64>, Query, description = "Entries older than this id (`next_before` of the previous page)."),
+    ),
+    responses(
+        (status = 200, description = "Audit entries, newest first.", body = crate::openapi::admin::AuditOut),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+    ))]
 async fn list_audit(
     _: Admin,
     State(s): State<AppState>,

@@ -99,6 +99,13 @@ async fn put_limits(
     Ok(Json(limits_out(s, kind, id).await?))
 }
 
+#[utoipa::path(get, path = "/v1/admin/tenants/{id}/limits", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    responses(
+        (status = 200, description = "The tenant's limits.", body = crate::openapi::admin::LimitsOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_tenant_limits(
     _: Admin,
     State(s): State<AppState>,
@@ -108,6 +115,15 @@ async fn get_tenant_limits(
     Ok(Json(limits_out(&s, Subject::Tenant, &id).await?))
 }
 
+#[utoipa::path(put, path = "/v1/admin/tenants/{id}/limits", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
+    request_body = crate::openapi::admin::LimitSettingsDoc,
+    responses(
+        (status = 200, description = "The tenant's limits as now stored.", body = crate::openapi::admin::LimitsOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+    ))]
 async fn put_tenant_limits(
     _: Admin,
     State(s): State<AppState>,
@@ -117,6 +133,13 @@ async fn put_tenant_limits(
     put_limits(&s, Subject::Tenant, &id, body).await
 }
 
+#[utoipa::path(get, path = "/v1/admin/keys/{id}/limits", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Key id (`key_…`).")),
+    responses(
+        (status = 200, description = "The key's limits.", body = crate::openapi::admin::LimitsOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_key_limits(
     _: Admin,
     State(s): State<AppState>,
@@ -126,6 +149,15 @@ async fn get_key_limits(
     Ok(Json(limits_out(&s, Subject::Key, &id).await?))
 }
 
+#[utoipa::path(put, path = "/v1/admin/keys/{id}/limits", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Key id (`key_…`).")),
+    request_body = crate::openapi::admin::LimitSettingsDoc,
+    responses(
+        (status = 200, description = "The key's limits as now stored.", body = crate::openapi::admin::LimitsOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+    ))]
 async fn put_key_limits(
     _: Admin,
     State(s): State<AppState>,

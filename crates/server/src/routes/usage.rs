@@ -180,6 +180,21 @@ async fn report(
     .into_response())
 }
 
+#[utoipa::path(get, path = "/v1/admin/usage", tag = "admin",
+    security(("admin_token" = [])),
+    params(
+        ("tenant" = Option<String>, Query, description = "A tenant id; unset: every tenant (admin) or the caller's own."),
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default."),
+        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`."),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (also with `Accept: text/csv`)."),
+    ),
+    responses(
+        (status = 200, description = "Usage per tenant, capability and day.", content(
+            (crate::openapi::admin::UsageOut = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+    ))]
 async fn get_admin_usage(
     _: Admin,
     State(s): State<AppState>,
@@ -197,6 +212,21 @@ async fn get_admin_usage(
     report(&s, q.tenant.as_deref(), &q.range, &headers).await
 }
 
+#[utoipa::path(get, path = "/v1/usage", tag = "admin",
+    security(("api_key" = [])),
+    params(
+        ("tenant" = Option<String>, Query, description = "A tenant id; unset: every tenant (admin) or the caller's own."),
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default."),
+        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`."),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (also with `Accept: text/csv`)."),
+    ),
+    responses(
+        (status = 200, description = "Usage per tenant, capability and day.", content(
+            (crate::openapi::admin::UsageOut = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 422, response = crate::openapi::problem::InvalidRequest),
+    ))]
 async fn get_own_usage(
     Caller(caller): Caller,
     State(s): State<AppState>,
