@@ -115,6 +115,7 @@ async fn get_number(
         s.numbers
             .write_json(&number, &mut body)
             .map_err(|e| invalid_number(&e))?;
+        crate::limits::admit(&s, &caller, crate::limits::numbers_capability(&fields), 1).await?;
         let json = HeaderValue::from_static("application/json");
         return Ok(([(header::CONTENT_TYPE, json)], body).into_response());
     }
