@@ -151,7 +151,7 @@ pub fn table(
         } @else {
             table {
                 thead { tr { @for (i, h) in heads.iter().enumerate() {
-                    th class=[(i >= numeric_from).then_some("n")] { (lang.t(*h)) }
+                    th class=[(i >= numeric_from).then_some("n")] { (lang.t(h)) }
                 } } }
                 tbody { @for r in rows { tr { @for (i, c) in r.iter().enumerate() {
                     td class=[(i >= numeric_from).then_some("n")] { (c) }
