@@ -102,9 +102,8 @@ where
         // Everything logged while the request is handled carries its id.
         let span = tracing::info_span!("request", request_id = %id.to_str().unwrap_or("-"));
         // A panic while building the future is caught like one while polling it.
-        let inner = span.in_scope(|| {
-            std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(req)))
-        });
+        let inner =
+            span.in_scope(|| std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(req))));
         let traced = span.clone();
         Box::pin(async move {
             let resp = match inner {

@@ -2,8 +2,8 @@
 //! [`phoneguard_core::Store`] with its own forward-only migrations.
 #![forbid(unsafe_code)]
 
-mod ops_rows;
 mod dashboard;
+mod ops_rows;
 pub mod postgres;
 mod postgres_ops;
 mod postgres_risk;

@@ -4,8 +4,8 @@
 //! is set (CI: `scripts/ci-services.sh`) and print a skip line otherwise; each
 //! gets a database of its own, so they run in parallel.
 
-mod ops_story;
 mod dashboard;
+mod ops_story;
 mod outage;
 mod pg;
 mod schemas;
