@@ -28,7 +28,11 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 admin="adm_schemathesis_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 base="http://127.0.0.1:$port"
 
-env -u PHONEGUARD_CONFIG -u PHONEGUARD_DATABASE_URL -u PHONEGUARD_REDIS_URL \
+# None of the caller's PHONEGUARD_* variables reach the server (CI exports the
+# test suites' PHONEGUARD_TEST_* URLs, which are no config keys).
+unset_vars=()
+for v in $(compgen -e | grep '^PHONEGUARD_' || true); do unset_vars+=(-u "$v"); done
+env "${unset_vars[@]}" \
     PHONEGUARD_ADMIN_TOKEN="$admin" PHONEGUARD_LOG__LEVEL=warn \
     "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/schemathesis.db" \
     >"$work/stdout" 2>"$work/server.log" &
