@@ -1,5 +1,6 @@
 //! Shared counters on Redis, so that several phoneguard nodes see one another's
-//! traffic.
+//! traffic: the risk engine's counters (here), rate limits and quotas
+//! ([`RedisLimiter`]) and the verification hot state ([`RedisVerifyState`]).
 //!
 //! [`RedisRiskCounters`] implements [`RiskCounters`] with exactly the semantics
 //! of the in-process [`phoneguard_risk::MemoryCounters`] (windows, buckets,
@@ -17,6 +18,7 @@
 
 mod conn;
 mod limiter;
+mod verify_state;
 
 use std::time::Duration;
 
@@ -28,6 +30,7 @@ use redis::{Client, Pipeline, Script};
 
 use conn::Conn;
 pub use limiter::{RedisLimiter, RedisLimiterConfig};
+pub use verify_state::{RedisVerifyConfig, RedisVerifyState};
 
 /// A day, in seconds: the life of hit and distinct keys after their last write.
 const DAY: u64 = 86_400;

@@ -85,7 +85,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     .map_err(anyhow::Error::msg)?;
     phoneguard_numbering::preload();
     let numbers: &'static NumberTable = NumberTable::embedded();
-    let verify = build_verify(config, tenants.store().clone(), &hash_key);
+    let verify = build_verify(config, tenants.store().clone(), &hash_key).await?;
     let (limits, usage) = crate::limits_setup::build(config, tenants.store().clone())?;
     let state = AppState::new(Inner {
         tenants,
@@ -135,12 +135,13 @@ async fn risk_counters(
 
 /// The verification service: messaging suppliers from the supplier store
 /// (seeded like every supplier from `[[suppliers.seed]]`), the sandbox outbox
-/// in memory, state in the database.
-fn build_verify(
+/// in memory, state in the database; send admission, failover mappings and
+/// caller reservations on Redis when `redis_url` is set.
+async fn build_verify(
     config: &Config,
     store: Arc<dyn phoneguard_core::Store>,
     hash_key: &HashKey,
-) -> Arc<phoneguard_core::verify::VerifyService> {
+) -> anyhow::Result<Arc<phoneguard_core::verify::VerifyService>> {
     let outbox = Arc::new(phoneguard_core::verify::Outbox::new(
         config.verify.outbox_capacity,
     ));
@@ -153,14 +154,27 @@ fn build_verify(
         master.as_ref(),
         outbox.clone(),
     ));
-    Arc::new(phoneguard_core::verify::VerifyService::new(
+    let mut service = phoneguard_core::verify::VerifyService::new(
         store,
         directory,
         outbox,
         hash_key.clone(),
         config.verify.clone(),
         NumberTable::embedded(),
-    ))
+    );
+    if let Some(url) = &config.redis_url {
+        let mut settings = phoneguard_counters::RedisVerifyConfig::default();
+        if let Some(prefix) = &config.redis_prefix {
+            settings.prefix.clone_from(prefix);
+        }
+        let hot = phoneguard_counters::RedisVerifyState::new(url, hash_key.clone(), settings)
+            .context("config key `redis_url`")?;
+        if let Err(e) = hot.connect().await {
+            tracing::warn!(error = %e, "Redis not reachable at start; verification state will retry");
+        }
+        service = service.with_hot_state(Arc::new(hot));
+    }
+    Ok(Arc::new(service))
 }
 
 /// Hourly purge of old send records, expired failover mappings and caller reservations.

@@ -40,7 +40,7 @@ impl VerifyService {
             self.store
                 .transition(&v.id, Status::Pending, Status::Expired, now)
                 .await?;
-            self.store.release_callers(&v.id).await?;
+            self.free_callers(&v.id).await;
             v = self
                 .store
                 .get_verification(&who.tenant_id, id)
@@ -126,6 +126,7 @@ impl VerifyService {
         let now = Utc::now();
         if right {
             if self.store.approve(&v.id, &v.code_hash, now).await? {
+                self.forget_approved(v).await;
                 metrics::counter!("phoneguard_verify_checks_total", "result" => "approved")
                     .increment(1);
                 tracing::info!(verification = %v.id, phone = %phoneguard_numbering::mask(&v.phone), "verification approved");
@@ -147,7 +148,7 @@ impl VerifyService {
         metrics::counter!("phoneguard_verify_checks_total", "result" => "wrong").increment(1);
         match self.store.count_wrong_check(&v.id, now).await? {
             Some((_, Status::MaxAttemptsReached)) => {
-                self.store.release_callers(&v.id).await?;
+                self.free_callers(&v.id).await;
                 Err(VerifyError::MaxAttempts)
             }
             Some((n, status)) => Ok(CheckOutcome {
@@ -170,7 +171,7 @@ impl VerifyService {
         {
             return Err(VerifyError::for_status(self.get(who, id).await?.status));
         }
-        self.store.release_callers(&v.id).await?;
+        self.free_callers(&v.id).await;
         self.get(who, id).await
     }
 
@@ -194,9 +195,14 @@ impl VerifyService {
             "delivery" => delivery.as_str()).increment(1);
         if delivery == Delivery::Failed && t.pending {
             let until = Utc::now() + Duration::seconds(self.cfg.failover_ttl_s as i64);
-            self.store
-                .add_failover(&t.tenant_id, &t.terminal_key, &t.supplier_id, until)
-                .await?;
+            self.exclude_supplier(
+                &t.tenant_id,
+                &t.terminal_key,
+                &t.supplier_id,
+                until,
+                Utc::now(),
+            )
+            .await;
         }
         Ok(true)
     }

@@ -120,9 +120,8 @@ impl VerifyService {
             )));
         }
         let excluded = self
-            .store
-            .failover_suppliers(&v.tenant_id, &v.terminal_key, now)
-            .await?;
+            .excluded_suppliers(&v.tenant_id, &v.terminal_key, now)
+            .await;
         let since = now - Duration::seconds(self.cfg.conversion_window_s as i64);
         let conversion = self.store.conversion(&v.carrier, since).await?;
         let params = ConversionParams {
@@ -132,9 +131,7 @@ impl VerifyService {
         };
         let ranking = rank(candidates, &excluded, &conversion, &params);
         if ranking.start_over {
-            self.store
-                .clear_failover(&v.tenant_id, &v.terminal_key)
-                .await?;
+            self.clear_exclusions(&v.tenant_id, &v.terminal_key).await;
         }
         let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
         let templates = match plan.channel {
@@ -193,10 +190,15 @@ impl VerifyService {
             }
             tracing::warn!(verification = %v.id, supplier = %route.config.id, error = %last, "send failed; trying the next supplier");
             // A refused send is a code that did not arrive: exclude at once.
-            self.store
-                .add_failover(&v.tenant_id, &v.terminal_key, &route.config.id, now + ttl)
-                .await?;
-            self.store.release_callers(&v.id).await?;
+            self.exclude_supplier(
+                &v.tenant_id,
+                &v.terminal_key,
+                &route.config.id,
+                now + ttl,
+                now,
+            )
+            .await;
+            self.free_callers(&v.id).await;
         }
         Err(VerifyError::SupplierUnavailable(last))
     }
@@ -232,7 +234,7 @@ impl VerifyService {
     }
 
     /// A caller number of the supplier's pool, at random, that no other
-    /// pending flash call holds (reserved in the database).
+    /// pending flash call holds (reserved in the hot state).
     async fn reserve_caller(
         &self,
         route: &MessagingRoute,
@@ -244,7 +246,7 @@ impl VerifyService {
         let until = v.expires_at.max(now + self.ttl());
         for caller in pool {
             if self
-                .store
+                .hot
                 .reserve_caller(&route.config.id, &caller, &v.id, until, now)
                 .await?
             {

@@ -1,9 +1,12 @@
 //! Send limits, on by default: per phone per window, per tenant and per end-user
 //! IP per minute, and the SMS-pumping guard (destination-country allow-list,
-//! per-country and per-7-digit-prefix velocity). Counts come from the database
-//! (`verify_sends`), so they hold across nodes.
+//! per-country and per-7-digit-prefix velocity). Admission is the hot state's
+//! ([`super::hot`]): counted from the database (`verify_sends`) by default, one
+//! atomic Redis script over every limit when Redis is configured.
 
 use chrono::{DateTime, Duration, Utc};
+
+use super::hot::SendLimit;
 
 use super::error::VerifyError;
 use super::port::{SendRecord, SendScope};
@@ -30,48 +33,52 @@ impl VerifyService {
             return Err(VerifyError::CountryBlocked(rec.country.clone()));
         }
         let c = &self.cfg;
-        let mut checks: Vec<(&'static str, SendScope, u32, u64)> = vec![
-            (
-                "phone",
-                SendScope::Phone(rec.phone.clone()),
-                c.max_sends_per_phone,
-                c.send_window_s,
-            ),
-            ("tenant", SendScope::Tenant, c.tenant_sends_per_minute, 60),
-            (
-                "country",
-                SendScope::Country(rec.country.clone()),
-                c.country_sends_per_minute,
-                60,
-            ),
-            (
-                "prefix",
-                SendScope::Prefix(rec.prefix.clone()),
-                c.prefix_sends_per_hour,
-                3600,
-            ),
+        let mut limits = vec![
+            SendLimit {
+                limit: "phone",
+                scope: SendScope::Phone(rec.phone.clone()),
+                max: c.max_sends_per_phone,
+                window_s: c.send_window_s,
+            },
+            SendLimit {
+                limit: "tenant",
+                scope: SendScope::Tenant,
+                max: c.tenant_sends_per_minute,
+                window_s: 60,
+            },
+            SendLimit {
+                limit: "country",
+                scope: SendScope::Country(rec.country.clone()),
+                max: c.country_sends_per_minute,
+                window_s: 60,
+            },
+            SendLimit {
+                limit: "prefix",
+                scope: SendScope::Prefix(rec.prefix.clone()),
+                max: c.prefix_sends_per_hour,
+                window_s: 3600,
+            },
         ];
         if let Some(ip) = &rec.ip_hash {
-            checks.push(("ip", SendScope::Ip(ip.clone()), c.ip_sends_per_minute, 60));
+            limits.push(SendLimit {
+                limit: "ip",
+                scope: SendScope::Ip(ip.clone()),
+                max: c.ip_sends_per_minute,
+                window_s: 60,
+            });
         }
-        for (limit, scope, max, window_s) in checks {
-            let window = Duration::seconds(window_s as i64);
-            let n = self
-                .store
-                .count_sends(&rec.tenant_id, &scope, now - window)
-                .await?;
-            if n.count >= i64::from(max) {
-                let free_at = n.oldest.unwrap_or(now) + window;
-                let retry_after = (free_at - now).num_seconds().max(1) as u64;
-                metrics::counter!("phoneguard_verify_limited_total", "limit" => limit).increment(1);
-                return Err(VerifyError::RateLimited {
-                    limit,
-                    retry_after,
-                    detail: format!(
-                        "send limit `{limit}` reached: {max} codes per {window_s} s; retry in {retry_after} s"
-                    ),
-                });
-            }
+        // Fails closed: an unreachable hot state is a 503, never an unlimited send.
+        if let Some(r) = self.hot.admit_send(rec, &limits, now).await? {
+            let l = limits.get(r.index).unwrap_or(&limits[0]);
+            let (limit, max, window_s, retry_after) = (l.limit, l.max, l.window_s, r.retry_after);
+            metrics::counter!("phoneguard_verify_limited_total", "limit" => limit).increment(1);
+            return Err(VerifyError::RateLimited {
+                limit,
+                retry_after,
+                detail: format!(
+                    "send limit `{limit}` reached: {max} codes per {window_s} s; retry in {retry_after} s"
+                ),
+            });
         }
         Ok(())
     }

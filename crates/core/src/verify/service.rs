@@ -9,6 +9,7 @@ use phoneguard_numbering::{NumberTable, lookup};
 use super::code::{Templates, is_app_hash, new_code, normalize_locale};
 use super::deliver::{Delivered, SendPlan};
 use super::error::VerifyError;
+use super::hot::{StoreHotState, VerifyHotState};
 use super::limits::prefix_of;
 use super::model::{Channel, Status, Verification};
 use super::outbox::Outbox;
@@ -42,6 +43,7 @@ pub struct StartRequest {
 /// Verification service: codes, failover, limits, flash calls.
 pub struct VerifyService {
     pub(crate) store: Arc<dyn VerifyStore>,
+    pub(crate) hot: Arc<dyn VerifyHotState>,
     pub(crate) directory: Arc<dyn MessagingDirectory>,
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) hash_key: HashKey,
@@ -72,6 +74,7 @@ impl VerifyService {
     ) -> Self {
         let templates = Templates::new(&cfg.app_name, cfg.templates.clone());
         VerifyService {
+            hot: Arc::new(StoreHotState(store.clone())),
             store,
             directory,
             outbox,
@@ -80,6 +83,14 @@ impl VerifyService {
             templates,
             table,
         }
+    }
+
+    /// Keeps send admission, failover mappings and caller reservations in
+    /// `hot` (Redis, for several nodes) instead of the database.
+    #[must_use]
+    pub fn with_hot_state(mut self, hot: Arc<dyn VerifyHotState>) -> Self {
+        self.hot = hot;
+        self
     }
 
     /// The sandbox outbox and call log.
@@ -202,11 +213,15 @@ impl VerifyService {
             Ok(d) => {
                 apply(&mut v, d);
                 self.store.insert_verification(&v, Some(&send)).await?;
+                metrics::counter!("phoneguard_verify_started_total", "channel" => v.channel.as_str(), "outcome" => "pending")
+                    .increment(1);
                 Ok(v)
             }
             Err(e) => {
                 v.status = Status::Failed;
                 self.store.insert_verification(&v, Some(&send)).await?;
+                metrics::counter!("phoneguard_verify_started_total", "channel" => v.channel.as_str(), "outcome" => "failed")
+                    .increment(1);
                 Err(e)
             }
         }
@@ -242,7 +257,7 @@ impl VerifyService {
             other => other,
         };
         self.note_unentered(&v, now).await?;
-        self.store.release_callers(&v.id).await?;
+        self.free_callers(&v.id).await;
         let seq = v.attempts.len() as u32 + 1;
         let d = self
             .deliver(
@@ -303,9 +318,8 @@ impl VerifyService {
             .last_attempt_of_terminal(&v.tenant_id, &v.terminal_key, now - ttl)
             .await?
         {
-            self.store
-                .add_failover(&v.tenant_id, &v.terminal_key, &supplier, now + ttl)
-                .await?;
+            self.exclude_supplier(&v.tenant_id, &v.terminal_key, &supplier, now + ttl, now)
+                .await;
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ mod equivalence;
 mod keys;
 mod limiter;
 mod outage;
+mod verify_state;
 
 use phoneguard_core::secrets::{HashKey, random_base62};
 use phoneguard_counters::{RedisCountersConfig, RedisRiskCounters};

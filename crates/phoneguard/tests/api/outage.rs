@@ -1,11 +1,13 @@
 //! Failure behaviour of the shared backends, through HTTP: Redis unreachable →
-//! risk degrades with `velocity_unavailable` while verification (whose limits
-//! are database rows) carries on, fail-closed; PostgreSQL unreachable → 503
-//! `storage_unavailable` on every storage path and `/readyz`, never a 500, and
-//! the same server recovers once it is back. Needs `PHONEGUARD_TEST_POSTGRES_URL`.
+//! risk degrades with `velocity_unavailable`, and starting a verification fails
+//! closed (503 `storage_unavailable`, no code sent: its send limits live on
+//! Redis); Redis back → verification works and its send limit holds;
+//! PostgreSQL unreachable → 503 `storage_unavailable` on every storage path and
+//! `/readyz`, never a 500, and the same server recovers once it is back. Needs
+//! `PHONEGUARD_TEST_POSTGRES_URL` and `PHONEGUARD_TEST_REDIS_URL`.
 //!
-//! The PostgreSQL outage is a TCP proxy that is closed and reopened, so the
-//! shared test server keeps serving the tests beside this one.
+//! Each outage is a TCP proxy that is closed and reopened, so the shared test
+//! servers keep serving the tests beside this one.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -53,7 +55,8 @@ async fn free_addr() -> SocketAddr {
 }
 
 #[tokio::test]
-async fn with_redis_down_risk_degrades_and_with_postgres_down_every_path_is_503_until_it_returns() {
+async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_down_every_path_is_503_until_it_returns()
+ {
     let Some(server) = std::env::var("PHONEGUARD_TEST_POSTGRES_URL")
         .ok()
         .filter(|v| !v.is_empty())
@@ -74,16 +77,35 @@ async fn with_redis_down_risk_degrades_and_with_postgres_down_every_path_is_503_
     let listen = free_addr().await;
     let proxy = Proxy::start(listen, upstream).await;
 
+    let Some(redis_upstream) = std::env::var("PHONEGUARD_TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        eprintln!("PHONEGUARD_TEST_REDIS_URL unset: Redis outage through HTTP skipped");
+        return;
+    };
+    let redis_host = redis_upstream
+        .strip_prefix("redis://")
+        .and_then(|r| r.split('/').next())
+        .expect("PHONEGUARD_TEST_REDIS_URL is redis://HOST:PORT");
+    let redis_upstream = tokio::net::lookup_host(redis_host)
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let redis_listen = free_addr().await;
+
     let mut c = test_config(&path);
     c.database_url = format!("postgres://{}@{listen}/{name}", opts.get_username());
-    // Redis: a port nothing listens on.
-    c.redis_url = Some(format!("redis://{}", free_addr().await));
+    // Redis: behind a proxy that is not started yet.
+    c.redis_url = Some(format!("redis://{redis_listen}"));
+    c.redis_prefix = Some(name.clone());
     c.verify.resend_cooldown_s = 0;
     c.verify.max_sends_per_phone = 2;
     let s = TestServer::start_with(c, dir).await;
 
-    // Redis down: risk answers, flagged as degraded; verification is unaffected,
-    // and its send limit still holds (it counts database rows).
+    // Redis down: risk answers, flagged as degraded; a verification cannot
+    // start (its send limits cannot be checked) and no code goes out.
     for i in 0..10 {
         let event = json!({"account": format!("u-{i}"), "ip": "58.30.12.7"});
         let (st, r) = json(s.post("/v1/risk/register", &event).send().await.unwrap()).await;
@@ -94,8 +116,33 @@ async fn with_redis_down_risk_degrades_and_with_postgres_down_every_path_is_503_
         );
     }
     let body = json!({"phone": "13900000401", "channel": "sms", "purpose": "login"});
-    let (st, _) = start(&s, body.clone()).await;
-    assert_eq!(st, 201);
+    problem(
+        s.post("/v1/verifications", &body).send().await.unwrap(),
+        503,
+        "storage_unavailable",
+    )
+    .await;
+    let (_, m) = json(
+        s.get("/v1/sandbox/messages?phone=13900000401")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(m["messages"].as_array().map(Vec::len), Some(0), "{m}");
+
+    // Redis back (the node reconnects by itself, trying at most once a
+    // second): verification works, and its send limit holds.
+    let redis_proxy = Proxy::start(redis_listen, redis_upstream).await;
+    let mut st = 0;
+    for _ in 0..50 {
+        st = start(&s, body.clone()).await.0;
+        if st == 201 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(st, 201, "a verification starts once Redis is back");
     let (st, v) = start(&s, body.clone()).await;
     assert_eq!(st, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string();
@@ -158,5 +205,6 @@ async fn with_redis_down_risk_degrades_and_with_postgres_down_every_path_is_503_
     assert_eq!((st, v["status"].as_str()), (200, Some("approved")), "{v}");
     s.stop().await;
     proxy.stop().await;
+    redis_proxy.stop().await;
     drop_database(&server, &name);
 }
