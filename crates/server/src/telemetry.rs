@@ -6,11 +6,11 @@
 //! - `phoneguard_http_requests_total{route,method,status,tenant}`,
 //!   `phoneguard_http_request_duration_seconds{route,method}` (here);
 //! - `phoneguard_supplier_calls_total{supplier,capability,outcome}`,
-//!   `phoneguard_supplier_call_duration_seconds{supplier}` (the router);
+//!   `phoneguard_supplier_call_duration_seconds{supplier,capability,outcome}` (the router);
 //! - `phoneguard_supplier_breaker_state{supplier}`: 0 closed, 1 half open, 2 open (here, at scrape);
-//! - `phoneguard_verify_sends_total{supplier,channel,outcome}`,
+//! - `phoneguard_verify_started_total{channel,outcome}`, `phoneguard_verify_sends_total{supplier,channel,outcome}`,
 //!   `phoneguard_verify_receipts_total{supplier,delivery}`, `phoneguard_verify_checks_total{result}`:
-//!   the verification funnel (sent → delivered → approved);
+//!   the verification funnel (started → sent → delivered → approved);
 //! - `phoneguard_risk_decisions_total{kind,level}`;
 //! - `phoneguard_rate_limited_total{capability,kind}` ([`rate_limited`]).
 
@@ -80,11 +80,15 @@ pub fn describe() {
     describe_histogram!(
         "phoneguard_supplier_call_duration_seconds",
         Unit::Seconds,
-        "Supplier call latency by supplier."
+        "Supplier call latency by supplier, capability and outcome."
     );
     describe_gauge!(
         "phoneguard_supplier_breaker_state",
         "Circuit breaker of each supplier on this node: 0 closed, 1 half open, 2 open."
+    );
+    describe_counter!(
+        "phoneguard_verify_started_total",
+        "Verifications started, by requested channel and outcome (pending, failed)."
     );
     describe_counter!(
         "phoneguard_verify_sends_total",

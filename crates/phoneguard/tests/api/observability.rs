@@ -323,6 +323,7 @@ async fn metrics_cover_every_area_and_no_label_carries_a_number_key_or_raw_path(
         "phoneguard_supplier_calls_total{",
         "phoneguard_supplier_call_duration_seconds_bucket{",
         "phoneguard_supplier_breaker_state{",
+        "phoneguard_verify_started_total{",
         "phoneguard_verify_sends_total{",
         "phoneguard_verify_checks_total{",
         "phoneguard_risk_decisions_total{",
@@ -333,6 +334,18 @@ async fn metrics_cover_every_area_and_no_label_carries_a_number_key_or_raw_path(
     assert!(
         text.contains(r#"phoneguard_verify_checks_total{result="approved"}"#),
         "{text}"
+    );
+    assert!(
+        text.contains(r#"phoneguard_verify_started_total{channel="sms",outcome="pending"}"#),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("phoneguard_supplier_call_duration_seconds_bucket{")
+                && l.contains("capability=\"")
+                && l.contains("outcome=\"ok\"")
+        ),
+        "supplier latency by capability and outcome:\n{text}"
     );
     assert!(
         text.contains(r#"tenant="admin""#) && text.contains(r#"tenant="ten_"#),

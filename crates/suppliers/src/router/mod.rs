@@ -361,8 +361,9 @@ impl Router {
         metrics::counter!("phoneguard_supplier_calls_total", "supplier" => route.config.id.clone(),
             "capability" => q.capability.as_str(), "outcome" => outcome.to_string())
         .increment(1);
-        metrics::histogram!("phoneguard_supplier_call_duration_seconds", "supplier" => route.config.id.clone())
-            .record(latency.as_secs_f64());
+        metrics::histogram!("phoneguard_supplier_call_duration_seconds", "supplier" => route.config.id.clone(),
+            "capability" => q.capability.as_str(), "outcome" => outcome.to_string())
+        .record(latency.as_secs_f64());
         self.recorder.record(CallRecord {
             at: Utc::now() - chrono::Duration::from_std(latency).unwrap_or_default(),
             tenant_id: q.subject.tenant_id.clone(),
