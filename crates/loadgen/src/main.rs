@@ -137,9 +137,24 @@ async fn main() -> anyhow::Result<()> {
     let start = Instant::now();
     let mut dropped = 0u64;
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..total {
-        let due = start + interval.mul_f64(i as f64);
-        tokio::time::sleep_until(due.into()).await;
+    // Pacing on an OS thread: tokio's timer has millisecond ticks, so a request
+    // due between two ticks would go out up to 1 ms late, and since latency is
+    // counted from the due time, every figure would carry that lag.
+    // `thread::sleep` wakes within the kernel's timer slack (~50 µs).
+    let (due_tx, mut due_rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
+    let pacer = std::thread::spawn(move || {
+        for i in 0..total {
+            let due = start + interval.mul_f64(i as f64);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            if due_tx.send((i, due)).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some((i, due)) = due_rx.recv().await {
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             dropped += 1;
             continue;
@@ -211,6 +226,7 @@ async fn main() -> anyhow::Result<()> {
         });
         while tasks.try_join_next().is_some() {}
     }
+    let _ = pacer.join();
     while tasks.join_next().await.is_some() {}
     let elapsed = start.elapsed().as_secs_f64();
     let h = hist.lock().await;

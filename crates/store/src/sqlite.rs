@@ -25,6 +25,42 @@ pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
     risk_writer: std::sync::Arc<crate::sqlite_risk::RiskWriter>,
+    /// Held while the store lives; the checkpointer stops when it is gone.
+    _alive: std::sync::Arc<()>,
+}
+
+/// How often the background checkpointer copies the WAL into the database.
+/// Each checkpoint fsyncs the WAL and the database, which stalls writes on this
+/// kind of disk for a few ms; at 2,000 risk events/s the WAL grows by about
+/// 40 MB/s, so 5 s keeps it near 200 MB (`journal_size_limit` cuts it back to
+/// 64 MiB after each reset). At 1 s the p99 of risk events was 6–9 ms; at 5 s,
+/// 3.7–4.1 ms (docs/benchmarks.md).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+
+/// Checkpoints the WAL from a connection of its own, so that no commit pays for
+/// it. SQLite's automatic checkpoint runs inside the commit that crosses 1,000
+/// WAL pages and fsyncs the WAL and the database there: at 2,000 risk events/s
+/// that was several 2–6 ms stalls of the one writer a second, the p90 and p99
+/// of every request queued behind it. A `PASSIVE` checkpoint takes no writer
+/// lock, so commits go on while it copies and syncs.
+fn spawn_checkpointer(pool: SqlitePool, alive: std::sync::Weak<()>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if alive.upgrade().is_none() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %e, "SQLite checkpoint failed; retrying in a second");
+            }
+        }
+        pool.close().await;
+    });
 }
 
 impl SqliteStore {
@@ -39,7 +75,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Checkpoints are the background checkpointer's (below), not the
+            // committing writer's; the WAL file is cut back to 64 MiB after each.
+            .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", "67108864");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
@@ -56,18 +96,28 @@ impl SqliteStore {
                 readers: writer.clone(),
                 risk_writer: crate::sqlite_risk::RiskWriter::spawn(writer.clone()).into(),
                 writer,
+                _alive: std::sync::Arc::new(()),
             });
         }
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts.clone())
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(opts.read_only(true))
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
+        let alive = std::sync::Arc::new(());
+        spawn_checkpointer(checkpointer, std::sync::Arc::downgrade(&alive));
         Ok(SqliteStore {
             risk_writer: crate::sqlite_risk::RiskWriter::spawn(writer.clone()).into(),
             writer,
             readers,
+            _alive: alive,
         })
     }
 

@@ -127,9 +127,51 @@ impl RiskWriter {
     }
 }
 
-/// Writes a batch in one transaction. A row that fails (a constraint) fails alone:
-/// SQLite rolls back just that statement and the others commit.
+/// Inserts a whole batch with one multi-row statement (its own transaction):
+/// one round trip to SQLite's worker thread instead of one per row plus
+/// `BEGIN` and `COMMIT`.
+async fn insert_all(pool: &SqlitePool, batch: &[Job]) -> StoreResult<()> {
+    let mut rows = Vec::with_capacity(batch.len());
+    for (r, _) in batch {
+        let types =
+            serde_json::to_string(&r.risk_types).map_err(|e| StoreError::Other(e.to_string()))?;
+        let reasons =
+            serde_json::to_string(&r.reasons).map_err(|e| StoreError::Other(e.to_string()))?;
+        rows.push((r, types, reasons));
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
+        "INSERT INTO risk_results (",
+        columns!(),
+        ") "
+    ));
+    q.push_values(rows, |mut b, (r, types, reasons)| {
+        b.push_bind(r.token.clone())
+            .push_bind(r.tenant_id.clone())
+            .push_bind(r.kind.clone())
+            .push_bind(i64::from(r.level))
+            .push_bind(r.decision.clone())
+            .push_bind(types)
+            .push_bind(reasons)
+            .push_bind(r.score)
+            .push_bind(r.device_hash.clone())
+            .push_bind(r.account_hash.clone())
+            .push_bind(to_ms(r.created_at))
+            .push_bind(to_ms(r.expires_at));
+    });
+    q.build().execute(pool).await.map_err(map_err)?;
+    Ok(())
+}
+
+/// Writes a batch: one multi-row statement, and when that fails, again row by row in one transaction, where a row
+/// that fails (a constraint) fails alone: SQLite rolls back just that statement
+/// and the others commit.
 async fn write_batch(pool: &SqlitePool, batch: &mut Vec<Job>) {
+    if insert_all(pool, batch).await.is_ok() {
+        for (_, done) in batch.drain(..) {
+            let _ = done.send(Ok(()));
+        }
+        return;
+    }
     let outcome: StoreResult<Vec<StoreResult<()>>> = async {
         let mut tx = pool.begin().await.map_err(map_err)?;
         let mut results = Vec::with_capacity(batch.len());
