@@ -136,7 +136,8 @@ async fn risk_counters(
 /// The verification service: messaging suppliers from the supplier store
 /// (seeded like every supplier from `[[suppliers.seed]]`), the sandbox outbox
 /// in memory, state in the database; send admission, failover mappings and
-/// caller reservations on Redis when `redis_url` is set.
+/// caller reservations on Redis when `redis_url` is set, else send admission in
+/// memory on SQLite (one node) and in the database on PostgreSQL.
 async fn build_verify(
     config: &Config,
     store: Arc<dyn phoneguard_core::Store>,
@@ -154,6 +155,7 @@ async fn build_verify(
         master.as_ref(),
         outbox.clone(),
     ));
+    let store_for_hot: Arc<dyn phoneguard_core::verify::VerifyStore> = store.clone();
     let mut service = phoneguard_core::verify::VerifyService::new(
         store,
         directory,
@@ -173,6 +175,11 @@ async fn build_verify(
             tracing::warn!(error = %e, "Redis not reachable at start; verification state will retry");
         }
         service = service.with_hot_state(Arc::new(hot));
+    } else if config.database_url.starts_with("sqlite:") {
+        // One node (a SQLite file has one server): send windows in memory.
+        service = service.with_hot_state(Arc::new(phoneguard_core::verify::LocalHotState::new(
+            store_for_hot,
+        )));
     }
     Ok(Arc::new(service))
 }

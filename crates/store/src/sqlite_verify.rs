@@ -1,6 +1,11 @@
 //! Verifications, attempts, failover mappings, send records and flash-call
 //! caller reservations on SQLite. Every decision of a check is one conditional
 //! statement, so concurrent requests (and nodes) cannot both win.
+//!
+//! Reads outside a transaction (loading a verification, send counts, failover
+//! mappings, conversion, tenant settings) go to the reader pool, beside the one
+//! writer: a read sees every committed write, and a start no longer queues its
+//! dozen reads behind other requests' writes.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -70,7 +75,7 @@ impl SqliteStore {
         if let Some(c) = c {
             q = q.bind(c);
         }
-        let Some(row) = q.fetch_optional(self.pool()).await.map_err(map_err)? else {
+        let Some(row) = q.fetch_optional(self.readers()).await.map_err(map_err)? else {
             return Ok(None);
         };
         let attempts: Vec<ARow> = sqlx::query_as(
@@ -78,7 +83,7 @@ impl SqliteStore {
              WHERE verification_id = ? ORDER BY seq",
         )
         .bind(&row.id)
-        .fetch_all(self.pool())
+        .fetch_all(self.readers())
         .await
         .map_err(map_err)?;
         to_verification(row, attempts).map(Some)
@@ -287,7 +292,7 @@ impl VerifyStore for SqliteStore {
         key: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<Option<(String, bool)>> {
-        side::last_attempt_of_terminal(self.pool(), tenant_id, key, since).await
+        side::last_attempt_of_terminal(self.readers(), tenant_id, key, since).await
     }
 
     async fn add_failover(
@@ -306,7 +311,7 @@ impl VerifyStore for SqliteStore {
         key: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<String>> {
-        side::failover_suppliers(self.pool(), tenant_id, key, now).await
+        side::failover_suppliers(self.readers(), tenant_id, key, now).await
     }
 
     async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
@@ -319,7 +324,7 @@ impl VerifyStore for SqliteStore {
         scope: &SendScope,
         since: DateTime<Utc>,
     ) -> StoreResult<SendCount> {
-        side::count_sends(self.pool(), tenant_id, scope, since).await
+        side::count_sends(self.readers(), tenant_id, scope, since).await
     }
 
     async fn conversion(
@@ -327,7 +332,7 @@ impl VerifyStore for SqliteStore {
         carrier: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<ConversionRow>> {
-        side::conversion(self.pool(), carrier, since).await
+        side::conversion(self.readers(), carrier, since).await
     }
 
     async fn reserve_caller(
@@ -355,7 +360,7 @@ impl VerifyStore for SqliteStore {
     }
 
     async fn tenant_countries(&self, tenant_id: &str) -> StoreResult<Option<Vec<String>>> {
-        side::tenant_countries(self.pool(), tenant_id).await
+        side::tenant_countries(self.readers(), tenant_id).await
     }
 
     async fn set_tenant_countries(
@@ -367,7 +372,7 @@ impl VerifyStore for SqliteStore {
     }
 
     async fn tenant_templates(&self, tenant_id: &str) -> StoreResult<Option<String>> {
-        side::tenant_templates(self.pool(), tenant_id).await
+        side::tenant_templates(self.readers(), tenant_id).await
     }
 
     async fn set_tenant_templates(&self, tenant_id: &str, json: Option<&str>) -> StoreResult<()> {

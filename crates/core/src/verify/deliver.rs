@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use super::code::{Templates, code_hash};
 use super::error::VerifyError;
 use super::model::{Attempt, Channel, Delivery, Verification};
-use super::port::{MessagingRoute, Outbound};
+use super::port::{ConversionRow, MessagingRoute, Outbound};
 use super::select::{ConversionParams, eligible, rank};
 use super::service::VerifyService;
 use crate::suppliers::Capability;
@@ -122,8 +122,7 @@ impl VerifyService {
         let excluded = self
             .excluded_suppliers(&v.tenant_id, &v.terminal_key, now)
             .await;
-        let since = now - Duration::seconds(self.cfg.conversion_window_s as i64);
-        let conversion = self.store.conversion(&v.carrier, since).await?;
+        let conversion = self.conversion(&v.carrier, now).await?;
         let params = ConversionParams {
             floor: self.cfg.conversion_floor,
             prior: self.cfg.conversion_prior,
@@ -201,6 +200,39 @@ impl VerifyService {
             self.free_callers(&v.id).await;
         }
         Err(VerifyError::SupplierUnavailable(last))
+    }
+
+    /// Codes sent and entered per supplier for a carrier over the conversion
+    /// window, cached for [`super::service::CONVERSION_TTL`].
+    async fn conversion(
+        &self,
+        carrier: &str,
+        now: DateTime<Utc>,
+    ) -> Result<std::sync::Arc<Vec<ConversionRow>>, VerifyError> {
+        let ttl = super::service::CONVERSION_TTL;
+        if let Some((at, rows)) = self
+            .conversion_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(carrier)
+            && at.elapsed() < ttl
+        {
+            return Ok(rows.clone());
+        }
+        let since = now - Duration::seconds(self.cfg.conversion_window_s as i64);
+        let rows = std::sync::Arc::new(self.store.conversion(carrier, since).await?);
+        let mut cache = self
+            .conversion_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if cache.len() > 64 {
+            cache.retain(|_, (at, _)| at.elapsed() < ttl);
+        }
+        cache.insert(
+            carrier.to_string(),
+            (std::time::Instant::now(), rows.clone()),
+        );
+        Ok(rows)
     }
 
     fn outbound(

@@ -2,10 +2,11 @@
 //! admission (the send limits), the failover mappings of the verification-code
 //! patent, and flash-call caller reservations.
 //!
-//! [`StoreHotState`], the default, keeps them in the database ([`VerifyStore`]):
-//! right for one node, and correct on several nodes sharing PostgreSQL except
-//! that send admission counts then inserts (two requests racing on two nodes
-//! can both pass the last free slot). The Redis implementation
+//! [`StoreHotState`] keeps them in the database ([`VerifyStore`]): correct on
+//! several nodes sharing PostgreSQL without Redis, except that send admission
+//! counts then inserts (two requests racing on two nodes can both pass the last
+//! free slot), and each count scans its window. [`LocalHotState`], for one node
+//! on SQLite, keeps send admission in memory. The Redis implementation
 //! (`phoneguard_counters::RedisVerifyState`) makes admission one atomic script
 //! over all limits, and keeps mappings and reservations as keys with TTLs.
 //!
@@ -17,6 +18,7 @@
 //!   `phoneguard_verify_hot_state_errors_total{op}`; the code is still sent;
 //! - releasing callers degrades: reservations end by their TTL.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -241,5 +243,251 @@ impl super::service::VerifyService {
         if let Err(e) = self.hot.release_callers(verification_id).await {
             Self::hot_state_error("callers_release", &e);
         }
+    }
+}
+
+/// Send windows of one node: `(tenant, scope)` → (window, send times in ms).
+type Windows = HashMap<String, (i64, VecDeque<i64>)>;
+
+/// [`VerifyHotState`] for a single node (the embedded SQLite default): send
+/// admission in process memory, exact and atomic under one lock, O(1) per
+/// limit; failover mappings and caller reservations in the database as with
+/// [`StoreHotState`]. Counting sends in the database instead costs a scan of
+/// every send in each window per start (the tenant and country windows hold
+/// every send of the last minute). A restart forgets the windows: at most one
+/// extra window's worth of sends per phone after a restart, which the
+/// per-phone limit is sized for.
+pub struct LocalHotState {
+    store: StoreHotState,
+    windows: SendWindows,
+}
+
+impl LocalHotState {
+    /// Admission in memory, the rest in `store`.
+    pub fn new(store: Arc<dyn VerifyStore>) -> Self {
+        LocalHotState {
+            store: StoreHotState(store),
+            windows: SendWindows::default(),
+        }
+    }
+}
+
+/// Sliding windows of send times per tenant and scope, in memory.
+#[derive(Default)]
+pub struct SendWindows {
+    windows: std::sync::Mutex<Windows>,
+    admitted: std::sync::atomic::AtomicU64,
+}
+
+/// Every this many admissions, windows that emptied are dropped.
+const SWEEP_EVERY: u64 = 4_096;
+
+fn scope_key(tenant_id: &str, scope: &SendScope) -> String {
+    let (kind, value) = match scope {
+        SendScope::Tenant => ("tenant", ""),
+        SendScope::Phone(p) => ("phone", p.as_str()),
+        SendScope::Ip(ip) => ("ip", ip.as_str()),
+        SendScope::Country(c) => ("country", c.as_str()),
+        SendScope::Prefix(p) => ("prefix", p.as_str()),
+    };
+    format!("{tenant_id}\u{1f}{kind}\u{1f}{value}")
+}
+
+impl SendWindows {
+    /// Takes a slot of every limit for `tenant_id`, or none and the refusal.
+    pub fn admit(
+        &self,
+        tenant_id: &str,
+        limits: &[SendLimit],
+        now: DateTime<Utc>,
+    ) -> Option<Refusal> {
+        let now_ms = now.timestamp_millis();
+        let keys: Vec<String> = limits
+            .iter()
+            .map(|l| scope_key(tenant_id, &l.scope))
+            .collect();
+        let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        for (index, (l, key)) in limits.iter().zip(&keys).enumerate() {
+            let window = i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+            let Some((_, sends)) = w.get_mut(key) else {
+                if l.max == 0 {
+                    return Some(Refusal {
+                        index,
+                        retry_after: l.window_s.max(1),
+                    });
+                }
+                continue;
+            };
+            while sends.front().is_some_and(|&t| t < now_ms - window) {
+                sends.pop_front();
+            }
+            if sends.len() >= l.max as usize {
+                let oldest = sends.front().copied().unwrap_or(now_ms);
+                let free_ms = (oldest + window - now_ms).max(1);
+                return Some(Refusal {
+                    index,
+                    retry_after: u64::try_from(free_ms).unwrap_or(1).div_ceil(1000).max(1),
+                });
+            }
+        }
+        for (l, key) in limits.iter().zip(keys) {
+            let window = i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+            let entry = w.entry(key).or_insert_with(|| (window, VecDeque::new()));
+            entry.0 = window;
+            entry.1.push_back(now_ms);
+        }
+        let n = self
+            .admitted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            w.retain(|_, (window, sends)| sends.back().is_some_and(|&t| t >= now_ms - *window));
+        }
+        None
+    }
+}
+
+#[async_trait]
+impl VerifyHotState for LocalHotState {
+    async fn admit_send(
+        &self,
+        rec: &SendRecord,
+        limits: &[SendLimit],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Refusal>> {
+        Ok(self.windows.admit(&rec.tenant_id, limits, now))
+    }
+
+    async fn add_failover(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        supplier_id: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.store
+            .add_failover(tenant_id, key, supplier_id, expires_at, now)
+            .await
+    }
+
+    async fn failover_suppliers(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
+        self.store.failover_suppliers(tenant_id, key, now).await
+    }
+
+    async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
+        self.store.clear_failover(tenant_id, key).await
+    }
+
+    async fn reserve_caller(
+        &self,
+        pool: &str,
+        caller: &str,
+        verification_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.store
+            .reserve_caller(pool, caller, verification_id, until, now)
+            .await
+    }
+
+    async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
+        self.store.release_callers(verification_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(phone: &str) -> SendRecord {
+        SendRecord {
+            tenant_id: "ten_a".into(),
+            at: Utc::now(),
+            phone: phone.into(),
+            ip_hash: None,
+            country: "CN".into(),
+            prefix: "CN:1380013".into(),
+        }
+    }
+
+    fn limits(r: &SendRecord) -> Vec<SendLimit> {
+        vec![
+            SendLimit {
+                limit: "phone",
+                scope: SendScope::Phone(r.phone.clone()),
+                max: 2,
+                window_s: 600,
+            },
+            SendLimit {
+                limit: "tenant",
+                scope: SendScope::Tenant,
+                max: 3,
+                window_s: 60,
+            },
+        ]
+    }
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
+    }
+
+    #[test]
+    fn local_admission_takes_every_limit_or_none_and_frees_with_the_window() {
+        let w = SendWindows::default();
+        let (a, b) = (rec("+8613800138000"), rec("+8613900139000"));
+        let t = "ten_a";
+        assert_eq!(w.admit(t, &limits(&a), at(0)), None);
+        assert_eq!(w.admit(t, &limits(&a), at(10)), None);
+        assert_eq!(
+            w.admit(t, &limits(&a), at(20)),
+            Some(Refusal {
+                index: 0,
+                retry_after: 580
+            })
+        );
+        // The refused send took no tenant slot.
+        assert_eq!(w.admit(t, &limits(&b), at(21)), None);
+        assert_eq!(
+            w.admit(t, &limits(&b), at(22)),
+            Some(Refusal {
+                index: 1,
+                retry_after: 38
+            })
+        );
+        assert_eq!(w.admit(t, &limits(&b), at(61)), None);
+        assert_eq!(w.admit(t, &limits(&a), at(601)), None);
+        // Another tenant has windows of its own.
+        assert_eq!(w.admit("ten_b", &limits(&a), at(601)), None);
+    }
+
+    #[test]
+    fn a_zero_limit_refuses_and_emptied_windows_are_swept() {
+        let w = SendWindows::default();
+        let a = rec("+8613800138000");
+        let mut l = limits(&a);
+        l[1].max = 0;
+        assert_eq!(w.admit("ten_a", &l, at(0)).map(|r| r.index), Some(1));
+        for i in 0..SWEEP_EVERY {
+            let r = rec(&format!("+86139{:08}", i));
+            let mut l = limits(&r);
+            l[1].max = u32::MAX;
+            assert_eq!(w.admit("ten_a", &l, at(i as i64 / 100)), None);
+        }
+        // Ten minutes on, the last sweep kept only windows with a send inside them.
+        let r = rec("+8613700137000");
+        let mut open = limits(&r);
+        open[0].max = u32::MAX;
+        open[1].max = u32::MAX;
+        for _ in 0..SWEEP_EVERY {
+            assert_eq!(w.admit("ten_b", &open, at(10_000)), None);
+        }
+        let kept = w.windows.lock().unwrap().len();
+        assert_eq!(kept, 2, "only ten_b's phone and tenant windows are left");
     }
 }

@@ -50,7 +50,19 @@ pub struct VerifyService {
     pub(crate) cfg: VerifyConfig,
     pub(crate) templates: Templates,
     pub(crate) table: &'static NumberTable,
+    /// Conversion per carrier, read at most every [`CONVERSION_TTL`].
+    pub(crate) conversion_cache: ConversionCache,
 }
+
+/// How long a carrier's conversion figures are reused. They weigh suppliers by
+/// a day of sends; re-reading them for every code was one aggregate over all of
+/// that day's attempts per start.
+pub(crate) const CONVERSION_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Carrier → (read at, rows).
+pub(crate) type ConversionCache = std::sync::Mutex<
+    std::collections::HashMap<String, (std::time::Instant, Arc<Vec<super::port::ConversionRow>>)>,
+>;
 
 pub(crate) fn text_field(field: &'static str, v: &str, max: usize) -> Result<(), VerifyError> {
     if v.trim().is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
@@ -82,6 +94,7 @@ impl VerifyService {
             cfg,
             templates,
             table,
+            conversion_cache: ConversionCache::default(),
         }
     }
 
