@@ -1,5 +1,5 @@
-//! [`RedisVerifyState`]: the verification hot state of every node of a
-//! deployment on one Redis (see `phoneguard_core::verify::hot`).
+//! [`RedisVerifyState`]: send admission and the verification hot state of
+//! every node of a deployment on one Redis (see `phoneguard_core::verify::hot`).
 //!
 //! Keys (every one with a TTL; numbers, IPs and terminal keys only as keyed hashes):
 //! - send admission: `{prefix}:vsl:{t:TENANT}:SCOPE`, a sorted set of send ids
@@ -22,7 +22,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phoneguard_core::secrets::{HashKey, random_base62};
 use phoneguard_core::store::{StoreError, StoreResult};
-use phoneguard_core::verify::{Refusal, SendLimit, SendRecord, SendScope, VerifyHotState};
+use phoneguard_core::verify::{
+    Refusal, SendAdmission, SendLimit, SendRecord, SendScope, VerifyHotState,
+};
 use redis::{Client, Script};
 
 use crate::conn::Conn;
@@ -106,12 +108,11 @@ impl RedisVerifyState {
 
     /// The key of one send limit's window.
     pub fn limit_key(&self, tenant_id: &str, scope: &SendScope) -> String {
-        let scope = match scope {
-            SendScope::Tenant => "tenant".to_string(),
-            SendScope::Phone(p) => format!("phone:{}", self.hash(&["phone", p])),
-            SendScope::Ip(ip) => format!("ip:{}", self.hash(&["ip", ip])),
-            SendScope::Country(c) => format!("country:{}", self.hash(&["country", c])),
-            SendScope::Prefix(p) => format!("prefix:{}", self.hash(&["prefix", p])),
+        let (kind, value) = scope.kind_and_value();
+        let scope = if matches!(scope, SendScope::Tenant) {
+            kind.to_string()
+        } else {
+            format!("{kind}:{}", self.hash(&[kind, value]))
         };
         format!(
             "{}:vsl:{{t:{}}}:{scope}",
@@ -153,7 +154,7 @@ impl RedisVerifyState {
 }
 
 #[async_trait]
-impl VerifyHotState for RedisVerifyState {
+impl SendAdmission for RedisVerifyState {
     async fn admit_send(
         &self,
         rec: &SendRecord,
@@ -186,7 +187,10 @@ impl VerifyHotState for RedisVerifyState {
             }),
         })
     }
+}
 
+#[async_trait]
+impl VerifyHotState for RedisVerifyState {
     async fn add_failover(
         &self,
         tenant_id: &str,

@@ -155,7 +155,6 @@ async fn build_verify(
         master.as_ref(),
         outbox.clone(),
     ));
-    let store_for_hot: Arc<dyn phoneguard_core::verify::VerifyStore> = store.clone();
     let mut service = phoneguard_core::verify::VerifyService::new(
         store,
         directory,
@@ -174,12 +173,11 @@ async fn build_verify(
         if let Err(e) = hot.connect().await {
             tracing::warn!(error = %e, "Redis not reachable at start; verification state will retry");
         }
-        service = service.with_hot_state(Arc::new(hot));
-    } else if config.database_url.starts_with("sqlite:") {
+        let hot = Arc::new(hot);
+        service = service.with_hot_state(hot.clone()).with_admission(hot);
+    } else if phoneguard_store::is_sqlite(&config.database_url) {
         // One node (a SQLite file has one server): send windows in memory.
-        service = service.with_hot_state(Arc::new(phoneguard_core::verify::LocalHotState::new(
-            store_for_hot,
-        )));
+        service = service.with_admission(Arc::new(phoneguard_core::verify::SendWindows::default()));
     }
     Ok(Arc::new(service))
 }

@@ -24,7 +24,7 @@ use phoneguard_core::{Store, StoreError};
 /// Opens the store named by a database URL (`sqlite://path`, `sqlite::memory:`,
 /// `postgres://…`) and runs its migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
+    if is_sqlite(url) {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::PostgresStore::open(url).await?))
@@ -34,6 +34,11 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
             redact_url(url)
         )))
     }
+}
+
+/// Whether a database URL names SQLite (one node) rather than PostgreSQL.
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
 }
 
 /// A database URL with any password replaced by `***`, for messages and logs.

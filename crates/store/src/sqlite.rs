@@ -33,8 +33,9 @@ pub struct SqliteStore {
 /// Each checkpoint fsyncs the WAL and the database, which stalls writes on this
 /// kind of disk for a few ms; at 2,000 risk events/s the WAL grows by about
 /// 40 MB/s, so 5 s keeps it near 200 MB (`journal_size_limit` cuts it back to
-/// 64 MiB after each reset). At 1 s the p99 of risk events was 6–9 ms; at 5 s,
-/// 3.7–4.1 ms (docs/benchmarks.md).
+/// 64 MiB after each reset). At 1 s the p99 of risk events was 6.0–8.7 ms; at
+/// 5 s, 3.7 and 4.1 ms, and 7.3 ms right after a build's write-back
+/// (docs/benchmarks.md).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
 
 /// Checkpoints the WAL from a connection of its own, so that no commit pays for

@@ -59,35 +59,6 @@ impl TryFrom<RiskRow> for RiskRecord {
     }
 }
 
-/// Inserts one result on `conn` (inside the writer's transaction).
-async fn insert_one(conn: &mut sqlx::SqliteConnection, r: &RiskRecord) -> StoreResult<()> {
-    let types =
-        serde_json::to_string(&r.risk_types).map_err(|e| StoreError::Other(e.to_string()))?;
-    let reasons =
-        serde_json::to_string(&r.reasons).map_err(|e| StoreError::Other(e.to_string()))?;
-    sqlx::query(concat!(
-        "INSERT INTO risk_results (",
-        columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&r.token)
-    .bind(&r.tenant_id)
-    .bind(&r.kind)
-    .bind(i64::from(r.level))
-    .bind(&r.decision)
-    .bind(types)
-    .bind(reasons)
-    .bind(r.score)
-    .bind(&r.device_hash)
-    .bind(&r.account_hash)
-    .bind(to_ms(r.created_at))
-    .bind(to_ms(r.expires_at))
-    .execute(conn)
-    .await
-    .map_err(map_err)?;
-    Ok(())
-}
-
 type Job = (RiskRecord, oneshot::Sender<StoreResult<()>>);
 
 /// Most results committed in one transaction.
@@ -127,12 +98,12 @@ impl RiskWriter {
     }
 }
 
-/// Inserts a whole batch with one multi-row statement (its own transaction):
-/// one round trip to SQLite's worker thread instead of one per row plus
-/// `BEGIN` and `COMMIT`.
-async fn insert_all(pool: &SqlitePool, batch: &[Job]) -> StoreResult<()> {
-    let mut rows = Vec::with_capacity(batch.len());
-    for (r, _) in batch {
+/// Inserts results with one multi-row statement (its own transaction): one
+/// round trip to SQLite's worker thread instead of one per row plus `BEGIN`
+/// and `COMMIT`.
+async fn insert_all(pool: &SqlitePool, records: &[&RiskRecord]) -> StoreResult<()> {
+    let mut rows = Vec::with_capacity(records.len());
+    for &r in records {
         let types =
             serde_json::to_string(&r.risk_types).map_err(|e| StoreError::Other(e.to_string()))?;
         let reasons =
@@ -162,42 +133,19 @@ async fn insert_all(pool: &SqlitePool, batch: &[Job]) -> StoreResult<()> {
     Ok(())
 }
 
-/// Writes a batch: one multi-row statement, and when that fails, again row by row in one transaction, where a row
-/// that fails (a constraint) fails alone: SQLite rolls back just that statement
+/// Writes a batch: one multi-row statement, and when that fails, each row in
+/// a statement of its own, so that a row that fails (a constraint) fails alone
 /// and the others commit.
 async fn write_batch(pool: &SqlitePool, batch: &mut Vec<Job>) {
-    if insert_all(pool, batch).await.is_ok() {
+    let records: Vec<&RiskRecord> = batch.iter().map(|(r, _)| r).collect();
+    if insert_all(pool, &records).await.is_ok() {
         for (_, done) in batch.drain(..) {
             let _ = done.send(Ok(()));
         }
         return;
     }
-    let outcome: StoreResult<Vec<StoreResult<()>>> = async {
-        let mut tx = pool.begin().await.map_err(map_err)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for (r, _) in batch.iter() {
-            results.push(insert_one(&mut tx, r).await);
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(results)
-    }
-    .await;
-    match outcome {
-        Ok(results) => {
-            for ((_, done), res) in batch.drain(..).zip(results) {
-                let _ = done.send(res);
-            }
-        }
-        Err(e) => {
-            let (unavailable, text) = (matches!(e, StoreError::Unavailable(_)), e.to_string());
-            for (_, done) in batch.drain(..) {
-                let _ = done.send(Err(if unavailable {
-                    StoreError::Unavailable(text.clone())
-                } else {
-                    StoreError::Other(text.clone())
-                }));
-            }
-        }
+    for (r, done) in batch.drain(..) {
+        let _ = done.send(insert_all(pool, &[&r]).await);
     }
 }
 

@@ -194,15 +194,10 @@ impl VerifyService {
         metrics::counter!("phoneguard_verify_receipts_total", "supplier" => supplier_id.to_string(),
             "delivery" => delivery.as_str()).increment(1);
         if delivery == Delivery::Failed && t.pending {
-            let until = Utc::now() + Duration::seconds(self.cfg.failover_ttl_s as i64);
-            self.exclude_supplier(
-                &t.tenant_id,
-                &t.terminal_key,
-                &t.supplier_id,
-                until,
-                Utc::now(),
-            )
-            .await;
+            let now = Utc::now();
+            let until = now + Duration::seconds(self.cfg.failover_ttl_s as i64);
+            self.exclude_supplier(&t.tenant_id, &t.terminal_key, &t.supplier_id, until, now)
+                .await;
         }
         Ok(true)
     }

@@ -209,29 +209,13 @@ impl VerifyService {
         carrier: &str,
         now: DateTime<Utc>,
     ) -> Result<std::sync::Arc<Vec<ConversionRow>>, VerifyError> {
-        let ttl = super::service::CONVERSION_TTL;
-        if let Some((at, rows)) = self
-            .conversion_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(carrier)
-            && at.elapsed() < ttl
-        {
-            return Ok(rows.clone());
+        if let Some(rows) = self.conversion_cache.get(carrier) {
+            return Ok(rows);
         }
         let since = now - Duration::seconds(self.cfg.conversion_window_s as i64);
         let rows = std::sync::Arc::new(self.store.conversion(carrier, since).await?);
-        let mut cache = self
-            .conversion_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if cache.len() > 64 {
-            cache.retain(|_, (at, _)| at.elapsed() < ttl);
-        }
-        cache.insert(
-            carrier.to_string(),
-            (std::time::Instant::now(), rows.clone()),
-        );
+        self.conversion_cache
+            .insert(carrier.to_string(), rows.clone());
         Ok(rows)
     }
 

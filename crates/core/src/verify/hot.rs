@@ -2,13 +2,15 @@
 //! admission (the send limits), the failover mappings of the verification-code
 //! patent, and flash-call caller reservations.
 //!
-//! [`StoreHotState`] keeps them in the database ([`VerifyStore`]): correct on
-//! several nodes sharing PostgreSQL without Redis, except that send admission
-//! counts then inserts (two requests racing on two nodes can both pass the last
-//! free slot), and each count scans its window. [`LocalHotState`], for one node
-//! on SQLite, keeps send admission in memory. The Redis implementation
-//! (`phoneguard_counters::RedisVerifyState`) makes admission one atomic script
-//! over all limits, and keeps mappings and reservations as keys with TTLs.
+//! Two ports: [`SendAdmission`] (the limits) and [`VerifyHotState`] (mappings
+//! and reservations). [`StoreHotState`] implements both in the database
+//! ([`VerifyStore`]): correct on several nodes sharing PostgreSQL without
+//! Redis, except that admission counts then inserts (two requests racing on
+//! two nodes can both pass the last free slot), and each count scans its
+//! window. [`SendWindows`], for one node on SQLite, is admission in memory. The
+//! Redis implementation (`phoneguard_counters::RedisVerifyState`) implements
+//! both: admission is one atomic script over all limits, mappings and
+//! reservations are keys with TTLs.
 //!
 //! What the service does when this state is unreachable (Redis down):
 //! - send admission fails closed: 503 `storage_unavailable`, no code is sent;
@@ -49,9 +51,9 @@ pub struct Refusal {
     pub retry_after: u64,
 }
 
-/// Short-lived verification state shared by every node.
+/// Send admission: the send limits, checked and taken together.
 #[async_trait]
-pub trait VerifyHotState: Send + Sync + 'static {
+pub trait SendAdmission: Send + Sync + 'static {
     /// Takes a slot of every limit for `rec`, or none and the refusal when one
     /// is full.
     async fn admit_send(
@@ -60,7 +62,11 @@ pub trait VerifyHotState: Send + Sync + 'static {
         limits: &[SendLimit],
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Refusal>>;
+}
 
+/// Failover mappings and caller reservations, shared by every node.
+#[async_trait]
+pub trait VerifyHotState: Send + Sync + 'static {
     /// Records a supplier against a terminal key until `expires_at`.
     async fn add_failover(
         &self,
@@ -107,12 +113,13 @@ pub trait VerifyHotState: Send + Sync + 'static {
     }
 }
 
-/// [`VerifyHotState`] in the database: limits counted from `verify_sends`
-/// (written with the verification), mappings and reservations as rows.
+/// [`SendAdmission`] and [`VerifyHotState`] in the database: limits counted
+/// from `verify_sends` (written with the verification), mappings and
+/// reservations as rows.
 pub struct StoreHotState(pub Arc<dyn VerifyStore>);
 
 #[async_trait]
-impl VerifyHotState for StoreHotState {
+impl SendAdmission for StoreHotState {
     async fn admit_send(
         &self,
         rec: &SendRecord,
@@ -133,7 +140,10 @@ impl VerifyHotState for StoreHotState {
         }
         Ok(None)
     }
+}
 
+#[async_trait]
+impl VerifyHotState for StoreHotState {
     async fn add_failover(
         &self,
         tenant_id: &str,
@@ -249,30 +259,13 @@ impl super::service::VerifyService {
 /// Send windows of one node: `(tenant, scope)` → (window, send times in ms).
 type Windows = HashMap<String, (i64, VecDeque<i64>)>;
 
-/// [`VerifyHotState`] for a single node (the embedded SQLite default): send
-/// admission in process memory, exact and atomic under one lock, O(1) per
-/// limit; failover mappings and caller reservations in the database as with
-/// [`StoreHotState`]. Counting sends in the database instead costs a scan of
-/// every send in each window per start (the tenant and country windows hold
-/// every send of the last minute). A restart forgets the windows: at most one
-/// extra window's worth of sends per phone after a restart, which the
-/// per-phone limit is sized for.
-pub struct LocalHotState {
-    store: StoreHotState,
-    windows: SendWindows,
-}
-
-impl LocalHotState {
-    /// Admission in memory, the rest in `store`.
-    pub fn new(store: Arc<dyn VerifyStore>) -> Self {
-        LocalHotState {
-            store: StoreHotState(store),
-            windows: SendWindows::default(),
-        }
-    }
-}
-
-/// Sliding windows of send times per tenant and scope, in memory.
+/// [`SendAdmission`] for a single node (the embedded SQLite default): send
+/// windows in process memory, exact and atomic under one lock, O(1) per limit.
+/// Counting sends in the database instead costs a scan of every send in each
+/// window per start (the tenant and country windows hold every send of the
+/// last minute). A restart forgets the windows: at most one extra window's
+/// worth of sends per phone after a restart, which the per-phone limit is
+/// sized for.
 #[derive(Default)]
 pub struct SendWindows {
     windows: std::sync::Mutex<Windows>,
@@ -283,13 +276,7 @@ pub struct SendWindows {
 const SWEEP_EVERY: u64 = 4_096;
 
 fn scope_key(tenant_id: &str, scope: &SendScope) -> String {
-    let (kind, value) = match scope {
-        SendScope::Tenant => ("tenant", ""),
-        SendScope::Phone(p) => ("phone", p.as_str()),
-        SendScope::Ip(ip) => ("ip", ip.as_str()),
-        SendScope::Country(c) => ("country", c.as_str()),
-        SendScope::Prefix(p) => ("prefix", p.as_str()),
-    };
+    let (kind, value) = scope.kind_and_value();
     format!("{tenant_id}\u{1f}{kind}\u{1f}{value}")
 }
 
@@ -306,23 +293,20 @@ impl SendWindows {
             .iter()
             .map(|l| scope_key(tenant_id, &l.scope))
             .collect();
+        let windows_ms: Vec<i64> = limits
+            .iter()
+            .map(|l| i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX))
+            .collect();
         let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        for (index, (l, key)) in limits.iter().zip(&keys).enumerate() {
-            let window = i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
-            let Some((_, sends)) = w.get_mut(key) else {
-                if l.max == 0 {
-                    return Some(Refusal {
-                        index,
-                        retry_after: l.window_s.max(1),
-                    });
+        for (index, ((l, key), &window)) in limits.iter().zip(&keys).zip(&windows_ms).enumerate() {
+            let sends = w.get_mut(key).map(|(_, sends)| {
+                while sends.front().is_some_and(|&t| t < now_ms - window) {
+                    sends.pop_front();
                 }
-                continue;
-            };
-            while sends.front().is_some_and(|&t| t < now_ms - window) {
-                sends.pop_front();
-            }
-            if sends.len() >= l.max as usize {
-                let oldest = sends.front().copied().unwrap_or(now_ms);
+                &*sends
+            });
+            if sends.map_or(0, VecDeque::len) >= l.max as usize {
+                let oldest = sends.and_then(|s| s.front().copied()).unwrap_or(now_ms);
                 let free_ms = (oldest + window - now_ms).max(1);
                 return Some(Refusal {
                     index,
@@ -330,8 +314,7 @@ impl SendWindows {
                 });
             }
         }
-        for (l, key) in limits.iter().zip(keys) {
-            let window = i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+        for (key, window) in keys.into_iter().zip(windows_ms) {
             let entry = w.entry(key).or_insert_with(|| (window, VecDeque::new()));
             entry.0 = window;
             entry.1.push_back(now_ms);
@@ -347,57 +330,14 @@ impl SendWindows {
 }
 
 #[async_trait]
-impl VerifyHotState for LocalHotState {
+impl SendAdmission for SendWindows {
     async fn admit_send(
         &self,
         rec: &SendRecord,
         limits: &[SendLimit],
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Refusal>> {
-        Ok(self.windows.admit(&rec.tenant_id, limits, now))
-    }
-
-    async fn add_failover(
-        &self,
-        tenant_id: &str,
-        key: &str,
-        supplier_id: &str,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        self.store
-            .add_failover(tenant_id, key, supplier_id, expires_at, now)
-            .await
-    }
-
-    async fn failover_suppliers(
-        &self,
-        tenant_id: &str,
-        key: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<String>> {
-        self.store.failover_suppliers(tenant_id, key, now).await
-    }
-
-    async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
-        self.store.clear_failover(tenant_id, key).await
-    }
-
-    async fn reserve_caller(
-        &self,
-        pool: &str,
-        caller: &str,
-        verification_id: &str,
-        until: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        self.store
-            .reserve_caller(pool, caller, verification_id, until, now)
-            .await
-    }
-
-    async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
-        self.store.release_callers(verification_id).await
+        Ok(self.admit(&rec.tenant_id, limits, now))
     }
 }
 

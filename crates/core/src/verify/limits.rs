@@ -1,14 +1,14 @@
 //! Send limits, on by default: per phone per window, per tenant and per end-user
 //! IP per minute, and the SMS-pumping guard (destination-country allow-list,
-//! per-country and per-7-digit-prefix velocity). Admission is the hot state's
-//! ([`super::hot`]): counted from the database (`verify_sends`) by default, one
-//! atomic Redis script over every limit when Redis is configured.
+//! per-country and per-7-digit-prefix velocity). Admission is a
+//! [`super::hot::SendAdmission`]: counted from the database (`verify_sends`)
+//! by default, in memory on one SQLite node, one atomic Redis script over
+//! every limit when Redis is configured.
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::hot::SendLimit;
-
 use super::error::VerifyError;
+use super::hot::SendLimit;
 use super::port::{SendRecord, SendScope};
 use super::service::VerifyService;
 
@@ -67,8 +67,8 @@ impl VerifyService {
                 window_s: 60,
             });
         }
-        // Fails closed: an unreachable hot state is a 503, never an unlimited send.
-        if let Some(r) = self.hot.admit_send(rec, &limits, now).await? {
+        // Fails closed: unreachable admission is a 503, never an unlimited send.
+        if let Some(r) = self.admission.admit_send(rec, &limits, now).await? {
             let l = limits.get(r.index).unwrap_or(&limits[0]);
             let (limit, max, window_s, retry_after) = (l.limit, l.max, l.window_s, r.retry_after);
             metrics::counter!("phoneguard_verify_limited_total", "limit" => limit).increment(1);

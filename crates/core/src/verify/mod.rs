@@ -28,7 +28,7 @@ pub mod settings;
 pub use check::CheckOutcome;
 pub use code::TenantTemplates;
 pub use error::VerifyError;
-pub use hot::{LocalHotState, Refusal, SendLimit, SendWindows, StoreHotState, VerifyHotState};
+pub use hot::{Refusal, SendAdmission, SendLimit, SendWindows, StoreHotState, VerifyHotState};
 pub use limits::prefix_of;
 pub use model::{Attempt, Channel, Delivery, Status, Verification};
 pub use outbox::{Outbox, OutboxCall, OutboxMessage};

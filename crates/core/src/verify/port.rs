@@ -43,6 +43,20 @@ pub enum SendScope {
     Prefix(String),
 }
 
+impl SendScope {
+    /// The scope's kind (`tenant`, `phone`, `ip`, `country`, `prefix`) and its
+    /// value (empty for the tenant).
+    pub fn kind_and_value(&self) -> (&'static str, &str) {
+        match self {
+            SendScope::Tenant => ("tenant", ""),
+            SendScope::Phone(p) => ("phone", p),
+            SendScope::Ip(ip) => ("ip", ip),
+            SendScope::Country(c) => ("country", c),
+            SendScope::Prefix(p) => ("prefix", p),
+        }
+    }
+}
+
 /// How many sends a scope had since a time, and when the oldest of them was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SendCount {

@@ -9,7 +9,7 @@ use phoneguard_numbering::{NumberTable, lookup};
 use super::code::{Templates, is_app_hash, new_code, normalize_locale};
 use super::deliver::{Delivered, SendPlan};
 use super::error::VerifyError;
-use super::hot::{StoreHotState, VerifyHotState};
+use super::hot::{SendAdmission, StoreHotState, VerifyHotState};
 use super::limits::prefix_of;
 use super::model::{Channel, Status, Verification};
 use super::outbox::Outbox;
@@ -44,6 +44,7 @@ pub struct StartRequest {
 pub struct VerifyService {
     pub(crate) store: Arc<dyn VerifyStore>,
     pub(crate) hot: Arc<dyn VerifyHotState>,
+    pub(crate) admission: Arc<dyn SendAdmission>,
     pub(crate) directory: Arc<dyn MessagingDirectory>,
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) hash_key: HashKey,
@@ -59,10 +60,8 @@ pub struct VerifyService {
 /// that day's attempts per start.
 pub(crate) const CONVERSION_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Carrier → (read at, rows).
-pub(crate) type ConversionCache = std::sync::Mutex<
-    std::collections::HashMap<String, (std::time::Instant, Arc<Vec<super::port::ConversionRow>>)>,
->;
+/// Carrier → conversion rows, each kept [`CONVERSION_TTL`].
+pub(crate) type ConversionCache = moka::sync::Cache<String, Arc<Vec<super::port::ConversionRow>>>;
 
 pub(crate) fn text_field(field: &'static str, v: &str, max: usize) -> Result<(), VerifyError> {
     if v.trim().is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
@@ -85,8 +84,10 @@ impl VerifyService {
         table: &'static NumberTable,
     ) -> Self {
         let templates = Templates::new(&cfg.app_name, cfg.templates.clone());
+        let db = Arc::new(StoreHotState(store.clone()));
         VerifyService {
-            hot: Arc::new(StoreHotState(store.clone())),
+            hot: db.clone(),
+            admission: db,
             store,
             directory,
             outbox,
@@ -94,15 +95,26 @@ impl VerifyService {
             cfg,
             templates,
             table,
-            conversion_cache: ConversionCache::default(),
+            conversion_cache: moka::sync::Cache::builder()
+                .max_capacity(64)
+                .time_to_live(CONVERSION_TTL)
+                .build(),
         }
     }
 
-    /// Keeps send admission, failover mappings and caller reservations in
-    /// `hot` (Redis, for several nodes) instead of the database.
+    /// Keeps failover mappings and caller reservations in `hot` (Redis, for
+    /// several nodes) instead of the database.
     #[must_use]
     pub fn with_hot_state(mut self, hot: Arc<dyn VerifyHotState>) -> Self {
         self.hot = hot;
+        self
+    }
+
+    /// Checks send limits with `admission` (Redis for several nodes, memory
+    /// for one) instead of counting database rows.
+    #[must_use]
+    pub fn with_admission(mut self, admission: Arc<dyn SendAdmission>) -> Self {
+        self.admission = admission;
         self
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use phoneguard_core::secrets::HashKey;
-use phoneguard_core::verify::{SendLimit, SendRecord, SendScope, VerifyHotState};
+use phoneguard_core::verify::{SendAdmission, SendLimit, SendRecord, SendScope, VerifyHotState};
 use phoneguard_counters::{RedisVerifyConfig, RedisVerifyState};
 
 use crate::{clean, fresh_prefix, keys_under, server};
