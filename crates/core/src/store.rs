@@ -11,7 +11,7 @@ use crate::suppliers::SupplierStore;
 use crate::verify::VerifyStore;
 
 /// What can go wrong in storage, in terms callers can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness or foreign-key constraint refused the write.
     #[error("conflict: {0}")]

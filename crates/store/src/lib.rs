@@ -11,6 +11,7 @@ mod postgres_suppliers;
 mod postgres_verify;
 mod rows;
 pub mod sqlite;
+mod sqlite_commit;
 mod sqlite_ops;
 mod sqlite_risk;
 mod sqlite_suppliers;

@@ -14,53 +14,90 @@ use phoneguard_core::verify::{
     Attempt, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord, SendScope,
     Status, Verification, VerifyStore,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::SqliteConnection;
 
 use crate::rows::{map_err, to_ms};
 use crate::sqlite::SqliteStore;
+use crate::sqlite_commit::in_savepoint;
 use crate::verify_rows::{ARow, VRow, corrupt, to_verification, v_columns};
 
 mod side;
 
-async fn insert_attempt(
-    tx: &mut Transaction<'_, Sqlite>,
-    v_id: &str,
-    tenant: &str,
-    key: &str,
-    a: &Attempt,
-) -> StoreResult<()> {
-    sqlx::query(
+macro_rules! insert_attempt {
+    () => {
         "INSERT INTO verify_attempts (verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, delivery, message_ref, entered) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-    )
-    .bind(v_id)
-    .bind(i64::from(a.seq))
-    .bind(tenant)
-    .bind(key)
-    .bind(a.channel.as_str())
-    .bind(&a.supplier)
-    .bind(&a.carrier)
-    .bind(to_ms(a.sent_at))
-    .bind(a.delivery.as_str())
-    .bind(&a.message_ref)
-    .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
-    Ok(())
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+    };
+}
+macro_rules! insert_send {
+    () => {
+        "INSERT INTO verify_sends (tenant_id, at, phone, ip_hash, country, prefix) VALUES (?, ?, ?, ?, ?, ?)"
+    };
 }
 
-async fn insert_send(tx: &mut Transaction<'_, Sqlite>, s: &SendRecord) -> StoreResult<()> {
-    sqlx::query("INSERT INTO verify_sends (tenant_id, at, phone, ip_hash, country, prefix) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(&s.tenant_id)
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+fn bind_attempt<'q>(q: Query<'q>, v_id: &str, tenant: &str, key: &str, a: &Attempt) -> Query<'q> {
+    q.bind(v_id.to_string())
+        .bind(i64::from(a.seq))
+        .bind(tenant.to_string())
+        .bind(key.to_string())
+        .bind(a.channel.as_str())
+        .bind(a.supplier.clone())
+        .bind(a.carrier.clone())
+        .bind(to_ms(a.sent_at))
+        .bind(a.delivery.as_str())
+        .bind(a.message_ref.clone())
+}
+
+fn bind_send<'q>(q: Query<'q>, s: &SendRecord) -> Query<'q> {
+    q.bind(s.tenant_id.clone())
         .bind(to_ms(s.at))
-        .bind(&s.phone)
-        .bind(&s.ip_hash)
-        .bind(&s.country)
-        .bind(&s.prefix)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
-    Ok(())
+        .bind(s.phone.clone())
+        .bind(s.ip_hash.clone())
+        .bind(s.country.clone())
+        .bind(s.prefix.clone())
+}
+
+/// A verification row with its attempts as one JSON array
+/// (`[[seq, channel, supplier_id, carrier, sent_at, delivery, message_ref], …]`):
+/// one read instead of two.
+#[derive(sqlx::FromRow)]
+struct VRowWithAttempts {
+    #[sqlx(flatten)]
+    v: VRow,
+    attempts: String,
+}
+
+/// The attempts column of [`VRowWithAttempts`].
+macro_rules! attempts_json {
+    () => {
+        "(SELECT json_group_array(json_array(seq, channel, supplier_id, carrier, sent_at, delivery, message_ref)) \
+          FROM verify_attempts a WHERE a.verification_id = verifications.id) AS attempts"
+    };
+}
+
+type AttemptTuple = (i64, String, String, String, i64, String, Option<String>);
+
+fn with_attempts(row: VRowWithAttempts) -> StoreResult<Verification> {
+    let mut list: Vec<AttemptTuple> =
+        serde_json::from_str(&row.attempts).map_err(|_| corrupt("attempts", &row.attempts))?;
+    list.sort_by_key(|a| a.0);
+    let attempts = list
+        .into_iter()
+        .map(
+            |(seq, channel, supplier_id, carrier, sent_at, delivery, message_ref)| ARow {
+                seq,
+                channel,
+                supplier_id,
+                carrier,
+                sent_at,
+                delivery,
+                message_ref,
+            },
+        )
+        .collect();
+    to_verification(row.v, attempts)
 }
 
 impl SqliteStore {
@@ -71,22 +108,15 @@ impl SqliteStore {
         b: &str,
         c: Option<&str>,
     ) -> StoreResult<Option<Verification>> {
-        let mut q = sqlx::query_as::<_, VRow>(sql).bind(a).bind(b);
+        let mut q = sqlx::query_as::<_, VRowWithAttempts>(sql).bind(a).bind(b);
         if let Some(c) = c {
             q = q.bind(c);
         }
-        let Some(row) = q.fetch_optional(self.readers()).await.map_err(map_err)? else {
-            return Ok(None);
-        };
-        let attempts: Vec<ARow> = sqlx::query_as(
-            "SELECT seq, channel, supplier_id, carrier, sent_at, delivery, message_ref FROM verify_attempts \
-             WHERE verification_id = ? ORDER BY seq",
-        )
-        .bind(&row.id)
-        .fetch_all(self.readers())
-        .await
-        .map_err(map_err)?;
-        to_verification(row, attempts).map(Some)
+        q.fetch_optional(self.readers())
+            .await
+            .map_err(map_err)?
+            .map(with_attempts)
+            .transpose()
     }
 }
 
@@ -97,51 +127,60 @@ impl VerifyStore for SqliteStore {
         v: &Verification,
         send: Option<&SendRecord>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(map_err)?;
-        sqlx::query("UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending'")
-            .bind(to_ms(v.created_at))
-            .bind(&v.tenant_id)
-            .bind(&v.phone)
-            .bind(&v.purpose)
-            .execute(&mut *tx)
+        let v = v.clone();
+        let send = send.cloned();
+        self.verify_writer()
+            .write(move |c: &mut SqliteConnection| {
+                Box::pin(async move {
+                    let mut statements = vec![
+                        "UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending'",
+                        concat!(
+                            "INSERT INTO verifications (",
+                            v_columns!(),
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        ),
+                    ];
+                    statements.extend(v.attempts.iter().map(|_| insert_attempt!()));
+                    if send.is_some() {
+                        statements.push(insert_send!());
+                    }
+                    let mut q = sqlx::query(in_savepoint(&statements))
+                        .bind(to_ms(v.created_at))
+                        .bind(v.tenant_id.clone())
+                        .bind(v.phone.clone())
+                        .bind(v.purpose.clone())
+                        .bind(v.id.clone())
+                        .bind(v.tenant_id.clone())
+                        .bind(v.phone.clone())
+                        .bind(v.country.clone())
+                        .bind(v.carrier.clone())
+                        .bind(v.purpose.clone())
+                        .bind(v.terminal_key.clone())
+                        .bind(v.channel.as_str())
+                        .bind(v.status.as_str())
+                        .bind(v.code_hash.clone())
+                        .bind(v.locale.clone())
+                        .bind(i64::from(v.code_length))
+                        .bind(i64::from(v.check_attempts))
+                        .bind(i64::from(v.max_check_attempts))
+                        .bind(to_ms(v.last_sent_at))
+                        .bind(to_ms(v.expires_at))
+                        .bind(v.flash_window_ends_at.map(to_ms))
+                        .bind(v.flash_prefix_hint.clone())
+                        .bind(v.app_hash.clone())
+                        .bind(to_ms(v.created_at))
+                        .bind(to_ms(v.updated_at));
+                    for a in &v.attempts {
+                        q = bind_attempt(q, &v.id, &v.tenant_id, &v.terminal_key, a);
+                    }
+                    if let Some(s) = &send {
+                        q = bind_send(q, s);
+                    }
+                    q.execute(&mut *c).await.map_err(map_err)?;
+                    Ok(())
+                })
+            })
             .await
-            .map_err(map_err)?;
-        sqlx::query(concat!(
-            "INSERT INTO verifications (",
-            v_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&v.id)
-        .bind(&v.tenant_id)
-        .bind(&v.phone)
-        .bind(&v.country)
-        .bind(&v.carrier)
-        .bind(&v.purpose)
-        .bind(&v.terminal_key)
-        .bind(v.channel.as_str())
-        .bind(v.status.as_str())
-        .bind(&v.code_hash)
-        .bind(&v.locale)
-        .bind(i64::from(v.code_length))
-        .bind(i64::from(v.check_attempts))
-        .bind(i64::from(v.max_check_attempts))
-        .bind(to_ms(v.last_sent_at))
-        .bind(to_ms(v.expires_at))
-        .bind(v.flash_window_ends_at.map(to_ms))
-        .bind(&v.flash_prefix_hint)
-        .bind(&v.app_hash)
-        .bind(to_ms(v.created_at))
-        .bind(to_ms(v.updated_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        for a in &v.attempts {
-            insert_attempt(&mut tx, &v.id, &v.tenant_id, &v.terminal_key, a).await?;
-        }
-        if let Some(s) = send {
-            insert_send(&mut tx, s).await?;
-        }
-        tx.commit().await.map_err(map_err)
     }
 
     async fn get_verification(
@@ -152,6 +191,8 @@ impl VerifyStore for SqliteStore {
         let sql = concat!(
             "SELECT ",
             v_columns!(),
+            ", ",
+            attempts_json!(),
             " FROM verifications WHERE tenant_id = ? AND id = ?"
         );
         self.load(sql, tenant_id, id, None).await
@@ -166,6 +207,8 @@ impl VerifyStore for SqliteStore {
         let sql = concat!(
             "SELECT ",
             v_columns!(),
+            ", ",
+            attempts_json!(),
             " FROM verifications WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending' \
              ORDER BY created_at DESC, id DESC LIMIT 1"
         );
@@ -179,67 +222,82 @@ impl VerifyStore for SqliteStore {
         a: &Attempt,
         send: &SendRecord,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool().begin().await.map_err(map_err)?;
-        let key: Option<(String, String)> = sqlx::query_as(
-            "UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
-             flash_window_ends_at = COALESCE(?, flash_window_ends_at), flash_prefix_hint = COALESCE(?, flash_prefix_hint) \
-             WHERE id = ? AND status = 'pending' RETURNING tenant_id, terminal_key",
-        )
-        .bind(&r.code_hash)
-        .bind(to_ms(r.expires_at))
-        .bind(to_ms(a.sent_at))
-        .bind(to_ms(a.sent_at))
-        .bind(r.flash_window_ends_at.map(to_ms))
-        .bind(&r.flash_prefix_hint)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let Some((tenant, key)) = key else {
-            return Ok(false);
-        };
-        insert_attempt(&mut tx, id, &tenant, &key, a).await?;
-        insert_send(&mut tx, send).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(true)
+        let (id, r, a, send) = (id.to_string(), r.clone(), a.clone(), send.clone());
+        self.verify_writer()
+            .write(move |c: &mut SqliteConnection| {
+                Box::pin(async move {
+                    let key: Option<(String, String)> = sqlx::query_as(
+                        "SAVEPOINT job; UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
+                         flash_window_ends_at = COALESCE(?, flash_window_ends_at), flash_prefix_hint = COALESCE(?, flash_prefix_hint) \
+                         WHERE id = ? AND status = 'pending' RETURNING tenant_id, terminal_key",
+                    )
+                    .bind(&r.code_hash)
+                    .bind(to_ms(r.expires_at))
+                    .bind(to_ms(a.sent_at))
+                    .bind(to_ms(a.sent_at))
+                    .bind(r.flash_window_ends_at.map(to_ms))
+                    .bind(&r.flash_prefix_hint)
+                    .bind(&id)
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(map_err)?;
+                    let Some((tenant, key)) = key else {
+                        sqlx::query("RELEASE job").execute(&mut *c).await.map_err(map_err)?;
+                        return Ok(false);
+                    };
+                    let q = sqlx::query(concat!(
+                        insert_attempt!(),
+                        "; ",
+                        insert_send!(),
+                        "; RELEASE job"
+                    ));
+                    let q = bind_attempt(q, &id, &tenant, &key, &a);
+                    bind_send(q, &send).execute(&mut *c).await.map_err(map_err)?;
+                    Ok(true)
+                })
+            })
+            .await
     }
 
     async fn approve(&self, id: &str, code_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let mut tx = self.pool().begin().await.map_err(map_err)?;
-        let won: Option<(String, String)> = sqlx::query_as(
-            "UPDATE verifications SET status = 'approved', updated_at = ? \
-             WHERE id = ? AND status = 'pending' AND code_hash = ? AND expires_at > ? AND check_attempts < max_check_attempts \
-             RETURNING tenant_id, terminal_key",
-        )
-        .bind(to_ms(now))
-        .bind(id)
-        .bind(code_hash)
-        .bind(to_ms(now))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let Some((tenant, key)) = won else {
-            return Ok(false);
-        };
-        sqlx::query("UPDATE verify_attempts SET entered = 1 WHERE verification_id = ? AND seq = (SELECT MAX(seq) FROM verify_attempts WHERE verification_id = ?)")
-            .bind(id)
-            .bind(id)
-            .execute(&mut *tx)
+        let (id, code_hash) = (id.to_string(), code_hash.to_string());
+        self.verify_writer()
+            .write(move |c: &mut SqliteConnection| {
+                Box::pin(async move {
+                    let won: Option<(String, String)> = sqlx::query_as(
+                        "SAVEPOINT job; UPDATE verifications SET status = 'approved', updated_at = ? \
+                         WHERE id = ? AND status = 'pending' AND code_hash = ? AND expires_at > ? AND check_attempts < max_check_attempts \
+                         RETURNING tenant_id, terminal_key",
+                    )
+                    .bind(to_ms(now))
+                    .bind(&id)
+                    .bind(&code_hash)
+                    .bind(to_ms(now))
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(map_err)?;
+                    let Some((tenant, key)) = won else {
+                        sqlx::query("RELEASE job").execute(&mut *c).await.map_err(map_err)?;
+                        return Ok(false);
+                    };
+                    sqlx::query(concat!(
+                        "UPDATE verify_attempts SET entered = 1 WHERE verification_id = ? AND seq = (SELECT MAX(seq) FROM verify_attempts WHERE verification_id = ?); ",
+                        "DELETE FROM verify_failover WHERE tenant_id = ? AND terminal_key = ?; ",
+                        "DELETE FROM flash_callers WHERE verification_id = ?; ",
+                        "RELEASE job"
+                    ))
+                    .bind(&id)
+                    .bind(&id)
+                    .bind(&tenant)
+                    .bind(&key)
+                    .bind(&id)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(true)
+                })
+            })
             .await
-            .map_err(map_err)?;
-        sqlx::query("DELETE FROM verify_failover WHERE tenant_id = ? AND terminal_key = ?")
-            .bind(&tenant)
-            .bind(&key)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        sqlx::query("DELETE FROM flash_callers WHERE verification_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(true)
     }
 
     async fn count_wrong_check(
@@ -247,16 +305,24 @@ impl VerifyStore for SqliteStore {
         id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(u32, Status)>> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "UPDATE verifications SET check_attempts = check_attempts + 1, updated_at = ?, \
-             status = CASE WHEN check_attempts + 1 >= max_check_attempts THEN 'max_attempts_reached' ELSE status END \
-             WHERE id = ? AND status = 'pending' RETURNING check_attempts, status",
-        )
-        .bind(to_ms(now))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(map_err)?;
+        let id = id.to_string();
+        let row: Option<(i64, String)> = self
+            .verify_writer()
+            .write(move |c: &mut SqliteConnection| {
+                Box::pin(async move {
+                    sqlx::query_as(
+                        "UPDATE verifications SET check_attempts = check_attempts + 1, updated_at = ?, \
+                         status = CASE WHEN check_attempts + 1 >= max_check_attempts THEN 'max_attempts_reached' ELSE status END \
+                         WHERE id = ? AND status = 'pending' RETURNING check_attempts, status",
+                    )
+                    .bind(to_ms(now))
+                    .bind(&id)
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(map_err)
+                })
+            })
+            .await?;
         row.map(|(n, s)| {
             Ok((
                 n as u32,
@@ -273,17 +339,24 @@ impl VerifyStore for SqliteStore {
         to: Status,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-        )
-        .bind(to.as_str())
-        .bind(to_ms(now))
-        .bind(id)
-        .bind(from.as_str())
-        .execute(self.pool())
-        .await
-        .map_err(map_err)?;
-        Ok(r.rows_affected() == 1)
+        let id = id.to_string();
+        self.verify_writer()
+            .write(move |c: &mut SqliteConnection| {
+                Box::pin(async move {
+                    let r = sqlx::query(
+                        "UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                    )
+                    .bind(to.as_str())
+                    .bind(to_ms(now))
+                    .bind(&id)
+                    .bind(from.as_str())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(r.rows_affected() == 1)
+                })
+            })
+            .await
     }
 
     async fn last_attempt_of_terminal(

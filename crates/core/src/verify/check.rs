@@ -222,22 +222,35 @@ impl VerifyService {
         self.store
             .set_tenant_countries(tenant_id, countries.as_deref())
             .await?;
+        self.countries_cache.invalidate(tenant_id);
         Ok(countries.unwrap_or_else(|| self.cfg.allowed_countries.clone()))
     }
 
-    /// A tenant's own message texts, if it has any.
+    /// A tenant's own message texts, if it has any (as stored now).
     pub async fn tenant_templates(
         &self,
         tenant_id: &str,
     ) -> Result<Option<super::TenantTemplates>, VerifyError> {
-        let Some(raw) = self.store.tenant_templates(tenant_id).await? else {
-            return Ok(None);
+        let raw = self.store.tenant_templates(tenant_id).await?;
+        parse_templates(tenant_id, raw)
+    }
+
+    /// A tenant's own message texts for a send: read at most every
+    /// [`super::service::TENANT_SETTINGS_TTL`].
+    pub(crate) async fn send_templates(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<super::TenantTemplates>, VerifyError> {
+        let raw = match self.templates_cache.get(tenant_id) {
+            Some(raw) => raw,
+            None => {
+                let raw = self.store.tenant_templates(tenant_id).await?;
+                self.templates_cache
+                    .insert(tenant_id.to_string(), raw.clone());
+                raw
+            }
         };
-        serde_json::from_str(&raw).map(Some).map_err(|e| {
-            VerifyError::Store(crate::StoreError::Other(format!(
-                "tenant {tenant_id}: stored templates do not parse: {e}"
-            )))
-        })
+        parse_templates(tenant_id, raw)
     }
 
     /// Sets (or with `None` clears) a tenant's message texts, checked like the
@@ -260,6 +273,7 @@ impl VerifyService {
         self.store
             .set_tenant_templates(tenant_id, json.as_deref())
             .await?;
+        self.templates_cache.invalidate(tenant_id);
         Ok(())
     }
 
@@ -272,4 +286,19 @@ impl VerifyService {
             .purge_verify(now - Duration::seconds(keep), now)
             .await?)
     }
+}
+
+/// Stored per-tenant templates (JSON), parsed.
+fn parse_templates(
+    tenant_id: &str,
+    raw: Option<String>,
+) -> Result<Option<super::TenantTemplates>, VerifyError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    serde_json::from_str(&raw).map(Some).map_err(|e| {
+        VerifyError::Store(crate::StoreError::Other(format!(
+            "tenant {tenant_id}: stored templates do not parse: {e}"
+        )))
+    })
 }

@@ -136,7 +136,7 @@ impl VerifyService {
         let templates = match plan.channel {
             Channel::FlashCall => None,
             _ => self
-                .tenant_templates(&v.tenant_id)
+                .send_templates(&v.tenant_id)
                 .await?
                 .map(|t| self.templates.for_tenant(&t)),
         };

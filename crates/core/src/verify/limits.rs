@@ -25,7 +25,16 @@ impl VerifyService {
         rec: &SendRecord,
         now: DateTime<Utc>,
     ) -> Result<(), VerifyError> {
-        let allowed = match self.store.tenant_countries(&rec.tenant_id).await? {
+        let own = match self.countries_cache.get(&rec.tenant_id) {
+            Some(own) => own,
+            None => {
+                let own = self.store.tenant_countries(&rec.tenant_id).await?;
+                self.countries_cache
+                    .insert(rec.tenant_id.clone(), own.clone());
+                own
+            }
+        };
+        let allowed = match own {
             Some(list) => list,
             None => self.cfg.allowed_countries.clone(),
         };

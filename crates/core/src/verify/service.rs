@@ -53,6 +53,23 @@ pub struct VerifyService {
     pub(crate) table: &'static NumberTable,
     /// Conversion per carrier, read at most every [`CONVERSION_TTL`].
     pub(crate) conversion_cache: ConversionCache,
+    /// Per-tenant destination countries and message texts as stored, read at
+    /// most every [`TENANT_SETTINGS_TTL`] on the send path.
+    pub(crate) countries_cache: moka::sync::Cache<String, Option<Vec<String>>>,
+    pub(crate) templates_cache: moka::sync::Cache<String, Option<String>>,
+}
+
+/// How long a tenant's own destination countries and message texts are reused
+/// by sends. They were two reads of every start; an operator's change takes
+/// effect at once on the node that made it (its cache entry is dropped) and
+/// within this time on the others.
+pub(crate) const TENANT_SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn tenant_cache<V: Clone + Send + Sync + 'static>() -> moka::sync::Cache<String, V> {
+    moka::sync::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(TENANT_SETTINGS_TTL)
+        .build()
 }
 
 /// How long a carrier's conversion figures are reused. They weigh suppliers by
@@ -99,6 +116,8 @@ impl VerifyService {
                 .max_capacity(64)
                 .time_to_live(CONVERSION_TTL)
                 .build(),
+            countries_cache: tenant_cache(),
+            templates_cache: tenant_cache(),
         }
     }
 
