@@ -77,27 +77,28 @@ macro_rules! attempts_json {
     };
 }
 
-type AttemptTuple = (i64, String, String, String, i64, String, Option<String>);
-
 fn with_attempts(row: VRowWithAttempts) -> StoreResult<Verification> {
-    let mut list: Vec<AttemptTuple> =
+    let mut attempts: Vec<ARow> =
         serde_json::from_str(&row.attempts).map_err(|_| corrupt("attempts", &row.attempts))?;
-    list.sort_by_key(|a| a.0);
-    let attempts = list
-        .into_iter()
-        .map(
-            |(seq, channel, supplier_id, carrier, sent_at, delivery, message_ref)| ARow {
-                seq,
-                channel,
-                supplier_id,
-                carrier,
-                sent_at,
-                delivery,
-                message_ref,
-            },
-        )
-        .collect();
+    attempts.sort_by_key(|a| a.seq);
     to_verification(row.v, attempts)
+}
+
+/// Runs the first statement of a job of two round trips: `SAVEPOINT job`
+/// and a conditional `UPDATE … RETURNING tenant_id, terminal_key`. When it
+/// changed nothing the savepoint is released here and there is no second trip.
+async fn open_job(
+    q: sqlx::query::QueryAs<'_, sqlx::Sqlite, (String, String), sqlx::sqlite::SqliteArguments>,
+    c: &mut SqliteConnection,
+) -> StoreResult<Option<(String, String)>> {
+    let won = q.fetch_optional(&mut *c).await.map_err(map_err)?;
+    if won.is_none() {
+        sqlx::query("RELEASE job")
+            .execute(&mut *c)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(won)
 }
 
 impl SqliteStore {
@@ -226,7 +227,7 @@ impl VerifyStore for SqliteStore {
         self.verify_writer()
             .write(move |c: &mut SqliteConnection| {
                 Box::pin(async move {
-                    let key: Option<(String, String)> = sqlx::query_as(
+                    let key = open_job(sqlx::query_as(
                         "SAVEPOINT job; UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
                          flash_window_ends_at = COALESCE(?, flash_window_ends_at), flash_prefix_hint = COALESCE(?, flash_prefix_hint) \
                          WHERE id = ? AND status = 'pending' RETURNING tenant_id, terminal_key",
@@ -237,12 +238,9 @@ impl VerifyStore for SqliteStore {
                     .bind(to_ms(a.sent_at))
                     .bind(r.flash_window_ends_at.map(to_ms))
                     .bind(&r.flash_prefix_hint)
-                    .bind(&id)
-                    .fetch_optional(&mut *c)
-                    .await
-                    .map_err(map_err)?;
+                    .bind(&id), c)
+                    .await?;
                     let Some((tenant, key)) = key else {
-                        sqlx::query("RELEASE job").execute(&mut *c).await.map_err(map_err)?;
                         return Ok(false);
                     };
                     let q = sqlx::query(concat!(
@@ -264,7 +262,7 @@ impl VerifyStore for SqliteStore {
         self.verify_writer()
             .write(move |c: &mut SqliteConnection| {
                 Box::pin(async move {
-                    let won: Option<(String, String)> = sqlx::query_as(
+                    let won = open_job(sqlx::query_as(
                         "SAVEPOINT job; UPDATE verifications SET status = 'approved', updated_at = ? \
                          WHERE id = ? AND status = 'pending' AND code_hash = ? AND expires_at > ? AND check_attempts < max_check_attempts \
                          RETURNING tenant_id, terminal_key",
@@ -272,12 +270,9 @@ impl VerifyStore for SqliteStore {
                     .bind(to_ms(now))
                     .bind(&id)
                     .bind(&code_hash)
-                    .bind(to_ms(now))
-                    .fetch_optional(&mut *c)
-                    .await
-                    .map_err(map_err)?;
+                    .bind(to_ms(now)), c)
+                    .await?;
                     let Some((tenant, key)) = won else {
-                        sqlx::query("RELEASE job").execute(&mut *c).await.map_err(map_err)?;
                         return Ok(false);
                     };
                     sqlx::query(concat!(

@@ -55,8 +55,9 @@ pub(crate) struct VRow {
     pub updated_at: i64,
 }
 
-/// A `verify_attempts` row.
-#[derive(sqlx::FromRow)]
+/// A `verify_attempts` row (also read from SQLite as a JSON array of its
+/// fields, in this order).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ARow {
     pub seq: i64,
     pub channel: String,

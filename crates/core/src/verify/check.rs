@@ -241,15 +241,10 @@ impl VerifyService {
         &self,
         tenant_id: &str,
     ) -> Result<Option<super::TenantTemplates>, VerifyError> {
-        let raw = match self.templates_cache.get(tenant_id) {
-            Some(raw) => raw,
-            None => {
-                let raw = self.store.tenant_templates(tenant_id).await?;
-                self.templates_cache
-                    .insert(tenant_id.to_string(), raw.clone());
-                raw
-            }
-        };
+        let raw = super::service::read_through(&self.templates_cache, tenant_id, async {
+            Ok(self.store.tenant_templates(tenant_id).await?)
+        })
+        .await?;
         parse_templates(tenant_id, raw)
     }
 

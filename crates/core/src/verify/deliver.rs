@@ -209,14 +209,13 @@ impl VerifyService {
         carrier: &str,
         now: DateTime<Utc>,
     ) -> Result<std::sync::Arc<Vec<ConversionRow>>, VerifyError> {
-        if let Some(rows) = self.conversion_cache.get(carrier) {
-            return Ok(rows);
-        }
         let since = now - Duration::seconds(self.cfg.conversion_window_s as i64);
-        let rows = std::sync::Arc::new(self.store.conversion(carrier, since).await?);
-        self.conversion_cache
-            .insert(carrier.to_string(), rows.clone());
-        Ok(rows)
+        super::service::read_through(&self.conversion_cache, carrier, async {
+            Ok(std::sync::Arc::new(
+                self.store.conversion(carrier, since).await?,
+            ))
+        })
+        .await
     }
 
     fn outbound(

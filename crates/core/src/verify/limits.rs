@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::error::VerifyError;
 use super::hot::SendLimit;
 use super::port::{SendRecord, SendScope};
-use super::service::VerifyService;
+use super::service::{VerifyService, read_through};
 
 /// The 7-digit prefix a pumping attack concentrates on, tagged with the country.
 pub fn prefix_of(country: &str, national: &str) -> String {
@@ -25,15 +25,10 @@ impl VerifyService {
         rec: &SendRecord,
         now: DateTime<Utc>,
     ) -> Result<(), VerifyError> {
-        let own = match self.countries_cache.get(&rec.tenant_id) {
-            Some(own) => own,
-            None => {
-                let own = self.store.tenant_countries(&rec.tenant_id).await?;
-                self.countries_cache
-                    .insert(rec.tenant_id.clone(), own.clone());
-                own
-            }
-        };
+        let own = read_through(&self.countries_cache, &rec.tenant_id, async {
+            Ok(self.store.tenant_countries(&rec.tenant_id).await?)
+        })
+        .await?;
         let allowed = match own {
             Some(list) => list,
             None => self.cfg.allowed_countries.clone(),

@@ -65,6 +65,20 @@ pub struct VerifyService {
 /// within this time on the others.
 pub(crate) const TENANT_SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The cached value of `key`, or `load`ed and cached (errors are not cached).
+pub(crate) async fn read_through<V: Clone + Send + Sync + 'static>(
+    cache: &moka::sync::Cache<String, V>,
+    key: &str,
+    load: impl std::future::Future<Output = Result<V, VerifyError>>,
+) -> Result<V, VerifyError> {
+    if let Some(v) = cache.get(key) {
+        return Ok(v);
+    }
+    let v = load.await?;
+    cache.insert(key.to_string(), v.clone());
+    Ok(v)
+}
+
 fn tenant_cache<V: Clone + Send + Sync + 'static>() -> moka::sync::Cache<String, V> {
     moka::sync::Cache::builder()
         .max_capacity(10_000)
