@@ -176,8 +176,15 @@ async fn build_verify(
         let hot = Arc::new(hot);
         service = service.with_hot_state(hot.clone()).with_admission(hot);
     } else if phoneguard_store::is_sqlite(&config.database_url) {
-        // One node (a SQLite file has one server): send windows in memory.
-        service = service.with_admission(Arc::new(phoneguard_core::verify::SendWindows::default()));
+        // One node (a SQLite file has one server): send windows in memory,
+        // seeded from the recorded sends so a restart forgets no limit.
+        let windows = phoneguard_core::verify::SendWindows::default();
+        let replayed = service
+            .seed_send_windows(&windows, chrono::Utc::now())
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the recorded sends: {e}"))?;
+        tracing::debug!(replayed, "send windows seeded from the database");
+        service = service.with_admission(Arc::new(windows));
     }
     Ok(Arc::new(service))
 }

@@ -334,6 +334,10 @@ impl VerifyStore for PostgresStore {
         side::count_sends(self.pool(), tenant_id, scope, since).await
     }
 
+    async fn sends_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<SendRecord>> {
+        side::sends_since(self.pool(), since).await
+    }
+
     async fn conversion(
         &self,
         carrier: &str,

@@ -395,6 +395,10 @@ impl VerifyStore for SqliteStore {
         side::count_sends(self.readers(), tenant_id, scope, since).await
     }
 
+    async fn sends_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<SendRecord>> {
+        side::sends_since(self.readers(), since).await
+    }
+
     async fn conversion(
         &self,
         carrier: &str,

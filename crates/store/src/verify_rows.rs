@@ -3,7 +3,7 @@
 
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::verify::{Attempt, Channel, Delivery, Status, Verification};
+use phoneguard_core::verify::{Attempt, Channel, Delivery, SendRecord, Status, Verification};
 
 use crate::rows::from_ms;
 
@@ -115,4 +115,27 @@ pub(crate) fn to_verification(r: VRow, attempts: Vec<ARow>) -> StoreResult<Verif
         updated_at: from_ms(r.updated_at),
         attempts,
     })
+}
+
+/// Columns of `verify_sends` as [`SendRow`] reads them.
+macro_rules! send_columns {
+    () => {
+        "tenant_id, at, phone, ip_hash, country, prefix"
+    };
+}
+pub(crate) use send_columns;
+
+/// A `verify_sends` row: tenant, time (ms), phone, IP hash, country, prefix.
+pub(crate) type SendRow = (String, i64, String, Option<String>, String, String);
+
+pub(crate) fn to_send(r: SendRow) -> SendRecord {
+    let (tenant_id, at, phone, ip_hash, country, prefix) = r;
+    SendRecord {
+        tenant_id,
+        at: from_ms(at),
+        phone,
+        ip_hash,
+        country,
+        prefix,
+    }
 }

@@ -275,10 +275,9 @@ impl VerifyService {
     /// Deletes old send records, expired failover mappings and caller reservations.
     pub async fn purge(&self) -> Result<u64, VerifyError> {
         let now = Utc::now();
-        let keep = self.cfg.send_window_s.max(3600) as i64;
         Ok(self
             .store
-            .purge_verify(now - Duration::seconds(keep), now)
+            .purge_verify(now - self.longest_send_window(), now)
             .await?)
     }
 }

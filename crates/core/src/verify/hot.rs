@@ -263,9 +263,8 @@ type Windows = HashMap<String, (i64, VecDeque<i64>)>;
 /// windows in process memory, exact and atomic under one lock, O(1) per limit.
 /// Counting sends in the database instead costs a scan of every send in each
 /// window per start (the tenant and country windows hold every send of the
-/// last minute). A restart forgets the windows: at most one extra window's
-/// worth of sends per phone after a restart, which the per-phone limit is
-/// sized for.
+/// last minute). Start-up seeds the windows from the recorded sends
+/// ([`super::VerifyService::seed_send_windows`]), so a restart forgets no limit.
 #[derive(Default)]
 pub struct SendWindows {
     windows: std::sync::Mutex<Windows>,
@@ -326,6 +325,35 @@ impl SendWindows {
             w.retain(|_, (window, sends)| sends.back().is_some_and(|&t| t >= now_ms - *window));
         }
         None
+    }
+}
+
+impl SendWindows {
+    /// Counts a send made at `at` against every limit whose window still holds
+    /// it at `now`, without checking them (start-up replay of recorded sends,
+    /// oldest first).
+    pub fn record(
+        &self,
+        tenant_id: &str,
+        limits: &[SendLimit],
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        let (at_ms, now_ms) = (at.timestamp_millis(), now.timestamp_millis());
+        let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        for l in limits {
+            let window = i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+            if at_ms < now_ms.saturating_sub(window) {
+                continue;
+            }
+            let entry = w
+                .entry(scope_key(tenant_id, &l.scope))
+                .or_insert_with(|| (window, VecDeque::new()));
+            entry.0 = window;
+            // Keep each window ordered even if the replay is not.
+            let pos = entry.1.partition_point(|&t| t <= at_ms);
+            entry.1.insert(pos, at_ms);
+        }
     }
 }
 
@@ -404,6 +432,37 @@ mod tests {
         assert_eq!(w.admit(t, &limits(&a), at(601)), None);
         // Another tenant has windows of its own.
         assert_eq!(w.admit("ten_b", &limits(&a), at(601)), None);
+    }
+
+    #[test]
+    fn replayed_sends_count_as_admitted_ones_and_only_inside_their_windows() {
+        let w = SendWindows::default();
+        let a = rec("+8613800138000");
+        let t = "ten_a";
+        // Replayed out of order at 100 s: the send at 0 s is still in the
+        // phone window (600 s) but out of the tenant window (60 s).
+        w.record(t, &limits(&a), at(90), at(100));
+        w.record(t, &limits(&a), at(0), at(100));
+        assert_eq!(
+            w.admit(t, &limits(&a), at(100)),
+            Some(Refusal {
+                index: 0,
+                retry_after: 500
+            })
+        );
+        // The tenant window holds one send (at 90 s), so two more fit there.
+        let b = rec("+8613900139000");
+        assert_eq!(w.admit(t, &limits(&b), at(101)), None);
+        assert_eq!(w.admit(t, &limits(&b), at(102)), None);
+        assert_eq!(
+            w.admit(t, &limits(&rec("+8613700137000")), at(103)),
+            Some(Refusal {
+                index: 1,
+                retry_after: 47
+            })
+        );
+        // Once the replayed phone sends leave their window, the phone is free.
+        assert_eq!(w.admit(t, &limits(&a), at(691)), None);
     }
 
     #[test]

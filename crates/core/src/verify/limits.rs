@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::error::VerifyError;
-use super::hot::SendLimit;
+use super::hot::{SendLimit, SendWindows};
 use super::port::{SendRecord, SendScope};
 use super::service::{VerifyService, read_through};
 
@@ -36,6 +36,30 @@ impl VerifyService {
         if !allowed.contains(&rec.country) {
             return Err(VerifyError::CountryBlocked(rec.country.clone()));
         }
+        let limits = self.send_limits(rec);
+        // Fails closed: unreachable admission is a 503, never an unlimited send.
+        if let Some(r) = self.admission.admit_send(rec, &limits, now).await? {
+            let l = limits.get(r.index).unwrap_or(&limits[0]);
+            let (limit, max, window_s, retry_after) = (l.limit, l.max, l.window_s, r.retry_after);
+            metrics::counter!("phoneguard_verify_limited_total", "limit" => limit).increment(1);
+            return Err(VerifyError::RateLimited {
+                limit,
+                retry_after,
+                detail: format!(
+                    "send limit `{limit}` reached: {max} codes per {window_s} s; retry in {retry_after} s"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The longest window of [`Self::send_limits`]: how long send records matter.
+    pub(crate) fn longest_send_window(&self) -> Duration {
+        Duration::seconds(self.cfg.send_window_s.max(3600) as i64)
+    }
+
+    /// The limits one send counts against, in the order they are checked.
+    pub(crate) fn send_limits(&self, rec: &SendRecord) -> Vec<SendLimit> {
         let c = &self.cfg;
         let mut limits = vec![
             SendLimit {
@@ -71,20 +95,23 @@ impl VerifyService {
                 window_s: 60,
             });
         }
-        // Fails closed: unreachable admission is a 503, never an unlimited send.
-        if let Some(r) = self.admission.admit_send(rec, &limits, now).await? {
-            let l = limits.get(r.index).unwrap_or(&limits[0]);
-            let (limit, max, window_s, retry_after) = (l.limit, l.max, l.window_s, r.retry_after);
-            metrics::counter!("phoneguard_verify_limited_total", "limit" => limit).increment(1);
-            return Err(VerifyError::RateLimited {
-                limit,
-                retry_after,
-                detail: format!(
-                    "send limit `{limit}` reached: {max} codes per {window_s} s; retry in {retry_after} s"
-                ),
-            });
+        limits
+    }
+
+    /// Seeds `windows` (the in-memory admission of a single node) with the
+    /// recorded sends still inside their windows, so a restart forgets no
+    /// limit. Returns how many sends were replayed.
+    pub async fn seed_send_windows(
+        &self,
+        windows: &SendWindows,
+        now: DateTime<Utc>,
+    ) -> Result<usize, VerifyError> {
+        let since = now - self.longest_send_window();
+        let sends = self.store.sends_since(since).await?;
+        for rec in &sends {
+            windows.record(&rec.tenant_id, &self.send_limits(rec), rec.at, now);
         }
-        Ok(())
+        Ok(sends.len())
     }
 
     /// Refuses a resend within `resend_cooldown_s` of the last send.

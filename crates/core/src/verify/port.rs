@@ -191,6 +191,9 @@ pub trait VerifyStore: Send + Sync + 'static {
         scope: &SendScope,
         since: DateTime<Utc>,
     ) -> StoreResult<SendCount>;
+    /// Every send since `since`, oldest first (start-up seeds the in-memory
+    /// send windows of a single node from them).
+    async fn sends_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<SendRecord>>;
     /// Codes sent and entered per supplier for one carrier since `since`.
     async fn conversion(
         &self,

@@ -64,15 +64,21 @@ async fn wait_ready(c: &reqwest::Client, base: &str) {
     panic!("server did not come up");
 }
 
-#[tokio::test]
-async fn a_verification_survives_kill_9_right_after_its_201() {
+/// A temp dir, the path of a database file in it, and a free port.
+fn fresh(name: &str) -> (tempfile::TempDir, std::path::PathBuf, u16) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("durable.db");
+    let db = dir.path().join(name);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    (dir, db, port)
+}
+
+#[tokio::test]
+async fn a_verification_survives_kill_9_right_after_its_201() {
+    let (_dir, db, port) = fresh("durable.db");
     let base = format!("http://127.0.0.1:{port}");
     let c = reqwest::Client::new();
     let (mut child, key) = spawn(&db, port);
@@ -115,4 +121,48 @@ async fn a_verification_survives_kill_9_right_after_its_201() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(body["status"], "approved", "{body}");
+}
+
+async fn start(c: &reqwest::Client, base: &str, key: &str, phone: &str) -> (u16, Value) {
+    let r = c
+        .post(format!("{base}/v1/verifications"))
+        .bearer_auth(key)
+        .json(&json!({"phone": phone, "channel": "sms", "purpose": "signup"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_send_limit_of_a_phone_holds_across_a_restart() {
+    let (_dir, db, port) = fresh("windows.db");
+    let base = format!("http://127.0.0.1:{port}");
+    let c = reqwest::Client::new();
+    let (mut child, key) = spawn(&db, port);
+    let key = key.expect("the first start prints a key");
+    wait_ready(&c, &base).await;
+    // The default allows 5 codes per phone per 600 s.
+    for i in 0..5 {
+        let (status, body) = start(&c, &base, &key, "13800138001").await;
+        assert_eq!(status, 201, "send {i}: {body}");
+    }
+    let (status, body) = start(&c, &base, &key, "13800138001").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["limit"], "phone", "{body}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, _) = spawn(&db, port);
+    wait_ready(&c, &base).await;
+    let after = start(&c, &base, &key, "13800138001").await;
+    let other = start(&c, &base, &key, "13800138002").await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The restarted node remembers the five sends (their windows were seeded
+    // from the database), and still sends to another phone.
+    assert_eq!(after.0, 429, "{}", after.1);
+    assert_eq!(after.1["limit"], "phone", "{}", after.1);
+    assert_eq!(other.0, 201, "{}", other.1);
 }

@@ -5,10 +5,13 @@
 use chrono::{DateTime, Utc};
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::verify::{ConversionRow, Delivery, ReceiptTarget, SendCount, SendScope};
+use phoneguard_core::verify::{
+    ConversionRow, Delivery, ReceiptTarget, SendCount, SendRecord, SendScope,
+};
 use sqlx::SqlitePool;
 
 use crate::rows::{from_ms, map_err, to_ms};
+use crate::verify_rows::{SendRow, send_columns, to_send};
 
 fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
@@ -76,6 +79,23 @@ pub(super) async fn clear_failover(db: &SqlitePool, tenant_id: &str, key: &str) 
         .await
         .map_err(map_err)?;
     Ok(())
+}
+
+pub(super) async fn sends_since(
+    db: &SqlitePool,
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<SendRecord>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        send_columns!(),
+        " FROM verify_sends WHERE at > ? ORDER BY at, id"
+    );
+    let rows: Vec<SendRow> = sqlx::query_as(SQL)
+        .bind(to_ms(since))
+        .fetch_all(db)
+        .await
+        .map_err(map_err)?;
+    Ok(rows.into_iter().map(to_send).collect())
 }
 
 pub(super) async fn count_sends(

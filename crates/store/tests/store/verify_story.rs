@@ -167,6 +167,15 @@ async fn verify_story(store: Arc<dyn Store>) {
         0
     );
 
+    // Every send since a time, oldest first, for seeding in-memory windows.
+    let replay = store.sends_since(since).await.unwrap();
+    assert_eq!(
+        replay.iter().map(|r| r.at).collect::<Vec<_>>(),
+        vec![first.created_at, now, now + Duration::seconds(1)]
+    );
+    assert_eq!(replay[2], s2);
+    assert_eq!(store.sends_since(later).await.unwrap().len(), 2);
+
     // Wrong checks count up to the maximum, which ends the verification.
     let third = verification("ver_3", "+8613900139000", now);
     store.insert_verification(&third, None).await.unwrap();
