@@ -177,16 +177,45 @@ async fn build_verify(
         service = service.with_hot_state(hot.clone()).with_admission(hot);
     } else if phoneguard_store::is_sqlite(&config.database_url) {
         // One node (a SQLite file has one server): send windows in memory,
-        // seeded from the recorded sends so a restart forgets no limit.
-        let windows = phoneguard_core::verify::SendWindows::default();
-        let replayed = service
-            .seed_send_windows(&windows, chrono::Utc::now())
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the recorded sends: {e}"))?;
-        tracing::debug!(replayed, "send windows seeded from the database");
-        service = service.with_admission(Arc::new(windows));
+        // seeded from the recorded sends so a restart forgets no limit. The
+        // replay runs in the background (readiness does not wait for it);
+        // sends wait for it instead.
+        let windows = Arc::new(phoneguard_core::verify::SendWindows::unseeded());
+        service = service.with_admission(windows.clone());
+        let service = Arc::new(service);
+        tokio::spawn(seed_send_windows(service.clone(), windows));
+        return Ok(service);
     }
     Ok(Arc::new(service))
+}
+
+/// Replays the recorded sends into `windows`, retrying every second while the
+/// database does not answer; sends are refused (503) until it is done.
+async fn seed_send_windows(
+    service: Arc<phoneguard_core::verify::VerifyService>,
+    windows: Arc<phoneguard_core::verify::SendWindows>,
+) {
+    loop {
+        let started = std::time::Instant::now();
+        match service
+            .seed_send_windows(&windows, chrono::Utc::now())
+            .await
+        {
+            Ok(replayed) => {
+                windows.mark_seeded();
+                tracing::info!(
+                    replayed,
+                    ms = started.elapsed().as_millis() as u64,
+                    "send windows seeded from the database"
+                );
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the recorded sends failed; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
 }
 
 /// Hourly purge of old send records, expired failover mappings and caller reservations.

@@ -334,8 +334,12 @@ impl VerifyStore for PostgresStore {
         side::count_sends(self.pool(), tenant_id, scope, since).await
     }
 
-    async fn sends_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<SendRecord>> {
-        side::sends_since(self.pool(), since).await
+    async fn sends_since(
+        &self,
+        since: DateTime<Utc>,
+        each: &mut (dyn FnMut(SendRecord) + Send),
+    ) -> StoreResult<u64> {
+        side::sends_since(self.pool(), since, each).await
     }
 
     async fn conversion(

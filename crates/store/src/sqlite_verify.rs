@@ -395,8 +395,12 @@ impl VerifyStore for SqliteStore {
         side::count_sends(self.readers(), tenant_id, scope, since).await
     }
 
-    async fn sends_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<SendRecord>> {
-        side::sends_since(self.readers(), since).await
+    async fn sends_since(
+        &self,
+        since: DateTime<Utc>,
+        each: &mut (dyn FnMut(SendRecord) + Send),
+    ) -> StoreResult<u64> {
+        side::sends_since(self.readers(), since, each).await
     }
 
     async fn conversion(

@@ -139,3 +139,18 @@ pub(crate) fn to_send(r: SendRow) -> SendRecord {
         prefix,
     }
 }
+
+/// Hands each row of `rows` to `each` as a [`SendRecord`]; returns how many.
+pub(crate) async fn replay_sends(
+    mut rows: impl futures::Stream<Item = Result<SendRow, sqlx::Error>> + Unpin,
+    map_err: fn(sqlx::Error) -> StoreError,
+    each: &mut (dyn FnMut(SendRecord) + Send),
+) -> StoreResult<u64> {
+    use futures::TryStreamExt;
+    let mut n = 0;
+    while let Some(row) = rows.try_next().await.map_err(map_err)? {
+        each(to_send(row));
+        n += 1;
+    }
+    Ok(n)
+}

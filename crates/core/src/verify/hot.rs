@@ -263,12 +263,29 @@ type Windows = HashMap<String, (i64, VecDeque<i64>)>;
 /// windows in process memory, exact and atomic under one lock, O(1) per limit.
 /// Counting sends in the database instead costs a scan of every send in each
 /// window per start (the tenant and country windows hold every send of the
-/// last minute). Start-up seeds the windows from the recorded sends
-/// ([`super::VerifyService::seed_send_windows`]), so a restart forgets no limit.
-#[derive(Default)]
+/// last minute). At start-up the windows are seeded from the recorded sends
+/// ([`super::VerifyService::seed_send_windows`]) in the background, and
+/// admission waits for that (at most [`SEED_WAIT`], then 503), so a restart
+/// forgets no limit and the node is ready before the replay ends.
 pub struct SendWindows {
     windows: std::sync::Mutex<Windows>,
     admitted: std::sync::atomic::AtomicU64,
+    seeded: tokio::sync::watch::Sender<bool>,
+}
+
+/// How long a send waits for the start-up replay before it is refused as
+/// unavailable (fail closed).
+pub const SEED_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Default for SendWindows {
+    /// Windows with nothing to replay: admission is open at once.
+    fn default() -> Self {
+        SendWindows {
+            windows: Default::default(),
+            admitted: Default::default(),
+            seeded: tokio::sync::watch::Sender::new(true),
+        }
+    }
 }
 
 /// Every this many admissions, windows that emptied are dropped.
@@ -329,6 +346,32 @@ impl SendWindows {
 }
 
 impl SendWindows {
+    /// Windows that admit nothing until [`Self::mark_seeded`].
+    pub fn unseeded() -> Self {
+        let w = SendWindows::default();
+        w.seeded.send_replace(false);
+        w
+    }
+
+    /// The replay of recorded sends is done: admission opens.
+    pub fn mark_seeded(&self) {
+        self.seeded.send_replace(true);
+    }
+
+    /// Waits until the windows are seeded, at most `wait`.
+    async fn wait_seeded(&self, wait: std::time::Duration) -> StoreResult<()> {
+        if *self.seeded.borrow() {
+            return Ok(());
+        }
+        let mut rx = self.seeded.subscribe();
+        match tokio::time::timeout(wait, rx.wait_for(|s| *s)).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(crate::store::StoreError::Unavailable(
+                "send limits are still being read from the database after a restart".into(),
+            )),
+        }
+    }
+
     /// Counts a send made at `at` against every limit whose window still holds
     /// it at `now`, without checking them (start-up replay of recorded sends,
     /// oldest first).
@@ -365,6 +408,7 @@ impl SendAdmission for SendWindows {
         limits: &[SendLimit],
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Refusal>> {
+        self.wait_seeded(SEED_WAIT).await?;
         Ok(self.admit(&rec.tenant_id, limits, now))
     }
 }
@@ -463,6 +507,34 @@ mod tests {
         );
         // Once the replayed phone sends leave their window, the phone is free.
         assert_eq!(w.admit(t, &limits(&a), at(691)), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn admission_waits_for_the_replay_and_fails_closed_when_it_takes_too_long() {
+        let a = rec("+8613800138000");
+        let w = Arc::new(SendWindows::unseeded());
+        let err = w.admit_send(&a, &limits(&a), at(0)).await.unwrap_err();
+        assert!(
+            matches!(err, crate::store::StoreError::Unavailable(ref m) if m.contains("send limits")),
+            "{err:?}"
+        );
+        let waiting = tokio::spawn({
+            let (w, a) = (w.clone(), a.clone());
+            async move { w.admit_send(&a, &limits(&a), at(1)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert!(!waiting.is_finished(), "admission must wait for the replay");
+        w.record("ten_a", &limits(&a), at(0), at(1));
+        w.mark_seeded();
+        assert_eq!(waiting.await.unwrap().unwrap(), None);
+        // The replayed send and the waiting one fill the phone's two slots.
+        assert_eq!(
+            w.admit_send(&a, &limits(&a), at(2)).await.unwrap(),
+            Some(Refusal {
+                index: 0,
+                retry_after: 598
+            })
+        );
     }
 
     #[test]

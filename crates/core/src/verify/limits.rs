@@ -105,13 +105,12 @@ impl VerifyService {
         &self,
         windows: &SendWindows,
         now: DateTime<Utc>,
-    ) -> Result<usize, VerifyError> {
+    ) -> Result<u64, VerifyError> {
         let since = now - self.longest_send_window();
-        let sends = self.store.sends_since(since).await?;
-        for rec in &sends {
-            windows.record(&rec.tenant_id, &self.send_limits(rec), rec.at, now);
-        }
-        Ok(sends.len())
+        let mut each = |rec: SendRecord| {
+            windows.record(&rec.tenant_id, &self.send_limits(&rec), rec.at, now);
+        };
+        Ok(self.store.sends_since(since, &mut each).await?)
     }
 
     /// Refuses a resend within `resend_cooldown_s` of the last send.

@@ -191,9 +191,14 @@ pub trait VerifyStore: Send + Sync + 'static {
         scope: &SendScope,
         since: DateTime<Utc>,
     ) -> StoreResult<SendCount>;
-    /// Every send since `since`, oldest first (start-up seeds the in-memory
-    /// send windows of a single node from them).
-    async fn sends_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<SendRecord>>;
+    /// Hands every send since `since` to `each`, oldest first, streaming
+    /// (start-up seeds the in-memory send windows of a single node from
+    /// them); returns how many there were.
+    async fn sends_since(
+        &self,
+        since: DateTime<Utc>,
+        each: &mut (dyn FnMut(SendRecord) + Send),
+    ) -> StoreResult<u64>;
     /// Codes sent and entered per supplier for one carrier since `since`.
     async fn conversion(
         &self,

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 
 use crate::postgres::map_err;
 use crate::rows::{from_ms, to_ms};
-use crate::verify_rows::{SendRow, send_columns, to_send};
+use crate::verify_rows::{SendRow, replay_sends, send_columns};
 
 fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
@@ -83,18 +83,20 @@ pub(super) async fn clear_failover(db: &PgPool, tenant_id: &str, key: &str) -> S
     Ok(())
 }
 
-pub(super) async fn sends_since(db: &PgPool, since: DateTime<Utc>) -> StoreResult<Vec<SendRecord>> {
+pub(super) async fn sends_since(
+    db: &PgPool,
+    since: DateTime<Utc>,
+    each: &mut (dyn FnMut(SendRecord) + Send),
+) -> StoreResult<u64> {
     const SQL: &str = concat!(
         "SELECT ",
         send_columns!(),
         " FROM verify_sends WHERE at > $1 ORDER BY at, id"
     );
-    let rows: Vec<SendRow> = sqlx::query_as(SQL)
+    let rows = sqlx::query_as::<_, SendRow>(SQL)
         .bind(to_ms(since))
-        .fetch_all(db)
-        .await
-        .map_err(map_err)?;
-    Ok(rows.into_iter().map(to_send).collect())
+        .fetch(db);
+    replay_sends(rows, map_err, each).await
 }
 
 pub(super) async fn count_sends(

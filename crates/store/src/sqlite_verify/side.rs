@@ -11,7 +11,7 @@ use phoneguard_core::verify::{
 use sqlx::SqlitePool;
 
 use crate::rows::{from_ms, map_err, to_ms};
-use crate::verify_rows::{SendRow, send_columns, to_send};
+use crate::verify_rows::{SendRow, replay_sends, send_columns};
 
 fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
@@ -84,18 +84,17 @@ pub(super) async fn clear_failover(db: &SqlitePool, tenant_id: &str, key: &str) 
 pub(super) async fn sends_since(
     db: &SqlitePool,
     since: DateTime<Utc>,
-) -> StoreResult<Vec<SendRecord>> {
+    each: &mut (dyn FnMut(SendRecord) + Send),
+) -> StoreResult<u64> {
     const SQL: &str = concat!(
         "SELECT ",
         send_columns!(),
         " FROM verify_sends WHERE at > ? ORDER BY at, id"
     );
-    let rows: Vec<SendRow> = sqlx::query_as(SQL)
+    let rows = sqlx::query_as::<_, SendRow>(SQL)
         .bind(to_ms(since))
-        .fetch_all(db)
-        .await
-        .map_err(map_err)?;
-    Ok(rows.into_iter().map(to_send).collect())
+        .fetch(db);
+    replay_sends(rows, map_err, each).await
 }
 
 pub(super) async fn count_sends(
