@@ -145,9 +145,32 @@ async fn run_batch(pool: &SqlitePool, batch: &mut [Box<dyn Job>]) -> StoreResult
             let _ = sqlx::query("ROLLBACK TO job; RELEASE job")
                 .execute(&mut *tx)
                 .await;
+            if !still_in_transaction(&mut tx).await {
+                // SQLite ended the whole transaction (IOERR, FULL, NOMEM…):
+                // the jobs before this one are undone too, and the ones after
+                // must not run outside a transaction. Every job of the batch
+                // fails, and the connection, whose transaction state sqlx no
+                // longer knows, is closed rather than reused.
+                drop(tx);
+                conn.close_on_drop();
+                return Err(StoreError::Unavailable(
+                    "SQLite rolled back a batch of writes after an error; none of it was committed"
+                        .into(),
+                ));
+            }
         }
     }
     tx.commit().await.map_err(map_err)
+}
+
+/// Whether `conn` is still inside the batch's transaction. `BEGIN` fails with
+/// "cannot start a transaction within a transaction" inside one and succeeds
+/// outside one (the caller then closes the connection, which ends it).
+async fn still_in_transaction(conn: &mut SqliteConnection) -> bool {
+    match sqlx::query("BEGIN").execute(&mut *conn).await {
+        Err(e) => e.to_string().contains("within a transaction"),
+        Ok(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -155,9 +178,15 @@ mod tests {
     use super::*;
 
     async fn pool() -> SqlitePool {
+        pool_at("sqlite::memory:").await
+    }
+
+    /// A pool on `url` with the test table (a file, for a test that needs the
+    /// data to outlive a connection).
+    async fn pool_at(url: &str) -> SqlitePool {
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(1)
-            .connect("sqlite::memory:")
+            .connect(url)
             .await
             .unwrap();
         sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
@@ -222,6 +251,79 @@ mod tests {
         assert_eq!(got[1], ("b".into(), 11));
         assert_eq!(got[2], ("c".into(), 31));
         assert!(got[0] == ("a".into(), 1) || got[0] == ("a".into(), 21));
+    }
+
+    #[tokio::test]
+    async fn a_job_that_ends_the_whole_transaction_fails_the_batch_and_nothing_of_it_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let pool = pool_at(&url).await;
+        let w = std::sync::Arc::new(GroupCommit::spawn(pool.clone()));
+        // Hold the writer with a slow job so that the next three queue up and
+        // run as one batch: a good one, one that ends the transaction the way
+        // SQLite does on IOERR or FULL, and another good one.
+        let slow = {
+            let w = w.clone();
+            tokio::spawn(async move {
+                w.write(|c| {
+                    Box::pin(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        sqlx::query("INSERT INTO t (k, v) VALUES ('slow', 0)")
+                            .execute(&mut *c)
+                            .await
+                            .map_err(map_err)?;
+                        Ok(())
+                    })
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let before = {
+            let w = w.clone();
+            tokio::spawn(async move { w.write(insert("before", 1)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let breaker = {
+            let w = w.clone();
+            tokio::spawn(async move {
+                w.write(|c| {
+                    Box::pin(async move {
+                        sqlx::query("ROLLBACK")
+                            .execute(&mut *c)
+                            .await
+                            .map_err(map_err)?;
+                        Err::<(), _>(StoreError::Other("disk I/O error".into()))
+                    })
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let after = {
+            let w = w.clone();
+            tokio::spawn(async move { w.write(insert("after", 2)).await })
+        };
+        slow.await.unwrap().unwrap();
+        let before = before.await.unwrap();
+        let breaker = breaker.await.unwrap();
+        let after = after.await.unwrap();
+        assert!(
+            matches!(before, Err(StoreError::Unavailable(_))),
+            "a job before the failure is undone with the batch: {before:?}"
+        );
+        assert!(matches!(breaker, Err(StoreError::Other(_))), "{breaker:?}");
+        assert!(
+            matches!(after, Err(StoreError::Unavailable(_))),
+            "a job after it never runs outside a transaction: {after:?}"
+        );
+        assert_eq!(rows(&pool).await, vec![("slow".to_string(), 0)]);
+        // The writer goes on, on a fresh connection, with real transactions.
+        w.write(insert("next", 5)).await.unwrap();
+        assert_eq!(
+            rows(&pool).await,
+            vec![("next".to_string(), 6), ("slow".to_string(), 0)]
+        );
     }
 
     #[tokio::test]
