@@ -16,7 +16,7 @@ def ok(port):
 def start():
     """(ms to the first /healthz 200, ms the log gives for the replay)."""
     port=free_port(); env={k:v for k,v in os.environ.items() if not k.startswith("PHONEGUARD_")}
-    env["PHONEGUARD_LOG__LEVEL"]="info"
+    env["PHONEGUARD_LOG__LEVEL"]="debug"  # the replay logs at info only from 1 s
     log=open("log.txt","w+")
     t0=time.perf_counter()
     p=subprocess.Popen([BIN,"serve","--listen",f"127.0.0.1:{port}","--database","sqlite://seed.db"],env=env,stdout=subprocess.DEVNULL,stderr=log)

@@ -203,11 +203,13 @@ async fn seed_send_windows(
         {
             Ok(replayed) => {
                 windows.mark_seeded();
-                tracing::info!(
-                    replayed,
-                    ms = started.elapsed().as_millis() as u64,
-                    "send windows seeded from the database"
-                );
+                let ms = started.elapsed().as_millis() as u64;
+                // Sends waited for this: say so when it was long enough to notice.
+                if ms >= 1_000 {
+                    tracing::info!(replayed, ms, "send windows seeded from the database");
+                } else {
+                    tracing::debug!(replayed, ms, "send windows seeded from the database");
+                }
                 return;
             }
             Err(e) => {
