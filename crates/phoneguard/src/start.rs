@@ -181,8 +181,7 @@ async fn build_verify(
         // replay runs in the background (readiness does not wait for it);
         // sends wait for it instead.
         let windows = Arc::new(phoneguard_core::verify::SendWindows::unseeded());
-        service = service.with_admission(windows.clone());
-        let service = Arc::new(service);
+        let service = Arc::new(service.with_admission(windows.clone()));
         tokio::spawn(seed_send_windows(service.clone(), windows));
         return Ok(service);
     }

@@ -296,6 +296,24 @@ fn scope_key(tenant_id: &str, scope: &SendScope) -> String {
     format!("{tenant_id}\u{1f}{kind}\u{1f}{value}")
 }
 
+/// A limit's window in ms.
+fn window_ms(l: &SendLimit) -> i64 {
+    i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+/// Appends a send at `t_ms` to a window, keeping it ordered (the clock may
+/// step back between two sends).
+fn push_send(w: &mut Windows, key: String, window: i64, t_ms: i64) {
+    let (w_ms, sends) = w.entry(key).or_insert_with(|| (window, VecDeque::new()));
+    *w_ms = window;
+    if sends.back().is_some_and(|&last| last > t_ms) {
+        let pos = sends.partition_point(|&t| t <= t_ms);
+        sends.insert(pos, t_ms);
+    } else {
+        sends.push_back(t_ms);
+    }
+}
+
 impl SendWindows {
     /// Takes a slot of every limit for `tenant_id`, or none and the refusal.
     pub fn admit(
@@ -309,10 +327,7 @@ impl SendWindows {
             .iter()
             .map(|l| scope_key(tenant_id, &l.scope))
             .collect();
-        let windows_ms: Vec<i64> = limits
-            .iter()
-            .map(|l| i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX))
-            .collect();
+        let windows_ms: Vec<i64> = limits.iter().map(window_ms).collect();
         let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         for (index, ((l, key), &window)) in limits.iter().zip(&keys).zip(&windows_ms).enumerate() {
             let sends = w.get_mut(key).map(|(_, sends)| {
@@ -331,9 +346,7 @@ impl SendWindows {
             }
         }
         for (key, window) in keys.into_iter().zip(windows_ms) {
-            let entry = w.entry(key).or_insert_with(|| (window, VecDeque::new()));
-            entry.0 = window;
-            entry.1.push_back(now_ms);
+            push_send(&mut w, key, window, now_ms);
         }
         let n = self
             .admitted
@@ -385,17 +398,10 @@ impl SendWindows {
         let (at_ms, now_ms) = (at.timestamp_millis(), now.timestamp_millis());
         let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         for l in limits {
-            let window = i64::try_from(l.window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
-            if at_ms < now_ms.saturating_sub(window) {
-                continue;
+            let window = window_ms(l);
+            if at_ms >= now_ms.saturating_sub(window) {
+                push_send(&mut w, scope_key(tenant_id, &l.scope), window, at_ms);
             }
-            let entry = w
-                .entry(scope_key(tenant_id, &l.scope))
-                .or_insert_with(|| (window, VecDeque::new()));
-            entry.0 = window;
-            // Keep each window ordered even if the replay is not.
-            let pos = entry.1.partition_point(|&t| t <= at_ms);
-            entry.1.insert(pos, at_ms);
         }
     }
 }

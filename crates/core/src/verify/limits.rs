@@ -12,6 +12,10 @@ use super::hot::{SendLimit, SendWindows};
 use super::port::{SendRecord, SendScope};
 use super::service::{VerifyService, read_through};
 
+/// Window of the per-prefix limit (`prefix_sends_per_hour`), the longest
+/// fixed one.
+const PREFIX_WINDOW_S: u64 = 3600;
+
 /// The 7-digit prefix a pumping attack concentrates on, tagged with the country.
 pub fn prefix_of(country: &str, national: &str) -> String {
     let p: String = national.chars().take(7).collect();
@@ -55,7 +59,7 @@ impl VerifyService {
 
     /// The longest window of [`Self::send_limits`]: how long send records matter.
     pub(crate) fn longest_send_window(&self) -> Duration {
-        Duration::seconds(self.cfg.send_window_s.max(3600) as i64)
+        Duration::seconds(self.cfg.send_window_s.max(PREFIX_WINDOW_S) as i64)
     }
 
     /// The limits one send counts against, in the order they are checked.
@@ -84,7 +88,7 @@ impl VerifyService {
                 limit: "prefix",
                 scope: SendScope::Prefix(rec.prefix.clone()),
                 max: c.prefix_sends_per_hour,
-                window_s: 3600,
+                window_s: PREFIX_WINDOW_S,
             },
         ];
         if let Some(ip) = &rec.ip_hash {

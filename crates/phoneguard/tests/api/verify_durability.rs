@@ -64,8 +64,18 @@ async fn wait_ready(c: &reqwest::Client, base: &str) {
     panic!("server did not come up");
 }
 
-/// A temp dir, the path of a database file in it, and a free port.
-fn fresh(name: &str) -> (tempfile::TempDir, std::path::PathBuf, u16) {
+/// A node started for the first time on a database file of its own.
+struct FirstStart {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    port: u16,
+    base: String,
+    c: reqwest::Client,
+    child: Child,
+    key: String,
+}
+
+async fn first_start(name: &str) -> FirstStart {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join(name);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -73,17 +83,26 @@ fn fresh(name: &str) -> (tempfile::TempDir, std::path::PathBuf, u16) {
         .local_addr()
         .unwrap()
         .port();
-    (dir, db, port)
+    let base = format!("http://127.0.0.1:{port}");
+    let c = reqwest::Client::new();
+    let (child, key) = spawn(&db, port);
+    let key = key.expect("the first start prints a key");
+    wait_ready(&c, &base).await;
+    FirstStart {
+        _dir: dir,
+        db,
+        port,
+        base,
+        c,
+        child,
+        key,
+    }
 }
 
 #[tokio::test]
 async fn a_verification_survives_kill_9_right_after_its_201() {
-    let (_dir, db, port) = fresh("durable.db");
-    let base = format!("http://127.0.0.1:{port}");
-    let c = reqwest::Client::new();
-    let (mut child, key) = spawn(&db, port);
-    let key = key.expect("the first start prints a key");
-    wait_ready(&c, &base).await;
+    let n = first_start("durable.db").await;
+    let (db, port, base, c, key, mut child) = (&n.db, n.port, &n.base, &n.c, &n.key, n.child);
     let r = c
         .post(format!("{base}/v1/verifications"))
         .bearer_auth(&key)
@@ -137,12 +156,8 @@ async fn start(c: &reqwest::Client, base: &str, key: &str, phone: &str) -> (u16,
 
 #[tokio::test]
 async fn the_send_limit_of_a_phone_holds_across_a_restart() {
-    let (_dir, db, port) = fresh("windows.db");
-    let base = format!("http://127.0.0.1:{port}");
-    let c = reqwest::Client::new();
-    let (mut child, key) = spawn(&db, port);
-    let key = key.expect("the first start prints a key");
-    wait_ready(&c, &base).await;
+    let n = first_start("windows.db").await;
+    let (db, port, base, c, key, mut child) = (&n.db, n.port, &n.base, &n.c, &n.key, n.child);
     // The default allows 5 codes per phone per 600 s.
     for i in 0..5 {
         let (status, body) = start(&c, &base, &key, "13800138001").await;
