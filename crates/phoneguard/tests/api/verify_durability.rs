@@ -105,7 +105,7 @@ async fn a_verification_survives_kill_9_right_after_its_201() {
     let (db, port, base, c, key, mut child) = (&n.db, n.port, &n.base, &n.c, &n.key, n.child);
     let r = c
         .post(format!("{base}/v1/verifications"))
-        .bearer_auth(&key)
+        .bearer_auth(key)
         .json(&json!({"phone": "13800138000", "channel": "sms", "purpose": "login"}))
         .send()
         .await
@@ -114,7 +114,7 @@ async fn a_verification_survives_kill_9_right_after_its_201() {
     let v: Value = r.json().await.unwrap();
     let m: Value = c
         .get(format!("{base}/v1/sandbox/messages?phone=13800138000"))
-        .bearer_auth(&key)
+        .bearer_auth(key)
         .send()
         .await
         .unwrap()
@@ -124,14 +124,14 @@ async fn a_verification_survives_kill_9_right_after_its_201() {
     let code = code_in(m["messages"][0]["text"].as_str().unwrap());
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let (mut child, _) = spawn(&db, port);
-    wait_ready(&c, &base).await;
+    let (mut child, _) = spawn(db, port);
+    wait_ready(c, base).await;
     let r = c
         .post(format!(
             "{base}/v1/verifications/{}/check",
             v["id"].as_str().unwrap()
         ))
-        .bearer_auth(&key)
+        .bearer_auth(key)
         .json(&json!({"code": code}))
         .send()
         .await
@@ -160,19 +160,19 @@ async fn the_send_limit_of_a_phone_holds_across_a_restart() {
     let (db, port, base, c, key, mut child) = (&n.db, n.port, &n.base, &n.c, &n.key, n.child);
     // The default allows 5 codes per phone per 600 s.
     for i in 0..5 {
-        let (status, body) = start(&c, &base, &key, "13800138001").await;
+        let (status, body) = start(c, base, key, "13800138001").await;
         assert_eq!(status, 201, "send {i}: {body}");
     }
-    let (status, body) = start(&c, &base, &key, "13800138001").await;
+    let (status, body) = start(c, base, key, "13800138001").await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["limit"], "phone", "{body}");
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let (mut child, _) = spawn(&db, port);
-    wait_ready(&c, &base).await;
-    let after = start(&c, &base, &key, "13800138001").await;
-    let other = start(&c, &base, &key, "13800138002").await;
+    let (mut child, _) = spawn(db, port);
+    wait_ready(c, base).await;
+    let after = start(c, base, key, "13800138001").await;
+    let other = start(c, base, key, "13800138002").await;
     child.kill().unwrap();
     child.wait().unwrap();
     // The restarted node remembers the five sends (their windows were seeded
