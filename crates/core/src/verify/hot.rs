@@ -385,6 +385,14 @@ impl SendWindows {
         }
     }
 
+    /// Forgets every window (a replay that failed half-way starts over).
+    pub fn clear(&self) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Counts a send made at `at` against every limit whose window still holds
     /// it at `now`, without checking them (start-up replay of recorded sends,
     /// oldest first).
@@ -513,6 +521,17 @@ mod tests {
         );
         // Once the replayed phone sends leave their window, the phone is free.
         assert_eq!(w.admit(t, &limits(&a), at(691)), None);
+    }
+
+    #[test]
+    fn clearing_forgets_a_half_done_replay() {
+        let w = SendWindows::default();
+        let a = rec("+8613800138000");
+        w.record("ten_a", &limits(&a), at(0), at(1));
+        w.record("ten_a", &limits(&a), at(1), at(1));
+        assert!(w.admit("ten_a", &limits(&a), at(2)).is_some());
+        w.clear();
+        assert_eq!(w.admit("ten_a", &limits(&a), at(2)), None);
     }
 
     #[tokio::test(start_paused = true)]

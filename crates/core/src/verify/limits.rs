@@ -114,7 +114,13 @@ impl VerifyService {
         let mut each = |rec: SendRecord| {
             windows.record(&rec.tenant_id, &self.send_limits(&rec), rec.at, now);
         };
-        Ok(self.store.sends_since(since, &mut each).await?)
+        let replayed = self.store.sends_since(since, &mut each).await;
+        if replayed.is_err() {
+            // The stream may have broken half-way: a retry replays from the
+            // start, so what was recorded goes, or it would count twice.
+            windows.clear();
+        }
+        Ok(replayed?)
     }
 
     /// Refuses a resend within `resend_cooldown_s` of the last send.
