@@ -90,6 +90,11 @@ pub struct Registry {
     router: Arc<Router>,
     /// Ids and change times of the suppliers the router was last built from.
     built_from: std::sync::Mutex<Vec<(String, i64)>>,
+    /// Held from reading the table to handing the routes over, so two reloads
+    /// (an admin call's and the background one's) apply in the order they read:
+    /// a slow reload that read the table before a change can no longer put the
+    /// old routes back after the change's own reload.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 /// What identifies a version of the supplier table: ids and change times.
@@ -116,6 +121,7 @@ impl Registry {
             ctx,
             router,
             built_from: std::sync::Mutex::new(vec![]),
+            reloading: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -203,6 +209,7 @@ impl Registry {
     /// Rebuilds the router from the store. A supplier that cannot be built
     /// (credentials that do not decrypt, an option no longer valid) is left out and logged.
     pub async fn reload(&self) -> Result<(), RegistryError> {
+        let _one_at_a_time = self.reloading.lock().await;
         let records = self.store.list_suppliers().await?;
         self.rebuild(records);
         Ok(())
@@ -213,6 +220,7 @@ impl Registry {
     /// Every node runs this every few seconds, so a change made through any
     /// node reaches the routing of all of them.
     pub async fn reload_if_changed(&self) -> Result<bool, RegistryError> {
+        let _one_at_a_time = self.reloading.lock().await;
         let records = self.store.list_suppliers().await?;
         let unchanged =
             *self.built_from.lock().unwrap_or_else(|p| p.into_inner()) == fingerprint(&records);

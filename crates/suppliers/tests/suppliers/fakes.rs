@@ -8,33 +8,59 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phoneguard_core::secrets::HashKey;
-use phoneguard_core::store::StoreResult;
+use phoneguard_core::store::{StoreError, StoreResult};
 use phoneguard_core::suppliers::*;
 use phoneguard_suppliers::AdapterContext;
+use tokio::sync::oneshot;
 
-/// Keeps call records in memory; the rest is empty.
+/// Keeps suppliers, sandbox subscribers and call records in memory. The next
+/// listing of suppliers can be made to stall after it has read the table: the
+/// shape of a slow database answer.
 #[derive(Default)]
 pub struct MemStore {
     pub calls: Mutex<Vec<CallRecord>>,
     pub subs: Mutex<Vec<SandboxSubscriber>>,
+    pub suppliers: Mutex<Vec<SupplierRecord>>,
+    /// Signalled once the stalled listing has read; it returns on the second.
+    pub stall_next_list: Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
 }
 
 #[async_trait]
 impl SupplierStore for MemStore {
     async fn list_suppliers(&self) -> StoreResult<Vec<SupplierRecord>> {
-        Ok(vec![])
+        let rows = self.suppliers.lock().unwrap().clone();
+        let stall = self.stall_next_list.lock().unwrap().take();
+        if let Some((read, go)) = stall {
+            read.send(()).unwrap();
+            go.await.unwrap();
+        }
+        Ok(rows)
     }
-    async fn get_supplier(&self, _: &str) -> StoreResult<Option<SupplierRecord>> {
-        Ok(None)
+    async fn get_supplier(&self, id: &str) -> StoreResult<Option<SupplierRecord>> {
+        let rows = self.suppliers.lock().unwrap();
+        Ok(rows.iter().find(|r| r.id == id).cloned())
     }
-    async fn insert_supplier(&self, _: &SupplierRecord) -> StoreResult<()> {
+    async fn insert_supplier(&self, r: &SupplierRecord) -> StoreResult<()> {
+        let mut rows = self.suppliers.lock().unwrap();
+        if rows.iter().any(|x| x.id == r.id) {
+            return Err(StoreError::Conflict(r.id.clone()));
+        }
+        rows.push(r.clone());
         Ok(())
     }
-    async fn update_supplier(&self, _: &SupplierRecord) -> StoreResult<bool> {
-        Ok(false)
+    async fn update_supplier(&self, r: &SupplierRecord) -> StoreResult<bool> {
+        let mut rows = self.suppliers.lock().unwrap();
+        let Some(x) = rows.iter_mut().find(|x| x.id == r.id) else {
+            return Ok(false);
+        };
+        *x = r.clone();
+        Ok(true)
     }
-    async fn delete_supplier(&self, _: &str) -> StoreResult<bool> {
-        Ok(false)
+    async fn delete_supplier(&self, id: &str) -> StoreResult<bool> {
+        let mut rows = self.suppliers.lock().unwrap();
+        let before = rows.len();
+        rows.retain(|x| x.id != id);
+        Ok(rows.len() < before)
     }
     async fn put_sandbox_subscriber(&self, s: &SandboxSubscriber) -> StoreResult<()> {
         self.subs.lock().unwrap().push(s.clone());

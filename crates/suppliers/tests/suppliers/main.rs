@@ -5,4 +5,5 @@ mod aliyun;
 mod breaker;
 mod fakes;
 mod http;
+mod registry;
 mod router;
