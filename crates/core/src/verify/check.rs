@@ -87,6 +87,8 @@ impl VerifyService {
 
     /// A flash-call report: the numbers that called the device. Approves when the
     /// chosen caller is among them (any usual format); counts as an attempt.
+    /// Only within the call's window: a later report is refused (the caller
+    /// number may already be another call's).
     pub async fn report(
         &self,
         who: &Principal,
@@ -105,6 +107,17 @@ impl VerifyService {
             return Err(VerifyError::invalid(
                 "incoming_numbers",
                 "this verification's current attempt is not a flash call",
+            ));
+        }
+        if let Some(end) = v.flash_window_ends_at
+            && now > end
+        {
+            return Err(VerifyError::invalid(
+                "incoming_numbers",
+                format!(
+                    "the flash call's window ended at {}; resend for a new call (or, with channel auto, a code by SMS)",
+                    end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
             ));
         }
         let mut right = false;

@@ -249,7 +249,8 @@ impl VerifyService {
     }
 
     /// A caller number of the supplier's pool, at random, that no other
-    /// pending flash call holds (reserved in the hot state).
+    /// pending flash call holds (reserved in the hot state until the call's
+    /// window ends: a report after it is refused, so the number is free again).
     async fn reserve_caller(
         &self,
         route: &MessagingRoute,
@@ -258,7 +259,7 @@ impl VerifyService {
     ) -> Result<Option<String>, VerifyError> {
         let mut pool = route.caller_pool.clone();
         pool.shuffle(&mut rand::rng());
-        let until = v.expires_at.max(now + self.ttl());
+        let until = now + Duration::seconds(self.cfg.flash_call_window_s as i64);
         for caller in pool {
             if self
                 .hot

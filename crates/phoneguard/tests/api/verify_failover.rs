@@ -177,34 +177,17 @@ async fn a_failed_delivery_receipt_excludes_the_supplier_at_once() {
         .as_str()
         .unwrap()
         .to_string();
-    let (_, secret) = json(
-        s.admin(reqwest::Method::GET, "/v1/admin/receipts/sms-a/secret")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
     let receipt = json!({"message_id": msg_id, "status": "failed"}).to_string();
-    let sig = hmac_hex(secret["secret"].as_str().unwrap(), &receipt);
-    let url = s.url("/v1/receipts/sandbox/sms-a");
     let bad = s
         .client
-        .post(&url)
+        .post(s.url("/v1/receipts/sandbox/sms-a"))
         .header("x-phoneguard-signature", "sha256=00")
-        .body(receipt.clone())
-        .send()
-        .await
-        .unwrap();
-    crate::harness::problem(bad, 401, "unauthorized").await;
-    let ok = s
-        .client
-        .post(&url)
-        .header("x-phoneguard-signature", format!("sha256={sig}"))
         .body(receipt)
         .send()
         .await
         .unwrap();
-    assert_eq!(ok.status().as_u16(), 200);
+    crate::harness::problem(bad, 401, "unauthorized").await;
+    assert_eq!(failed_receipt(&s, "sms-a", &msg_id).await, 200);
     let (_, g) = json(
         s.get(&format!("/v1/verifications/{}", v1["id"].as_str().unwrap()))
             .send()
@@ -215,6 +198,99 @@ async fn a_failed_delivery_receipt_excludes_the_supplier_at_once() {
     assert_eq!(g["attempts"][0]["delivery"], "failed");
     let (_, v2) = resend(&s, v1["id"].as_str().unwrap()).await;
     assert_eq!(supplier_of(&v2), "sms-b");
+    s.stop().await;
+}
+
+/// Posts a signed sandbox receipt saying the message `msg_id` of `supplier`
+/// failed; returns the HTTP status.
+async fn failed_receipt(s: &crate::harness::TestServer, supplier: &str, msg_id: &str) -> u16 {
+    let (_, secret) = json(
+        s.admin(
+            reqwest::Method::GET,
+            &format!("/v1/admin/receipts/{supplier}/secret"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let receipt = json!({"message_id": msg_id, "status": "failed"}).to_string();
+    let sig = hmac_hex(secret["secret"].as_str().unwrap(), &receipt);
+    s.client
+        .post(s.url(&format!("/v1/receipts/sandbox/{supplier}")))
+        .header("x-phoneguard-signature", format!("sha256={sig}"))
+        .body(receipt)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The receipt's exclusion on its own, where no later request of the terminal
+/// would exclude that supplier: one device, three phones. The second phone's
+/// code goes through sms-b and is entered (the mappings are cleared); then
+/// the first phone's sms-a message is reported failed, and the third phone's
+/// code must avoid sms-a although the terminal's last code was entered.
+#[tokio::test]
+async fn a_failed_receipt_excludes_its_supplier_even_after_the_mappings_were_cleared() {
+    let s = server().await;
+    let body = |phone: &str| json!({"phone": phone, "channel": "sms", "purpose": "login", "device_id": "dev-r"});
+    let (_, v1) = start(&s, body("13900139001")).await;
+    assert_eq!(supplier_of(&v1), "sms-a");
+    let (_, v2) = start(&s, body("13900139002")).await;
+    assert_eq!(supplier_of(&v2), "sms-b", "v1's code was not entered: {v2}");
+    let code = latest_code(&s, "13900139002").await;
+    assert_eq!(
+        check(&s, v2["id"].as_str().unwrap(), &code).await.1["status"],
+        "approved"
+    );
+    let (_, v) = start(&s, body("13900139004")).await;
+    assert_eq!(
+        supplier_of(&v),
+        "sms-a",
+        "an entered code clears the mappings: {v}"
+    );
+    let code = latest_code(&s, "13900139004").await;
+    assert_eq!(
+        check(&s, v["id"].as_str().unwrap(), &code).await.1["status"],
+        "approved"
+    );
+
+    let msg_id = messages(&s, "13900139001").await[0]["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(failed_receipt(&s, "sms-a", &msg_id).await, 200);
+    let (_, v3) = start(&s, body("13900139003")).await;
+    assert_eq!(
+        supplier_of(&v3),
+        "sms-b",
+        "sms-a failed to deliver v1's code: {v3}"
+    );
+    s.stop().await;
+}
+
+/// Each further un-entered code adds its supplier (A, then B, then C), and
+/// only when all are excluded does the choice start over with the best.
+#[tokio::test]
+async fn each_unentered_code_adds_its_supplier_until_all_are_excluded() {
+    let s = server_with(|c| {
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        for (id, w) in [("sms-a", 30), ("sms-b", 20), ("sms-c", 10)] {
+            c.suppliers.seed.push(sandbox(id, "sms", w, json!({})));
+        }
+    })
+    .await;
+    let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
+    let mut order = vec![];
+    for _ in 0..5 {
+        order.push(supplier_of(&start(&s, body.clone()).await.1));
+    }
+    assert_eq!(order, ["sms-a", "sms-b", "sms-c", "sms-a", "sms-b"]);
     s.stop().await;
 }
 

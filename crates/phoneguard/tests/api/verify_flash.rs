@@ -112,6 +112,69 @@ async fn concurrent_flash_calls_of_one_pool_use_different_callers() {
     s.stop().await;
 }
 
+/// The caller number is the flash call's for its window only: a report after
+/// the window is refused even with the right number, and the number goes to
+/// the next flash call of the pool.
+#[tokio::test]
+async fn a_report_after_the_window_is_refused_and_the_caller_is_free_again() {
+    let s = server_with(|c| {
+        c.verify.flash_call_window_s = 1;
+        c.suppliers.seed.retain(|x| x.id != "voice-a");
+        c.suppliers.seed.push(sandbox(
+            "voice-a",
+            "voice",
+            10,
+            json!({"caller_pool": ["+861012345601"]}),
+        ));
+    })
+    .await;
+    let flash =
+        |phone: &'static str| json!({"phone": phone, "channel": "flash_call", "purpose": "login"});
+    let (st, v) = start(&s, flash("13700137001")).await;
+    assert_eq!(st, 201, "{v}");
+    let first = v["id"].as_str().unwrap().to_string();
+    let caller = calls(&s, "13700137001").await[0]["caller"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let busy = s
+        .post("/v1/verifications", &flash("13700137002"))
+        .send()
+        .await
+        .unwrap();
+    problem(busy, 503, "supplier_unavailable").await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (st, r) = report(&s, &first, &[&caller]).await;
+    assert_eq!(st, 422, "{r}");
+    assert_eq!(r["field"], "incoming_numbers", "{r}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("window ended"),
+        "{r}"
+    );
+    let (_, v) = json(
+        s.get(&format!("/v1/verifications/{first}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        v["status"], "pending",
+        "a late report neither approves nor counts: {v}"
+    );
+
+    let (st, v) = start(&s, flash("13700137002")).await;
+    assert_eq!(
+        st, 201,
+        "the pool's only number is free after the window: {v}"
+    );
+    assert_eq!(calls(&s, "13700137002").await[0]["caller"], caller.as_str());
+    let (st, r) = report(&s, v["id"].as_str().unwrap(), &[&caller]).await;
+    assert_eq!((st, r["status"].as_str()), (200, Some("approved")), "{r}");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn auto_starts_with_a_flash_call_and_falls_back_to_sms_after_the_window() {
     let s = server_with(|c| c.verify.flash_call_window_s = 1).await;

@@ -228,7 +228,10 @@ async fn a_replay_that_breaks_half_way_counts_each_send_once_on_retry() {
     let after = after.with_admission(windows.clone());
     let now = chrono::Utc::now() + chrono::Duration::milliseconds(5);
     let broken = after.seed_send_windows(&windows, now).await;
-    assert!(broken.is_err(), "the undecodable row fails the replay: {broken:?}");
+    assert!(
+        broken.is_err(),
+        "the undecodable row fails the replay: {broken:?}"
+    );
 
     sqlx::query("DELETE FROM verify_sends WHERE at = ?")
         .bind(later)
