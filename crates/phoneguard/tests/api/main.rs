@@ -29,5 +29,6 @@ mod verify_flash;
 mod verify_flow;
 mod verify_limits;
 mod verify_props;
+mod verify_receipts;
 mod verify_support;
 mod verify_templates;
