@@ -47,6 +47,15 @@ pub enum VerifyError {
     /// No supplier could take the message (503 `supplier_unavailable`).
     #[error("{0}")]
     SupplierUnavailable(String),
+    /// No supplier could take the first code of a verification, which is kept
+    /// as `failed` under `id` (503 `supplier_unavailable` naming it).
+    #[error("verification {id} failed: {reason}")]
+    Undelivered {
+        /// The failed verification.
+        id: String,
+        /// What the suppliers answered.
+        reason: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -280,7 +280,13 @@ impl VerifyService {
                 self.store.insert_verification(&v, Some(&send)).await?;
                 metrics::counter!("phoneguard_verify_started_total", "channel" => v.channel.as_str(), "outcome" => "failed")
                     .increment(1);
-                Err(e)
+                Err(match e {
+                    VerifyError::SupplierUnavailable(reason) => VerifyError::Undelivered {
+                        id: v.id.clone(),
+                        reason,
+                    },
+                    other => other,
+                })
             }
         }
     }

@@ -72,6 +72,15 @@ impl From<VerifyError> for ApiError {
                     "no supplier could deliver the code; retry shortly",
                 )
             }
+            VerifyError::Undelivered { id, reason } => {
+                tracing::warn!(error = %reason, verification = %id, "no supplier delivered the first code");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "supplier_unavailable",
+                    "no supplier could deliver the code; the verification is kept as failed; start again shortly",
+                )
+                .with("verification_id", id)
+            }
             VerifyError::Store(s) => s.into(),
         }
     }
