@@ -167,6 +167,26 @@ impl VerifyService {
         routes.iter().find(|r| r.config.id == supplier_id).cloned()
     }
 
+    /// The keyed hash of an end user's IP address (v4 or v6, in its canonical
+    /// form, so `::ffff:…` spellings of one address count together); a value
+    /// that is not an address is a 422 naming `ip`.
+    fn ip_hash(&self, ip: Option<&str>) -> Result<Option<String>, VerifyError> {
+        let Some(raw) = ip else { return Ok(None) };
+        let addr: std::net::IpAddr = raw.trim().parse().map_err(|_| {
+            VerifyError::invalid(
+                "ip",
+                "not an IPv4 or IPv6 address, e.g. 203.0.113.7 or 2001:db8::1",
+            )
+        })?;
+        let addr = match addr {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        Ok(Some(self.hash_key.hash("ip", &addr.to_string())))
+    }
+
     /// The key that signs delivery receipts of a supplier (hex), to configure at the vendor.
     pub fn receipt_secret(&self, supplier_id: &str) -> String {
         self.hash_key.hash("receipt", supplier_id)
@@ -216,10 +236,7 @@ impl VerifyService {
             tenant_id: who.tenant_id.clone(),
             at: now,
             phone: info.number.clone(),
-            ip_hash: req
-                .ip
-                .as_deref()
-                .map(|ip| self.hash_key.hash("ip", ip.trim())),
+            ip_hash: self.ip_hash(req.ip.as_deref())?,
             country: info.country.to_string(),
             prefix: prefix_of(info.country, &info.national),
         };
@@ -293,12 +310,15 @@ impl VerifyService {
 
     /// Sends a new code (the old one dies), through another supplier when the
     /// previous code was not entered.
+    /// `ip` is the end user's address, counted by the per-IP send limit.
     pub async fn resend(
         &self,
         who: &Principal,
         id: &str,
         channel: Option<Channel>,
+        ip: Option<&str>,
     ) -> Result<Verification, VerifyError> {
+        let ip_hash = self.ip_hash(ip)?;
         let now = Utc::now();
         let v = self.open_verification(who, id, now).await?;
         self.check_cooldown(v.last_sent_at, now)?;
@@ -307,7 +327,7 @@ impl VerifyService {
             tenant_id: who.tenant_id.clone(),
             at: now,
             phone: v.phone.clone(),
-            ip_hash: None,
+            ip_hash,
             country: v.country.clone(),
             prefix: prefix_of(&v.country, &info.national),
         };

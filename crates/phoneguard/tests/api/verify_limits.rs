@@ -99,6 +99,73 @@ async fn tenant_and_ip_send_rates_are_capped() {
     s.stop().await;
 }
 
+/// Resends carry the end user's IP too and count against its limit; one
+/// address counts once however it is spelt; a value that is no address is a
+/// 422 naming `ip`.
+#[tokio::test]
+async fn resends_count_against_the_ip_limit_and_a_bad_ip_is_named() {
+    let s = server_with(|c| c.verify.ip_sends_per_minute = 3).await;
+    let (st, v) = start(
+        &s,
+        json!({"phone": "13800138001", "purpose": "login", "ip": "203.0.113.9"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap();
+    let resend_from = |ip: &'static str| {
+        s.post(
+            &format!("/v1/verifications/{id}/resend"),
+            &json!({"ip": ip}),
+        )
+        .send()
+    };
+    assert_eq!(resend_from("203.0.113.9").await.unwrap().status(), 200);
+    // The IPv4-mapped IPv6 spelling is the same address.
+    assert_eq!(
+        resend_from("::ffff:203.0.113.9").await.unwrap().status(),
+        200
+    );
+    let r = resend_from(" 203.0.113.9 ").await.unwrap();
+    let p = crate::harness::problem(r, 429, "rate_limited").await;
+    assert_eq!(p["limit"], "ip", "{p}");
+    limited(
+        &s,
+        json!({"phone": "13800138002", "purpose": "login", "ip": "203.0.113.9"}),
+        "ip",
+    )
+    .await;
+
+    for bad in [
+        "",
+        "203.0.113",
+        "localhost",
+        "2001:db8::g",
+        "203.0.113.9/24",
+    ] {
+        let r = s
+            .post(
+                "/v1/verifications",
+                &json!({"phone": "13800138003", "purpose": "login", "ip": bad}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let p = crate::harness::problem(r, 422, "invalid_request").await;
+        assert_eq!(p["field"], "ip", "{bad:?}: {p}");
+        let r = resend_from("not-an-ip").await.unwrap();
+        let p = crate::harness::problem(r, 422, "invalid_request").await;
+        assert_eq!(p["field"], "ip", "{p}");
+    }
+    let r = s
+        .post(&format!("/v1/verifications/{id}/resend"), &json!({"ip": 7}))
+        .send()
+        .await
+        .unwrap();
+    let p = crate::harness::problem(r, 422, "invalid_request").await;
+    assert_eq!(p["field"], "ip", "{p}");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn the_pumping_guard_caps_a_prefix_and_a_country() {
     let s = server_with(|c| {

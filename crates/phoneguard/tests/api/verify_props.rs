@@ -124,7 +124,7 @@ async fn run(ops: Vec<Op>) {
                 .report(&who, &id, &["+8610999".into()])
                 .await
                 .map(|o| o.status),
-            Op::Resend => svc.resend(&who, &id, None).await.map(|v| v.status),
+            Op::Resend => svc.resend(&who, &id, None, None).await.map(|v| v.status),
             Op::Cancel => svc.cancel(&who, &id).await.map(|v| v.status),
         };
         if status != Status::Pending {

@@ -341,13 +341,16 @@ async fn report_flash_call(
 }
 
 /// Body of `POST /v1/verifications/{id}/resend` (may be empty JSON).
-#[derive(Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResendIn {
     /// Another channel for the new attempt; default the current one.
     #[serde(default)]
     #[schema(value_type = Option<crate::openapi::verify::ChannelCode>)]
     channel: Option<Channel>,
+    /// The end user's IP address (for the per-IP send limit).
+    #[serde(default)]
+    ip: Option<String>,
 }
 
 /// Sends a new code (the old one stops working), through another supplier
@@ -368,15 +371,31 @@ async fn resend_verification(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<VerificationOut>, ApiError> {
-    let channel = if body.iter().all(u8::is_ascii_whitespace) {
-        None
+    let ResendIn { channel, ip } = if body.iter().all(u8::is_ascii_whitespace) {
+        ResendIn::default()
     } else {
-        serde_json::from_slice::<ResendIn>(&body)
-            .map_err(|e| ApiError::invalid_field("channel", format!("invalid body: {e}")))?
-            .channel
+        let v: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("body is not valid JSON: {e}")))?;
+        serde_json::from_value(v.clone()).map_err(|e| {
+            // Name the field at fault: the first one that fails on its own.
+            let field = ["channel", "ip"]
+                .into_iter()
+                .find(|k| {
+                    v.get(k).is_some_and(|x| {
+                        serde_json::from_value::<ResendIn>(serde_json::json!({ *k: x })).is_err()
+                    })
+                })
+                .unwrap_or("body");
+            ApiError::invalid_field(field, format!("invalid body: {e}"))
+        })?
     };
     crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
-    Ok(Json(s.verify.resend(&who, &id, channel).await?.into()))
+    Ok(Json(
+        s.verify
+            .resend(&who, &id, channel, ip.as_deref())
+            .await?
+            .into(),
+    ))
 }
 
 /// Cancels a pending verification.
