@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use phoneguard_numbering::{NumberTable, lookup};
 use phoneguard_risk::{
-    Assessment, CounterOp, CounterValues, Engine, EventKind, MemoryCounters, PhoneFacts, PnKind,
-    RiskEvent, RulesError,
+    Assessment, CounterOp, CounterValues, DeviceSource, Engine, EventKind, MemoryCounters,
+    PhoneFacts, PnKind, RiskEvent, RulesError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -224,18 +224,45 @@ impl RiskService {
         self.reload(&source).map_err(RulesLoadError::Rules)
     }
 
-    /// The device identifier results are filed under: `device_id`, else a
-    /// non-null IDFA, else a non-null MAC.
+    /// The device identifier results are filed under: the first of the device
+    /// identifiers the engine counts ([`phoneguard_risk::device_ids`]): a
+    /// `device_id` (trimmed, and not made of zeros and punctuation only), else a
+    /// non-null IDFA (upper case), else a well-formed, non-null MAC (its 12 hex
+    /// digits, lower case). Null values — the all-zero IDFA, `02:00:00:00:00:00`,
+    /// the MAC every Android 6+ / iOS 7+ app sees — are shared by strangers and
+    /// never identify a device.
     pub fn device_of(event: &RiskEvent) -> Option<String> {
-        let real = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric() && c != '0'))
-                .map(str::to_string)
-        };
-        real(&event.device_id)
-            .or_else(|| real(&event.idfa))
-            .or_else(|| real(&event.mac))
+        phoneguard_risk::device_ids(event)
+            .into_iter()
+            .find(|(source, id)| {
+                *source != DeviceSource::DeviceId
+                    || id.chars().any(|c| c.is_ascii_alphanumeric() && c != '0')
+            })
+            .map(|(_, id)| id)
+    }
+
+    /// The identifiers a device asked for by `device_id` (as a client writes it)
+    /// may be filed under: as written (trimmed), and in the engine's normal
+    /// form when it reads as an IDFA (upper case) or a MAC (12 lower-case hex
+    /// digits). Null IDFAs and MACs are never looked up.
+    fn device_keys(device_id: &str) -> Vec<String> {
+        let id = device_id.trim();
+        if phoneguard_risk::mac_is_null(id) || (id.len() == 36 && phoneguard_risk::idfa_is_null(id))
+        {
+            return Vec::new();
+        }
+        // Only an IDFA is upper-cased: two `device_id`s differing in case are two devices.
+        let idfa = is_uuid(id).then(|| id.to_ascii_uppercase());
+        let mut keys = vec![id.to_string()];
+        for key in [idfa, phoneguard_risk::mac_digits(id)]
+            .into_iter()
+            .flatten()
+        {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        keys
     }
 
     /// Keyed hash under which a device's results are filed.
@@ -331,19 +358,23 @@ impl RiskService {
             .await
     }
 
-    /// A tenant's device summary.
+    /// A tenant's device summary. `device_id` is looked up as written and in
+    /// the normal form the events are filed under (see [`Self::device_of`]).
     pub async fn device(
         &self,
         tenant_id: &str,
         device_id: &str,
     ) -> StoreResult<Option<DeviceSummary>> {
-        self.store
-            .device_summary(
-                tenant_id,
-                &self.device_hash(tenant_id, device_id),
-                Utc::now(),
-            )
-            .await
+        for key in Self::device_keys(device_id) {
+            let found = self
+                .store
+                .device_summary(tenant_id, &self.device_hash(tenant_id, &key), Utc::now())
+                .await?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
     }
 
     /// Deletes expired results.
@@ -405,6 +436,15 @@ fn read_rules(path: &std::path::Path) -> Result<String, RulesLoadError> {
         path: path.display().to_string(),
         error: e.to_string(),
     })
+}
+
+/// Whether `s` is written as a UUID (8-4-4-4-12 hex digits), as an IDFA is.
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Counter keys are per tenant: one tenant's traffic never raises another's velocity.
@@ -549,6 +589,90 @@ mod tests {
             svc.device_hash("ten_a", "d-1"),
             svc.device_hash("ten_b", "d-1"),
             "per tenant"
+        );
+    }
+
+    fn device_event(
+        account: &str,
+        device_id: Option<&str>,
+        idfa: Option<&str>,
+        mac: Option<&str>,
+    ) -> RiskEvent {
+        let mut e = RiskEvent::register(account);
+        e.device_id = device_id.map(Into::into);
+        e.idfa = idfa.map(Into::into);
+        e.mac = mac.map(Into::into);
+        e
+    }
+
+    #[test]
+    fn null_idfas_and_macs_are_no_device_as_for_the_engine() {
+        let of = |d, i, m| RiskService::device_of(&device_event("u", d, i, m));
+        for mac in [
+            "02:00:00:00:00:00",
+            "02-00-00-00-00-00",
+            "020000000000",
+            "00:00:00:00:00:00",
+            "not a mac",
+        ] {
+            assert_eq!(of(None, None, Some(mac)), None, "{mac}");
+        }
+        let null_idfa = "00000000-0000-0000-0000-000000000000";
+        assert_eq!(of(None, Some(null_idfa), Some("02:00:00:00:00:00")), None);
+        assert_eq!(
+            of(Some(" 0000 "), None, None),
+            None,
+            "an all-zero device_id"
+        );
+        // Real identifiers, in the form the engine counts them.
+        assert_eq!(
+            of(None, Some(null_idfa), Some("AA:BB:CC:00:11:22")),
+            Some("aabbcc001122".into())
+        );
+        assert_eq!(
+            of(None, None, Some("aa-bb-cc-00-11-22")),
+            Some("aabbcc001122".into())
+        );
+        let idfa = "1e2dfa89-496a-47fd-9941-df1fc4e6484a";
+        assert_eq!(
+            of(None, Some(idfa), Some("AA:BB:CC:00:11:22")),
+            Some(idfa.to_ascii_uppercase())
+        );
+        assert_eq!(
+            of(Some(" d-1 "), Some(idfa), None),
+            Some("d-1".into()),
+            "device_id first"
+        );
+    }
+
+    #[tokio::test]
+    async fn strangers_with_the_null_mac_are_not_filed_under_one_device() {
+        let store = Arc::new(Kept::default());
+        let svc = service(Arc::new(MemoryRiskCounters::default()), store.clone());
+        for account in ["stranger-1", "stranger-2"] {
+            let e = device_event(account, None, None, Some("02:00:00:00:00:00"));
+            let (record, _) = svc.assess("ten_a", &e, LineCheck::NotAsked).await.unwrap();
+            assert_eq!(record.device_hash, None, "{account}");
+        }
+        assert!(RiskService::device_keys("02:00:00:00:00:00").is_empty());
+        assert!(RiskService::device_keys("00000000-0000-0000-0000-000000000000").is_empty());
+    }
+
+    #[test]
+    fn a_device_is_looked_up_as_written_and_as_the_engine_writes_it() {
+        assert_eq!(
+            RiskService::device_keys(" AA:BB:CC:00:11:22 "),
+            ["AA:BB:CC:00:11:22", "aabbcc001122"]
+        );
+        let idfa = "1e2dfa89-496a-47fd-9941-df1fc4e6484a";
+        assert_eq!(
+            RiskService::device_keys(idfa),
+            [idfa.to_string(), idfa.to_ascii_uppercase()]
+        );
+        assert_eq!(
+            RiskService::device_keys("dev-x"),
+            ["dev-x"],
+            "a device_id is not case-folded"
         );
     }
 

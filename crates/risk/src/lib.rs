@@ -51,6 +51,7 @@ pub use features::{
     classify_user_agent, compute_features, is_private, is_reserved, read_x_forward_for,
 };
 pub use geyan::{GeyanEvent, geyan_field_name};
+pub use ident::{device_ids, idfa_is_null, mac_digits, mac_is_null};
 pub use passwords::{common_password_count, is_common_password_md5};
 pub use phone::{PhoneFacts, PnKind, phone_key};
 pub use rules::{
