@@ -5,8 +5,11 @@
 //! a bucket is one key `{prefix}:rl:{bucket}` holding its theoretical arrival
 //! time, expiring when the bucket is full again. Quotas are one counter per key
 //! and UTC day, `{prefix}:quota:{key}:{YYYYMMDD}`, taken by a script that never
-//! goes past the limit, expiring two days later. Buckets and keys are built
-//! from tenant and key ids and capability codes only.
+//! goes past the limit, expiring two days later, and given back by a script
+//! that only lowers a counter that still exists, never below 0, keeping its TTL
+//! (a bare DECRBY would recreate an expired counter, negative and without a
+//! TTL). Buckets and keys are built from tenant and key ids and capability
+//! codes only.
 
 use std::time::Duration;
 
@@ -46,6 +49,7 @@ pub struct RedisLimiter {
     prefix: String,
     gcra: Script,
     quota: Script,
+    give_back: Script,
     conn: Conn,
 }
 
@@ -63,6 +67,7 @@ impl RedisLimiter {
             prefix: config.prefix,
             gcra: Script::new(include_str!("lua/gcra.lua")),
             quota: Script::new(include_str!("lua/quota.lua")),
+            give_back: Script::new(include_str!("lua/give_back.lua")),
             conn: Conn::new(
                 client,
                 "limiter",
@@ -145,13 +150,9 @@ impl Limiter for RedisLimiter {
     }
 
     async fn give_back_quota(&self, key: &str, day: NaiveDate, n: u64) -> Result<(), LimiterError> {
-        let mut conn = self.conn.get().await.map_err(LimiterError)?;
-        let _: i64 = redis::cmd("DECRBY")
-            .arg(self.quota_key(key, day))
-            .arg(n)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| LimiterError(e.to_string()))?;
+        let mut call = self.give_back.key(self.quota_key(key, day));
+        call.arg(n);
+        let _used: i64 = self.one(&call, &self.give_back).await?;
         Ok(())
     }
 }

@@ -139,6 +139,10 @@ async fn every_limiter_key_has_the_prefix_and_a_ttl() {
     .await
     .unwrap();
     l.take_quota("t:ten_k:risk", day(4), 10, 1).await.unwrap();
+    // Giving back, to a counter that is there or to one that is not, makes no
+    // key and keeps the TTL.
+    l.give_back_quota("t:ten_k:risk", day(4), 5).await.unwrap();
+    l.give_back_quota("t:ten_k:risk", day(9), 1).await.unwrap();
     let keys = keys_under(&url, &prefix).await;
     assert_eq!(keys.len(), 2, "{keys:?}");
     let client = redis::Client::open(url.as_str()).unwrap();
@@ -153,6 +157,83 @@ async fn every_limiter_key_has_the_prefix_and_a_ttl() {
         assert!(ttl > 0 && ttl <= 2 * 86_400_000, "{k}: {ttl}");
     }
     assert!(keys.contains(&format!("{prefix}:quota:t:ten_k:risk:20260304")));
+    clean(&url, &prefix).await;
+}
+
+async fn get_and_pttl(url: &str, key: &str) -> (Option<i64>, i64) {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let value: Option<i64> = redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    (value, ttl)
+}
+
+/// A give back only lowers a counter that still exists, never below 0, and
+/// keeps its TTL: one on an expired (or never taken) day makes no key, so no
+/// key without a TTL and no negative count that would let the day take more.
+#[tokio::test]
+async fn giving_back_quota_makes_no_key_and_never_goes_below_zero() {
+    let Some(url) = server("Redis quota give back") else {
+        return;
+    };
+    let prefix = fresh_prefix("giveback");
+    let l = limiter(&url, &prefix);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+
+    // Never taken: nothing to give back to.
+    l.give_back_quota("t:ten_g:verify", day(6), 3)
+        .await
+        .unwrap();
+    assert_eq!(keys_under(&url, &prefix).await, Vec::<String>::new());
+
+    // Taken, then expired before the give back: stays gone.
+    let expired = l.quota_key("t:ten_g:verify", day(7));
+    l.take_quota("t:ten_g:verify", day(7), 5, 2).await.unwrap();
+    let _: i64 = redis::cmd("PEXPIRE")
+        .arg(&expired)
+        .arg(1)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    l.give_back_quota("t:ten_g:verify", day(7), 2)
+        .await
+        .unwrap();
+    assert_eq!(get_and_pttl(&url, &expired).await, (None, -2));
+
+    // Giving back more than was taken stops at 0 and keeps the TTL.
+    let live = l.quota_key("t:ten_g:verify", day(8));
+    l.take_quota("t:ten_g:verify", day(8), 5, 2).await.unwrap();
+    let _: i64 = redis::cmd("PEXPIRE")
+        .arg(&live)
+        .arg(60_000)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    l.give_back_quota("t:ten_g:verify", day(8), 5)
+        .await
+        .unwrap();
+    let (used, ttl) = get_and_pttl(&url, &live).await;
+    assert_eq!(used, Some(0));
+    assert!(ttl > 0 && ttl <= 60_000, "TTL kept: {ttl}");
+    let full = l.take_quota("t:ten_g:verify", day(8), 5, 5).await.unwrap();
+    assert!(full.allowed);
+    assert_eq!(full.used, 5, "the day holds its limit, no more");
+    assert!(
+        !l.take_quota("t:ten_g:verify", day(8), 5, 1)
+            .await
+            .unwrap()
+            .allowed
+    );
     clean(&url, &prefix).await;
 }
 

@@ -4,16 +4,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_phoneguard");
-
-fn clean_env(cmd: &mut Command) -> &mut Command {
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PHONEGUARD_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
+use crate::binary::{BIN, clean_env};
 
 /// Runs a command that is expected to exit; kills it (and fails) if it is still
 /// running after `limit`, so a start that wrongly succeeds cannot hang the suite.

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::harness::{TestServer, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_phoneguard");
+use crate::binary::BIN;
 
 /// Numbers of every kind the table and the rules distinguish, and refused ones.
 const NUMBERS: &[&str] = &[

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod backend;
+mod binary;
 mod bootstrap;
 mod cli;
 mod compat_status;

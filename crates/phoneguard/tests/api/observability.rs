@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use crate::harness::{ADMIN, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_phoneguard");
 const MASTER: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const NAME: &str = "欧阳娜娜";
 const ID_NUMBER: &str = "11010519491231002X";
@@ -182,11 +181,7 @@ async fn full_flow(run: &Run) -> Vec<String> {
 async fn a_full_run_logs_json_with_request_ids_and_no_personal_data_or_secret() {
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("server.log");
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("PHONEGUARD_")) {
-        cmd.env_remove(k);
-    }
-    let mut child = cmd
+    let mut child = crate::binary::command()
         .current_dir(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .env("PHONEGUARD_ADMIN_TOKEN", ADMIN)

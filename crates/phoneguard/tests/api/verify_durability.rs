@@ -2,30 +2,14 @@
 //! starting a verification, restarted on the same database, and the code checks.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Stdio};
 
 use serde_json::{Value, json};
 
 use crate::verify_support::code_in;
 
-const BIN: &str = env!("CARGO_BIN_EXE_phoneguard");
-
 fn spawn(db: &std::path::Path, port: u16) -> (Child, Option<String>) {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PHONEGUARD_") {
-            cmd.env_remove(k);
-        }
-    }
-    let mut child = cmd
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-        ])
-        .arg(format!("sqlite://{}", db.display()))
+    let mut child = crate::binary::serve_sqlite(db, port)
         .env("PHONEGUARD_ADMIN_TOKEN", "adm_durability_token_0123456789")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -51,17 +35,7 @@ fn spawn(db: &std::path::Path, port: u16) -> (Child, Option<String>) {
 }
 
 async fn wait_ready(c: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if c.get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not come up");
+    crate::binary::wait_answering(c, base, "/healthz").await;
 }
 
 /// A node started for the first time on a database file of its own.
