@@ -140,7 +140,35 @@ pub struct CountriesOut {
     countries: Vec<String>,
 }
 
-/// Answer to a delivery receipt.
+/// Answer to a delivery receipt: ours, or the vendor's own acknowledgement of
+/// a batch push.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ReceiptAnswer {
+    Ours(ReceiptOut),
+    Aliyun(AliyunAck),
+    Tencent(TencentAck),
+}
+
+/// What Aliyun takes as "received" (`{"code":0,"msg":"成功"}`).
+#[derive(Serialize, ToSchema)]
+pub struct AliyunAck {
+    /// 0.
+    code: i64,
+    /// `成功`.
+    msg: String,
+}
+
+/// What Tencent Cloud takes as "received" (`{"result":0,"errmsg":"OK"}`).
+#[derive(Serialize, ToSchema)]
+pub struct TencentAck {
+    /// 0.
+    result: i64,
+    /// `OK`.
+    errmsg: String,
+}
+
+/// Answer to a delivery receipt of ours.
 #[derive(Serialize, ToSchema)]
 pub struct ReceiptOut {
     /// Whether an attempt was updated.
@@ -172,6 +200,9 @@ pub struct ReceiptSecretOut {
     secret: String,
     /// How to sign.
     header: String,
+    /// The callback path to configure at an Aliyun or Tencent Cloud console
+    /// (their pushes are unsigned, so the URL carries the secret).
+    push_path: String,
 }
 
 /// A tenant's own verification texts (laid over `verify.templates` and `verify.app_name`).

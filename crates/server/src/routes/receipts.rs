@@ -4,7 +4,14 @@
 //!   with `MessageStatus`/`CallStatus`), authenticated by `X-Twilio-Signature`
 //!   under the account's auth token, over the URL Twilio called (scheme from
 //!   `X-Forwarded-Proto`, else `http`; host from `Host`).
-//! - any other kind: JSON `{"message_id": "...", "status": "delivered" |
+//! - `aliyun_sms`: Aliyun's SmsReport push (a JSON array of
+//!   `{"biz_id", "success", "err_code", …}`), answered `{"code":0,"msg":"成功"}`;
+//! - `tencent_sms`: Tencent Cloud's status callback (a JSON array of
+//!   `{"sid", "report_status": "SUCCESS" | "FAIL", …}`), answered
+//!   `{"result":0,"errmsg":"OK"}`. Neither vendor signs its pushes, so the
+//!   callback URL configured at the vendor carries `?token=<receipt secret>`.
+//! - any kind (and these two when `X-Phoneguard-Signature` is present, e.g.
+//!   from a relay): JSON `{"message_id": "...", "status": "delivered" |
 //!   "failed" | "undelivered"}` with `X-Phoneguard-Signature: sha256=<hex
 //!   HMAC-SHA256 of the body>` under the supplier's receipt secret
 //!   (`GET /v1/admin/receipts/{supplier_id}/secret`).
@@ -53,6 +60,102 @@ fn delivery(status: &str) -> Option<Delivery> {
         "failed" | "undelivered" => Some(Delivery::Failed),
         _ => None,
     }
+}
+
+/// Receipts in one vendor push, at most.
+const MAX_BATCH: usize = 1_000;
+
+/// A vendor that pushes receipts as its own JSON batch, unsigned.
+#[derive(Clone, Copy)]
+enum Batch {
+    Aliyun,
+    Tencent,
+}
+
+impl Batch {
+    fn of(kind: &str) -> Option<Batch> {
+        match kind {
+            "aliyun_sms" => Some(Batch::Aliyun),
+            "tencent_sms" => Some(Batch::Tencent),
+            _ => None,
+        }
+    }
+
+    /// The answer the vendor takes as "received, do not push again".
+    fn ack(self) -> Value {
+        match self {
+            Batch::Aliyun => json!({"code": 0, "msg": "成功"}),
+            Batch::Tencent => json!({"result": 0, "errmsg": "OK"}),
+        }
+    }
+
+    /// Message id and delivery of every receipt of the push; a malformed one
+    /// refuses the whole push (nothing is applied), naming its place.
+    fn parse(self, body: &[u8]) -> Result<Vec<(String, Delivery)>, ApiError> {
+        let items: Vec<Value> = serde_json::from_slice(body).map_err(|e| {
+            ApiError::invalid_field("body", format!("expected a JSON array of receipts: {e}"))
+        })?;
+        if items.len() > MAX_BATCH {
+            return Err(ApiError::invalid_field(
+                "body",
+                format!("{} receipts in one push; at most {MAX_BATCH}", items.len()),
+            ));
+        }
+        let (id_field, status_field) = match self {
+            Batch::Aliyun => ("biz_id", "success"),
+            Batch::Tencent => ("sid", "report_status"),
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let field = |f: &str| format!("[{i}].{f}");
+                let id = item
+                    .get(id_field)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty() && s.len() <= 128)
+                    .ok_or_else(|| {
+                        ApiError::invalid_field(&field(id_field), "a message id string (1-128)")
+                    })?;
+                let status = item.get(status_field);
+                let delivery = match (self, status) {
+                    // Aliyun writes `success` as a boolean; some relays as a string.
+                    (Batch::Aliyun, Some(Value::Bool(true))) => Some(Delivery::Delivered),
+                    (Batch::Aliyun, Some(Value::Bool(false))) => Some(Delivery::Failed),
+                    (Batch::Aliyun, Some(Value::String(s))) if s == "true" => {
+                        Some(Delivery::Delivered)
+                    }
+                    (Batch::Aliyun, Some(Value::String(s))) if s == "false" => {
+                        Some(Delivery::Failed)
+                    }
+                    (Batch::Tencent, Some(Value::String(s))) if s == "SUCCESS" => {
+                        Some(Delivery::Delivered)
+                    }
+                    (Batch::Tencent, Some(Value::String(s))) if s == "FAIL" => {
+                        Some(Delivery::Failed)
+                    }
+                    _ => None,
+                };
+                let want = match self {
+                    Batch::Aliyun => "true or false",
+                    Batch::Tencent => "\"SUCCESS\" or \"FAIL\"",
+                };
+                delivery
+                    .map(|d| (id.to_string(), d))
+                    .ok_or_else(|| ApiError::invalid_field(&field(status_field), want))
+            })
+            .collect()
+    }
+}
+
+/// Whether the callback URL's `token` is the supplier's receipt secret.
+fn token_matches(uri: &Uri, secret: &str) -> bool {
+    let token = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    constant_time_eq(token.as_bytes(), secret.as_bytes())
 }
 
 fn unauthorized() -> ApiError {
@@ -106,17 +209,23 @@ fn twilio_receipt(
         ("X-Phoneguard-Signature" = Option<String>, Header,
             description = "`sha256=<hex HMAC-SHA256(secret, body)>` (every kind but `twilio`)."),
         ("X-Twilio-Signature" = Option<String>, Header, description = "Twilio's signature (`twilio`)."),
+        ("token" = Option<String>, Query, description = "The supplier's receipt secret, for the unsigned pushes of `aliyun_sms` and `tencent_sms`."),
     ),
     request_body(content(
         (crate::openapi::verify::ReceiptIn = "application/json"),
         (String = "application/x-www-form-urlencoded"),
-    ), description = "JSON for every kind but `twilio`, whose status callback is a form."),
+    ), description = "`twilio`: its status callback form. `aliyun_sms`: Aliyun's SmsReport JSON array \
+        (`biz_id`, `success`, …). `tencent_sms`: Tencent Cloud's status callback JSON array (`sid`, \
+        `report_status`, …). Every other kind, or any kind sent with `X-Phoneguard-Signature`: \
+        `{\"message_id\", \"status\"}`."),
     responses(
-        (status = 200, description = "The attempt's delivery was updated.", body = crate::openapi::verify::ReceiptOut,
+        (status = 200, description = "The attempt's delivery was updated; for a vendor batch, the vendor's own \
+            acknowledgement (`{\"code\":0,\"msg\":\"成功\"}` for Aliyun, `{\"result\":0,\"errmsg\":\"OK\"}` for Tencent), \
+            also when some receipts were of messages not sent through this supplier.", body = crate::openapi::verify::ReceiptAnswer,
             example = json!({"updated": true, "delivery": "delivered"})),
         (status = 202, description = "A status that changes nothing (e.g. `queued`).", body = crate::openapi::verify::ReceiptOut,
             example = json!({"updated": false, "status": "queued"})),
-        (status = 401, description = "The signature does not verify (`unauthorized`).",
+        (status = 401, description = "The signature (or the URL's token) does not verify (`unauthorized`).",
             body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
@@ -137,6 +246,31 @@ async fn post_receipt(
             "no {kind} messaging supplier {supplier_id}"
         )));
     };
+    if let Some(batch) = Batch::of(&kind)
+        && !headers.contains_key("x-phoneguard-signature")
+    {
+        if !token_matches(&uri, &s.verify.receipt_secret(&supplier_id)) {
+            return Err(ApiError::unauthorized(
+                "the receipt URL's token is not this supplier's receipt secret",
+            ));
+        }
+        let receipts = batch.parse(&body)?;
+        let mut unknown = 0usize;
+        for (message_id, d) in &receipts {
+            if !s.verify.receipt(&supplier_id, message_id, *d).await? {
+                unknown += 1;
+            }
+        }
+        if unknown > 0 {
+            tracing::debug!(
+                supplier = %supplier_id,
+                receipts = receipts.len(),
+                unknown,
+                "receipts for messages no attempt of this supplier sent"
+            );
+        }
+        return Ok((StatusCode::OK, Json(batch.ack())));
+    }
     let (message_id, status) = match (kind.as_str(), &route.receipt_token) {
         ("twilio", Some(token)) => twilio_receipt(&headers, &uri, &body, token)?,
         ("twilio", None) => return Err(unauthorized()),
@@ -189,7 +323,17 @@ async fn get_receipt_secret(
     State(s): State<AppState>,
     Path(supplier_id): Path<String>,
 ) -> Json<Value> {
-    Json(
-        json!({ "supplier_id": supplier_id, "secret": s.verify.receipt_secret(&supplier_id), "header": "X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>" }),
-    )
+    let secret = s.verify.receipt_secret(&supplier_id);
+    let kind = s
+        .verify
+        .route(&supplier_id)
+        .await
+        .map_or_else(|| "{kind}".to_string(), |r| r.config.kind.clone());
+    let push_path = format!("/v1/receipts/{kind}/{supplier_id}?token={secret}");
+    Json(json!({
+        "supplier_id": supplier_id,
+        "secret": secret,
+        "header": "X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>",
+        "push_path": push_path,
+    }))
 }
