@@ -313,3 +313,46 @@ fn hmac_hex(key: &str, body: &str) -> String {
     m.update(body.as_bytes());
     hex::encode(m.finalize().into_bytes())
 }
+
+/// Conversion feeds the choice, per supplier and carrier: sms-a (weight 12)
+/// goes first while nothing is known (12 × 0.8 against sms-b's 10 × 0.8); ten
+/// of its codes to China Mobile numbers never entered bring its factor to
+/// (0 + 10 × 0.8) / (10 + 10) = 0.4, so once the conversion cache (10 s) has
+/// been read again, a new China Mobile terminal gets sms-b (12 × 0.4 = 4.8 <
+/// 8), while a China Unicom number, of which nothing is known, still gets sms-a.
+#[tokio::test]
+async fn codes_not_entered_lower_a_suppliers_conversion_for_that_carrier_only() {
+    let s = server_with(|c| {
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        c.suppliers
+            .seed
+            .push(sandbox("sms-a", "sms", 12, json!({})));
+        c.suppliers
+            .seed
+            .push(sandbox("sms-b", "sms", 10, json!({})));
+    })
+    .await;
+    let sms = |phone: &str| json!({"phone": phone, "channel": "sms", "purpose": "signup"});
+    for i in 0..10 {
+        let (st, v) = start(&s, sms(&format!("139001390{i:02}"))).await;
+        assert_eq!(st, 201, "{v}");
+        assert_eq!(supplier_of(&v), "sms-a", "send {i}: {v}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(10_500)).await;
+    let (_, v) = start(&s, sms("13900139050")).await;
+    assert_eq!(
+        supplier_of(&v),
+        "sms-b",
+        "sms-a's China Mobile conversion is down to 0.4: {v}"
+    );
+    let (_, v) = start(&s, sms("18600186000")).await;
+    assert_eq!(
+        supplier_of(&v),
+        "sms-a",
+        "nothing is known of sms-a on China Unicom: {v}"
+    );
+    s.stop().await;
+}
