@@ -356,3 +356,43 @@ async fn codes_not_entered_lower_a_suppliers_conversion_for_that_carrier_only() 
     );
     s.stop().await;
 }
+
+/// The patent's mappings expire (`failover_ttl_s`, 24 h by default; 2 s here,
+/// set below the config's lower bound of 60 s, which the test bypasses): with
+/// sms-a (30) dropping, sms-b (20) and sms-c (10), the second code goes through
+/// sms-b; once sms-a's mapping has expired, the third goes through sms-a again
+/// — were it still remembered, sms-a and sms-b would both be excluded and the
+/// code would go through sms-c.
+#[tokio::test]
+async fn an_expired_mapping_no_longer_excludes_its_supplier() {
+    let s = server_with(|c| {
+        c.verify.failover_ttl_s = 2;
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        c.suppliers
+            .seed
+            .push(sandbox("sms-a", "sms", 30, json!({"drop_rate": 1.0})));
+        c.suppliers
+            .seed
+            .push(sandbox("sms-b", "sms", 20, json!({})));
+        c.suppliers
+            .seed
+            .push(sandbox("sms-c", "sms", 10, json!({})));
+    })
+    .await;
+    let body = json!({"phone": PHONE, "channel": "sms", "purpose": "login"});
+    let (_, v1) = start(&s, body.clone()).await;
+    assert_eq!(supplier_of(&v1), "sms-a");
+    let (_, v2) = start(&s, body.clone()).await;
+    assert_eq!(supplier_of(&v2), "sms-b", "sms-a excluded for the terminal");
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let (_, v3) = start(&s, body).await;
+    assert_eq!(
+        supplier_of(&v3),
+        "sms-a",
+        "sms-a's mapping expired; sms-b's is new: {v3}"
+    );
+    s.stop().await;
+}
