@@ -112,6 +112,52 @@ async fn concurrent_flash_calls_of_one_pool_use_different_callers() {
     s.stop().await;
 }
 
+/// Twelve flash calls started at once on a pool of five callers: five are
+/// placed, each from a different caller, and seven are refused with 503 (no
+/// caller free), none placed twice from one number.
+#[tokio::test]
+async fn flash_calls_started_at_once_never_share_a_caller() {
+    let pool: Vec<String> = (1..=5).map(|i| format!("+86101234560{i}")).collect();
+    let s = server_with(|c| {
+        c.suppliers.seed.retain(|x| x.id != "voice-a");
+        c.suppliers.seed.push(sandbox(
+            "voice-a",
+            "voice",
+            10,
+            json!({ "caller_pool": pool }),
+        ));
+    })
+    .await;
+    let phones: Vec<String> = (0..12).map(|i| format!("137001371{i:02}")).collect();
+    let answers = futures_join(phones.iter().map(|phone| {
+        start(
+            &s,
+            json!({"phone": phone, "channel": "flash_call", "purpose": "login"}),
+        )
+    }))
+    .await;
+    let placed: Vec<&str> = phones
+        .iter()
+        .zip(&answers)
+        .filter(|(_, (st, _))| *st == 201)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let refused = answers
+        .iter()
+        .filter(|(st, v)| *st == 503 && v["code"] == "supplier_unavailable")
+        .count();
+    assert_eq!((placed.len(), refused), (5, 7), "{answers:?}");
+    let mut callers = vec![];
+    for phone in &placed {
+        let log = calls(&s, phone).await;
+        assert_eq!(log.len(), 1, "{phone}: {log:?}");
+        callers.push(log[0]["caller"].as_str().unwrap().to_string());
+    }
+    callers.sort();
+    assert_eq!(callers, pool, "every caller once");
+    s.stop().await;
+}
+
 /// The caller number is the flash call's for its window only: a report after
 /// the window is refused even with the right number, and the number goes to
 /// the next flash call of the pool.

@@ -216,37 +216,6 @@ async fn of_two_concurrent_correct_checks_exactly_one_wins() {
     s.stop().await;
 }
 
-async fn futures_join<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let handles: Vec<_> = fs.collect();
-    let mut out = vec![];
-    let mut set = Vec::new();
-    for f in handles {
-        set.push(Box::pin(f));
-    }
-    // Poll all at once.
-    let joined = std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (i, f) in set.iter_mut().enumerate() {
-            if out.len() <= i {
-                out.push(None);
-            }
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    });
-    joined.await;
-    out.into_iter().map(Option::unwrap).collect()
-}
-
 #[tokio::test]
 async fn bad_requests_name_their_field() {
     let s = server().await;
