@@ -1,7 +1,8 @@
 //! Failure behaviour of the shared backends, through HTTP: Redis unreachable →
-//! risk degrades with `velocity_unavailable`, and starting a verification fails
+//! risk degrades with `velocity_unavailable`, starting a verification fails
 //! closed (503 `storage_unavailable`, no code sent: its send limits live on
-//! Redis); Redis back → verification works and its send limit holds;
+//! Redis) and API rate limits fail open (counted); Redis back → verification
+//! works, its send limit and the API rate limit hold;
 //! PostgreSQL unreachable → 503 `storage_unavailable` on every storage path and
 //! `/readyz`, never a 500, and the same server recovers once it is back. Needs
 //! `PHONEGUARD_TEST_POSTGRES_URL` and `PHONEGUARD_TEST_REDIS_URL`.
@@ -131,6 +132,48 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
     .await;
     assert_eq!(m["messages"].as_array().map(Vec::len), Some(0), "{m}");
 
+    // API rate limits fail open (the README's choice: a limit that cannot be
+    // checked does not take the API down), each such request counted.
+    let tenant = crate::limits::default_tenant(&s).await;
+    let (st, b) = crate::suppliers::admin_json(
+        &s,
+        reqwest::Method::PUT,
+        &format!("/v1/admin/tenants/{tenant}/limits"),
+        Some(json!({"rate_per_s": {"lookup": 1}})),
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
+    let lookup = || async {
+        s.get("/v1/numbers/13800138000")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            lookup().await,
+            200,
+            "a rate limit on a Redis that is down fails open"
+        );
+    }
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let errors: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("phoneguard_limiter_errors_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(errors >= 3.0, "each unchecked limit is counted: {errors}");
+
     // Redis back (the node reconnects by itself, trying at most once a
     // second): verification works, and its send limit holds.
     let redis_proxy = Proxy::start(redis_listen, redis_upstream).await;
@@ -143,6 +186,18 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(st, 201, "a verification starts once Redis is back");
+    // ... and the API rate limit holds again once the limiter's own connection
+    // is back (it too retries at most once a second): of three lookups at
+    // once (burst 1), not all pass.
+    let mut statuses = [0; 3];
+    for _ in 0..30 {
+        statuses = [lookup().await, lookup().await, lookup().await];
+        if statuses.contains(&429) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
     let (st, v) = start(&s, body.clone()).await;
     assert_eq!(st, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string();
