@@ -2,7 +2,8 @@
 //! risk degrades with `velocity_unavailable`, starting a verification fails
 //! closed (503 `storage_unavailable`, no code sent: its send limits live on
 //! Redis) and API rate limits fail open (counted); Redis back → verification
-//! works, its send limit and the API rate limit hold;
+//! works, its send limit and the API rate limit hold; checks work with Redis
+//! down;
 //! PostgreSQL unreachable → 503 `storage_unavailable` on every storage path and
 //! `/readyz`, never a 500, and the same server recovers once it is back. Needs
 //! `PHONEGUARD_TEST_POSTGRES_URL` and `PHONEGUARD_TEST_REDIS_URL`.
@@ -215,6 +216,22 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
         "rate_limited",
     )
     .await;
+    // One more, to be checked while Redis is down again (at the end).
+    let (st, later) = start(
+        &s,
+        json!({"phone": "13900000402", "channel": "sms", "purpose": "login"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{later}");
+    let later_id = later["id"].as_str().unwrap().to_string();
+    let (_, m) = json(
+        s.get("/v1/sandbox/messages?phone=13900000402")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let later_code = code_in(m["messages"][0]["text"].as_str().unwrap());
 
     // PostgreSQL down: every storage path answers 503 storage_unavailable.
     proxy.stop().await;
@@ -258,8 +275,22 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
     assert!(ready, "/readyz is true again once PostgreSQL is back");
     let (st, v) = check(&s, &id, &code).await;
     assert_eq!((st, v["status"].as_str()), (200, Some("approved")), "{v}");
+
+    // Redis down again: checks are database rows and keep working, wrong and
+    // right (the failover mappings the approval would clear are lost, which
+    // only degrades the next code's supplier choice).
+    redis_proxy.stop().await;
+    let wrong = if later_code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let (st, v) = check(&s, &later_id, wrong).await;
+    assert_eq!((st, v["status"].as_str()), (200, Some("pending")), "{v}");
+    assert_eq!(v["remaining_attempts"], 4, "{v}");
+    let (st, v) = check(&s, &later_id, &later_code).await;
+    assert_eq!((st, v["status"].as_str()), (200, Some("approved")), "{v}");
     s.stop().await;
     proxy.stop().await;
-    redis_proxy.stop().await;
     drop_database(&server, &name);
 }
