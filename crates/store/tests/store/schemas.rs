@@ -1,6 +1,7 @@
 //! Both backends carry the same schema: the same migration versions, and after
-//! migrating, the same tables, columns (with comparable types and nullability)
-//! and named indexes.
+//! migrating, the same tables, columns (with comparable types and nullability),
+//! primary keys and UNIQUE constraints (their columns, in order), and named
+//! indexes (their columns in order, unique or not, partial or not).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -70,7 +71,10 @@ fn column(table: &str, name: &str, family: &str, nullable: bool) -> String {
     format!("{table}.{name} {family} {null}")
 }
 
-async fn sqlite_schema(store: &SqliteStore) -> (Columns, BTreeSet<String>) {
+/// Columns, keys (primary and UNIQUE constraints) and named indexes.
+type Schema = (Columns, BTreeSet<String>, BTreeSet<String>);
+
+async fn sqlite_schema(store: &SqliteStore) -> Schema {
     let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.pk \
          FROM sqlite_master m JOIN pragma_table_info(m.name) p \
@@ -84,15 +88,78 @@ async fn sqlite_schema(store: &SqliteStore) -> (Columns, BTreeSet<String>) {
         // A primary-key column never holds NULL, declared NOT NULL or not.
         .map(|(t, c, ty, notnull, pk)| column(&t, &c, sqlite_family(&ty), notnull == 0 && pk == 0))
         .collect();
-    let indexes: Vec<(String,)> =
-        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
-    (columns, indexes.into_iter().map(|(n,)| n).collect())
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+    let pk: Vec<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
+         AND p.pk > 0 ORDER BY m.name, p.pk",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    keys.extend(
+        grouped(pk)
+            .into_iter()
+            .map(|(t, cols)| format!("{t} primary key ({cols})")),
+    );
+    // Every index of a table: `origin` is `c` (CREATE INDEX), `u` (UNIQUE
+    // constraint) or `pk`; columns in index order (an expression is a NULL name).
+    let rows: Vec<(String, String, String, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT m.name, l.name, l.origin, l.\"unique\", l.partial, i.name \
+         FROM sqlite_master m JOIN pragma_index_list(m.name) l \
+         JOIN pragma_index_info(l.name) i \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
+         ORDER BY m.name, l.name, i.seqno",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let mut indexes = BTreeSet::new();
+    let mut cols: Vec<((String, String, String, bool, bool), String)> = vec![];
+    for (t, name, origin, unique, partial, col) in rows {
+        cols.push((
+            (t, name, origin, unique != 0, partial != 0),
+            col.unwrap_or_else(|| "<expression>".into()),
+        ));
+    }
+    for ((t, name, origin, unique, partial), cols) in grouped(cols) {
+        match origin.as_str() {
+            "u" => {
+                keys.insert(format!("{t} unique ({cols})"));
+            }
+            "pk" => {}
+            _ => {
+                indexes.insert(index(&name, &t, &cols, unique, partial));
+            }
+        }
+    }
+    (columns, keys, indexes)
 }
 
-async fn postgres_schema(store: &PostgresStore) -> (Columns, BTreeSet<String>) {
+/// `(key, value)` rows in order → each key once, with its values joined by `, `.
+fn grouped<K: PartialEq>(rows: Vec<(K, String)>) -> Vec<(K, String)> {
+    let mut out: Vec<(K, String)> = vec![];
+    for (k, v) in rows {
+        match out.last_mut() {
+            Some((last, joined)) if *last == k => {
+                joined.push_str(", ");
+                joined.push_str(&v);
+            }
+            _ => out.push((k, v)),
+        }
+    }
+    out
+}
+
+fn index(name: &str, table: &str, cols: &str, unique: bool, partial: bool) -> String {
+    format!(
+        "{name} on {table} ({cols}){}{}",
+        if unique { " unique" } else { "" },
+        if partial { " partial" } else { "" }
+    )
+}
+
+async fn postgres_schema(store: &PostgresStore) -> Schema {
     let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
         "SELECT table_name::TEXT, column_name::TEXT, data_type::TEXT, is_nullable = 'YES' \
          FROM information_schema.columns \
@@ -105,16 +172,41 @@ async fn postgres_schema(store: &PostgresStore) -> (Columns, BTreeSet<String>) {
         .into_iter()
         .map(|(t, c, ty, nullable)| column(&t, &c, &postgres_family(&ty), nullable))
         .collect();
-    // Named indexes only: not those PostgreSQL makes for keys and UNIQUE.
-    let indexes: Vec<(String,)> = sqlx::query_as(
-        "SELECT indexname::TEXT FROM pg_indexes WHERE schemaname = current_schema() \
-         AND tablename <> '_sqlx_migrations' \
-         AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key'",
+    // Every index with its columns in order (an expression has attnum 0, no
+    // column), and the constraint it backs: `p` primary key, `u` UNIQUE, none
+    // for a CREATE INDEX.
+    let rows: Vec<(String, String, Option<String>, bool, bool, Option<String>)> = sqlx::query_as(
+        "SELECT t.relname::TEXT, i.relname::TEXT, c.contype::TEXT, ix.indisunique, \
+                ix.indpred IS NOT NULL, a.attname::TEXT \
+         FROM pg_index ix \
+         JOIN pg_class i ON i.oid = ix.indexrelid \
+         JOIN pg_class t ON t.oid = ix.indrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+         LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+         LEFT JOIN pg_constraint c ON c.conindid = ix.indexrelid AND c.contype IN ('p', 'u') \
+         WHERE n.nspname = current_schema() AND t.relname <> '_sqlx_migrations' \
+         ORDER BY t.relname, i.relname, k.ord",
     )
     .fetch_all(store.pool())
     .await
     .unwrap();
-    (columns, indexes.into_iter().map(|(n,)| n).collect())
+    let mut cols: Vec<((String, String, Option<String>, bool, bool), String)> = vec![];
+    for (t, name, contype, unique, partial, col) in rows {
+        cols.push((
+            (t, name, contype, unique, partial),
+            col.unwrap_or_else(|| "<expression>".into()),
+        ));
+    }
+    let (mut keys, mut indexes) = (BTreeSet::new(), BTreeSet::new());
+    for ((t, name, contype, unique, partial), cols) in grouped(cols) {
+        match contype.as_deref() {
+            Some("p") => keys.insert(format!("{t} primary key ({cols})")),
+            Some(_) => keys.insert(format!("{t} unique ({cols})")),
+            None => indexes.insert(index(&name, &t, &cols, unique, partial)),
+        };
+    }
+    (columns, keys, indexes)
 }
 
 fn difference(what: &str, a: &BTreeSet<String>, b: &BTreeSet<String>) -> String {
@@ -124,7 +216,7 @@ fn difference(what: &str, a: &BTreeSet<String>, b: &BTreeSet<String>) -> String 
 }
 
 #[tokio::test]
-async fn sqlite_and_postgres_schemas_carry_the_same_tables_and_columns() {
+async fn sqlite_and_postgres_schemas_carry_the_same_tables_columns_keys_and_indexes() {
     let Some(server) = pg::server("schema comparison") else {
         return;
     };
@@ -135,8 +227,10 @@ async fn sqlite_and_postgres_schemas_carry_the_same_tables_and_columns() {
     let db = pg::TestDb::create(&server, "schema").await;
     let postgres = PostgresStore::open(&db.url).await.unwrap();
 
-    let (s_columns, s_indexes) = sqlite_schema(&sqlite).await;
-    let (p_columns, p_indexes) = postgres_schema(&postgres).await;
+    let (s_columns, s_keys, s_indexes) = sqlite_schema(&sqlite).await;
+    let (p_columns, p_keys, p_indexes) = postgres_schema(&postgres).await;
+    assert!(s_keys.contains("tenants primary key (id)"), "{s_keys:#?}");
+    assert!(s_keys == p_keys, "{}", difference("keys", &s_keys, &p_keys));
     assert!(s_columns.iter().any(|c| c.starts_with("tenants.id ")));
     assert!(
         s_columns == p_columns,
