@@ -71,6 +71,13 @@ fn column(table: &str, name: &str, family: &str, nullable: bool) -> String {
     format!("{table}.{name} {family} {null}")
 }
 
+/// An index: table, name, what it backs (SQLite's origin, PostgreSQL's
+/// constraint type), unique, partial.
+type IndexOf<O> = (String, String, O, bool, bool);
+
+/// One column of an index, in order, with the index it belongs to.
+type IndexColumn<O> = (IndexOf<O>, String);
+
 /// Columns, keys (primary and UNIQUE constraints) and named indexes.
 type Schema = (Columns, BTreeSet<String>, BTreeSet<String>);
 
@@ -115,7 +122,7 @@ async fn sqlite_schema(store: &SqliteStore) -> Schema {
     .await
     .unwrap();
     let mut indexes = BTreeSet::new();
-    let mut cols: Vec<((String, String, String, bool, bool), String)> = vec![];
+    let mut cols: Vec<IndexColumn<String>> = vec![];
     for (t, name, origin, unique, partial, col) in rows {
         cols.push((
             (t, name, origin, unique != 0, partial != 0),
@@ -175,7 +182,8 @@ async fn postgres_schema(store: &PostgresStore) -> Schema {
     // Every index with its columns in order (an expression has attnum 0, no
     // column), and the constraint it backs: `p` primary key, `u` UNIQUE, none
     // for a CREATE INDEX.
-    let rows: Vec<(String, String, Option<String>, bool, bool, Option<String>)> = sqlx::query_as(
+    type Row = (String, String, Option<String>, bool, bool, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT t.relname::TEXT, i.relname::TEXT, c.contype::TEXT, ix.indisunique, \
                 ix.indpred IS NOT NULL, a.attname::TEXT \
          FROM pg_index ix \
@@ -191,7 +199,7 @@ async fn postgres_schema(store: &PostgresStore) -> Schema {
     .fetch_all(store.pool())
     .await
     .unwrap();
-    let mut cols: Vec<((String, String, Option<String>, bool, bool), String)> = vec![];
+    let mut cols: Vec<IndexColumn<Option<String>>> = vec![];
     for (t, name, contype, unique, partial, col) in rows {
         cols.push((
             (t, name, contype, unique, partial),
