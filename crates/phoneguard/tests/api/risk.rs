@@ -48,7 +48,11 @@ async fn the_seed_example_is_an_account_risk_because_of_its_common_password() {
         .collect();
     assert!(reasons.contains(&"common_password"), "{reasons:?}");
     assert_eq!(r["decision"], "review");
-    assert!(r["token"].as_str().unwrap().starts_with("rk_"));
+    // `rk_` and 32 base62 characters: about 190 random bits.
+    let token = r["token"].as_str().unwrap();
+    let random = token.strip_prefix("rk_").expect("rk_ prefix");
+    assert_eq!(random.len(), 32, "{token}");
+    assert!(random.bytes().all(|b| b.is_ascii_alphanumeric()), "{token}");
     s.stop().await;
 }
 
