@@ -39,13 +39,37 @@ pub fn serve_sqlite(db: &std::path::Path, port: u16) -> Command {
     cmd
 }
 
-/// A loopback port nobody listens on (just now).
+/// First and one-past-last port [`free_port`] hands out: below Linux's
+/// ephemeral range (32768–60999), from which every `bind(…:0)` of the tests
+/// running alongside draws. A port found free here and bound by a child a
+/// moment later cannot be taken in between by another test's port-0 bind.
+const PORTS: std::ops::Range<u32> = 20_000..32_000;
+
+/// A loopback port nobody listens on (just now), never the same twice in one
+/// test process, and outside the ephemeral range (see [`PORTS`]).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let span = PORTS.end - PORTS.start;
+    // Start at a place that depends on the process, so two test processes
+    // (two CI jobs on one machine) do not walk the same ports.
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        (std::process::id().wrapping_mul(7919)
+            ^ std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos()))
+            % span,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..span {
+        let port = (PORTS.start + NEXT.fetch_add(1, Ordering::SeqCst) % span) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {PORTS:?}");
 }
 
 /// Waits up to 10 s until `{base}{path}` answers 2xx.

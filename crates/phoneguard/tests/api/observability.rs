@@ -113,7 +113,7 @@ async fn full_flow(run: &Run) -> Vec<String> {
             Method::POST,
             &format!("/v1/verifications/{id}/check"),
             key,
-            Some(json!({"code": "0000000000"})),
+            Some(json!({"code": crate::verify_support::wrong(&code)})),
         )
         .send()
         .await

@@ -48,12 +48,10 @@ impl Proxy {
     }
 }
 
+/// A loopback address for a proxy that is stopped and started again: outside
+/// the ephemeral range, so no other test's port-0 bind takes it meanwhile.
 async fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
+    SocketAddr::from(([127, 0, 0, 1], crate::binary::free_port()))
 }
 
 #[tokio::test]

@@ -52,11 +52,7 @@ struct FirstStart {
 async fn first_start(name: &str) -> FirstStart {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join(name);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::binary::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let c = reqwest::Client::new();
     let (child, key) = spawn(&db, port);

@@ -164,7 +164,7 @@ async fn flash_calls_started_at_once_never_share_a_caller() {
 #[tokio::test]
 async fn a_report_after_the_window_is_refused_and_the_caller_is_free_again() {
     let s = server_with(|c| {
-        c.verify.flash_call_window_s = 1;
+        c.verify.flash_call_window_s = 2;
         c.suppliers.seed.retain(|x| x.id != "voice-a");
         c.suppliers.seed.push(sandbox(
             "voice-a",
@@ -190,7 +190,7 @@ async fn a_report_after_the_window_is_refused_and_the_caller_is_free_again() {
         .unwrap();
     problem(busy, 503, "supplier_unavailable").await;
 
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let (st, r) = report(&s, &first, &[&caller]).await;
     assert_eq!(st, 422, "{r}");
     assert_eq!(r["field"], "incoming_numbers", "{r}");
@@ -223,7 +223,7 @@ async fn a_report_after_the_window_is_refused_and_the_caller_is_free_again() {
 
 #[tokio::test]
 async fn auto_starts_with_a_flash_call_and_falls_back_to_sms_after_the_window() {
-    let s = server_with(|c| c.verify.flash_call_window_s = 1).await;
+    let s = server_with(|c| c.verify.flash_call_window_s = 2).await;
     let (_, v) = start(
         &s,
         json!({"phone": PHONE, "channel": "auto", "purpose": "login"}),
@@ -231,7 +231,7 @@ async fn auto_starts_with_a_flash_call_and_falls_back_to_sms_after_the_window() 
     .await;
     assert_eq!(v["channel"], "flash_call");
     let id = v["id"].as_str().unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let (st, v) = json(
         s.post(&format!("/v1/verifications/{id}/resend"), &json!({}))
             .send()

@@ -34,7 +34,8 @@ async fn the_resend_cooldown_answers_429_with_retry_after() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((29..=30).contains(&retry), "{retry}");
+    // 30 less the seconds the start and resend took (a slow runner may take one or two).
+    assert!((27..=30).contains(&retry), "{retry}");
     let b = problem(r, 429, "rate_limited").await;
     assert_eq!(b["limit"], "resend_cooldown");
     s.stop().await;

@@ -50,6 +50,17 @@ async fn dead_and_alive(hang: bool) {
     // It recovers: after the cool-down a probe finds it healthy and it takes traffic again.
     dead.dead.store(false, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(250)).await;
+    // The probe goes out only when the weighted draw picks it, which at its
+    // low health can take a few hundred queries: query until it has.
+    let mut probing = 0;
+    while router.health("dead").unwrap().breaker != "closed" {
+        assert!(
+            probing < 20_000,
+            "no probe closed the breaker in 20,000 queries"
+        );
+        router.query(&q, KeyMode::Live).await.unwrap();
+        probing += 1;
+    }
     for _ in 0..500 {
         router.query(&q, KeyMode::Live).await.unwrap();
     }
