@@ -210,11 +210,6 @@ impl Registry {
     /// (credentials that do not decrypt, an option no longer valid) is left out and logged.
     pub async fn reload(&self) -> Result<(), RegistryError> {
         let _one_at_a_time = self.reloading.lock().await;
-        self.rebuild_from_store().await
-    }
-
-    /// [`Self::reload`] for a caller that already holds `reloading`.
-    async fn rebuild_from_store(&self) -> Result<(), RegistryError> {
         let records = self.store.list_suppliers().await?;
         self.rebuild(records);
         Ok(())
@@ -274,17 +269,13 @@ impl Registry {
 
     /// Adds a supplier.
     pub async fn create(&self, c: SupplierConfig) -> Result<SupplierView, RegistryError> {
-        // Held across the write and the rebuild (here and in update and
-        // delete), so the periodic `reload_if_changed` never takes this
-        // node's own write for a change made elsewhere.
-        let _one_at_a_time = self.reloading.lock().await;
         let r = self.seal(&c, Utc::now())?;
         match self.store.insert_supplier(&r).await {
             Err(StoreError::Conflict(_)) => return Err(RegistryError::Exists(c.id)),
             other => other?,
         }
         tracing::info!(supplier = %r.id, kind = %r.kind, "supplier created");
-        self.rebuild_from_store().await?;
+        self.reload().await?;
         Ok(self.view(&r))
     }
 
@@ -294,7 +285,6 @@ impl Registry {
         id: &str,
         patch: SupplierPatch,
     ) -> Result<SupplierView, RegistryError> {
-        let _one_at_a_time = self.reloading.lock().await;
         let old = self
             .store
             .get_supplier(id)
@@ -307,18 +297,17 @@ impl Registry {
             return Err(RegistryError::NotFound(id.into()));
         }
         tracing::info!(supplier = %r.id, enabled = r.enabled, "supplier updated");
-        self.rebuild_from_store().await?;
+        self.reload().await?;
         Ok(self.view(&r))
     }
 
     /// Deletes a supplier.
     pub async fn delete(&self, id: &str) -> Result<(), RegistryError> {
-        let _one_at_a_time = self.reloading.lock().await;
         if !self.store.delete_supplier(id).await? {
             return Err(RegistryError::NotFound(id.into()));
         }
         tracing::info!(supplier = %id, "supplier deleted");
-        self.rebuild_from_store().await
+        self.reload().await
     }
 
     /// Writes each configured seed once (tracked per id in `meta`, so a seed the
