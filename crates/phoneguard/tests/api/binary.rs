@@ -49,22 +49,14 @@ const PORTS: std::ops::Range<u32> = 20_000..32_000;
 /// test process, and outside the ephemeral range (see [`PORTS`]).
 pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    static NEXT: AtomicU32 = AtomicU32::new(0);
     let span = PORTS.end - PORTS.start;
-    // Start at a place that depends on the process, so two test processes
-    // (two CI jobs on one machine) do not walk the same ports.
-    let _ = NEXT.compare_exchange(
-        u32::MAX,
-        (std::process::id().wrapping_mul(7919)
-            ^ std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos()))
-            % span,
-        Ordering::SeqCst,
-        Ordering::SeqCst,
-    );
+    // Offset by the process id, so two test processes on one machine (two CI
+    // jobs) start their walks at different ports.
+    let start = std::process::id() % span;
     for _ in 0..span {
-        let port = (PORTS.start + NEXT.fetch_add(1, Ordering::SeqCst) % span) as u16;
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (PORTS.start + (start + step) % span) as u16;
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }

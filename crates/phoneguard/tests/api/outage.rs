@@ -50,7 +50,7 @@ impl Proxy {
 
 /// A loopback address for a proxy that is stopped and started again: outside
 /// the ephemeral range, so no other test's port-0 bind takes it meanwhile.
-async fn free_addr() -> SocketAddr {
+fn free_addr() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], crate::binary::free_port()))
 }
 
@@ -74,7 +74,7 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
         .unwrap()
         .next()
         .unwrap();
-    let listen = free_addr().await;
+    let listen = free_addr();
     let proxy = Proxy::start(listen, upstream).await;
 
     let Some(redis_upstream) = std::env::var("PHONEGUARD_TEST_REDIS_URL")
@@ -93,7 +93,7 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
         .unwrap()
         .next()
         .unwrap();
-    let redis_listen = free_addr().await;
+    let redis_listen = free_addr();
 
     let mut c = test_config(&path);
     c.database_url = format!("postgres://{}@{listen}/{name}", opts.get_username());

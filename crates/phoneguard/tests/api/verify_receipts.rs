@@ -282,13 +282,6 @@ async fn push(s: &TestServer, path: &str, body: &serde_json::Value) -> reqwest::
         .unwrap()
 }
 
-/// The secret with its first character changed: always a different token
-/// (a fixed replacement is a no-op when the secret already starts with it).
-fn wrong(secret: &str) -> String {
-    let first = if secret.starts_with('0') { '1' } else { '0' };
-    format!("{first}{}", &secret[1..])
-}
-
 const BIZ_ID: &str = "900619746936498440^0";
 
 #[tokio::test]
@@ -332,7 +325,12 @@ async fn an_aliyun_sms_report_push_is_taken_with_the_url_token_and_acked_in_aliy
     // No token, a wrong token: refused, nothing changes.
     problem(push(&s, path, &batch).await, 401, "unauthorized").await;
     problem(
-        push(&s, &format!("{path}?token={}", wrong(&secret)), &batch).await,
+        push(
+            &s,
+            &format!("{path}?token={}", crate::verify_support::wrong(&secret)),
+            &batch,
+        )
+        .await,
         401,
         "unauthorized",
     )

@@ -108,7 +108,8 @@ pub async fn resend(s: &TestServer, id: &str) -> (u16, Value) {
     .await
 }
 
-/// A wrong code of the same length as `code`.
+/// A wrong code (or hex token) of the same length as `code`: every
+/// character changed, so it differs whatever the random value was.
 pub fn wrong(code: &str) -> String {
     code.chars()
         .map(|c| {
