@@ -83,21 +83,19 @@ async fn the_memory_limiter_follows_the_scenario() {
     scenario(&MemoryLimiter::default()).await;
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn the_redis_limiter_follows_the_same_scenario() {
-    let Some(url) = server("Redis limiter scenario") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("limiter");
     scenario(&limiter(&url, &prefix)).await;
     clean(&url, &prefix).await;
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn two_nodes_on_one_redis_share_a_quota_exactly() {
-    let Some(url) = server("Redis shared quota") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("quota");
     let (a, b) = (limiter(&url, &prefix), limiter(&url, &prefix));
     let mut tasks = vec![];
@@ -121,11 +119,10 @@ async fn two_nodes_on_one_redis_share_a_quota_exactly() {
     clean(&url, &prefix).await;
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn every_limiter_key_has_the_prefix_and_a_ttl() {
-    let Some(url) = server("Redis limiter keys") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("lkeys");
     let l = limiter(&url, &prefix);
     l.check_rate(
@@ -179,11 +176,10 @@ async fn get_and_pttl(url: &str, key: &str) -> (Option<i64>, i64) {
 /// A give back only lowers a counter that still exists, never below 0, and
 /// keeps its TTL: one on an expired (or never taken) day makes no key, so no
 /// key without a TTL and no negative count that would let the day take more.
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn giving_back_quota_makes_no_key_and_never_goes_below_zero() {
-    let Some(url) = server("Redis quota give back") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("giveback");
     let l = limiter(&url, &prefix);
     let client = redis::Client::open(url.as_str()).unwrap();

@@ -2,8 +2,10 @@
 //! the same readings; every key has a TTL and a deployment's prefix; an outage
 //! is an error, and the counters work again when Redis is back.
 //!
-//! Runs when `PHONEGUARD_TEST_REDIS_URL` is set (CI: `scripts/ci-services.sh`)
-//! and prints a skip line otherwise. Each test uses a key prefix of its own.
+//! Every test needs the Redis named by `PHONEGUARD_TEST_REDIS_URL`, so each is
+//! `#[ignore]`d: start one with `eval "$(scripts/ci-services.sh)"` and run
+//! `cargo test --workspace -- --include-ignored` (as CI does). Each test uses a
+//! key prefix of its own.
 
 mod equivalence;
 mod keys;
@@ -14,15 +16,18 @@ mod verify_state;
 use phoneguard_core::secrets::{HashKey, random_base62};
 use phoneguard_counters::{RedisCountersConfig, RedisRiskCounters};
 
-/// The Redis named by `PHONEGUARD_TEST_REDIS_URL`, or `None` after a skip line.
-pub fn server(test: &str) -> Option<String> {
-    match std::env::var("PHONEGUARD_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!("PHONEGUARD_TEST_REDIS_URL unset: {test} skipped");
-            None
-        }
-    }
+/// The Redis named by `PHONEGUARD_TEST_REDIS_URL`; a test asked to run without
+/// one fails and says how to start one.
+pub fn server() -> String {
+    std::env::var("PHONEGUARD_TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "PHONEGUARD_TEST_REDIS_URL is unset: start Redis with \
+                 eval \"$(scripts/ci-services.sh)\""
+            )
+        })
 }
 
 /// A prefix no other test uses.

@@ -57,11 +57,10 @@ fn at(s: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn send_admission_takes_every_limit_or_none_and_frees_with_the_window() {
-    let Some(url) = server("verify send admission") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("vadmit");
     let s = state(&url, &prefix);
     let a = send("+8613800138000", None);
@@ -116,11 +115,10 @@ async fn send_admission_takes_every_limit_or_none_and_frees_with_the_window() {
     clean(&url, &prefix).await;
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn concurrent_sends_from_many_nodes_never_pass_a_limit() {
-    let Some(url) = server("verify send admission race") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("vrace");
     // Four "nodes", each its own connection, 50 concurrent sends to one phone
     // with a limit of 5.
@@ -144,11 +142,10 @@ async fn concurrent_sends_from_many_nodes_never_pass_a_limit() {
     clean(&url, &prefix).await;
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn failover_mappings_keep_the_later_expiry_and_end_with_it() {
-    let Some(url) = server("verify failover mappings") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("vfo");
     let s = state(&url, &prefix);
     let (t, k) = ("ten_a", "terminal-key");
@@ -179,11 +176,10 @@ async fn failover_mappings_keep_the_later_expiry_and_end_with_it() {
     clean(&url, &prefix).await;
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn a_caller_is_held_by_one_verification_until_it_releases_or_expires() {
-    let Some(url) = server("verify caller reservations") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("vcr");
     let s = state(&url, &prefix);
     let now = Utc::now();
@@ -261,11 +257,10 @@ async fn a_caller_is_held_by_one_verification_until_it_releases_or_expires() {
     clean(&url, &prefix).await;
 }
 
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn every_verify_key_is_prefixed_hashed_and_expires() {
-    let Some(url) = server("verify key layout") else {
-        return;
-    };
+    let url = server();
     let prefix = fresh_prefix("vkeys");
     let s = state(&url, &prefix);
     let now = Utc::now();

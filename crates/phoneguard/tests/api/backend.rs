@@ -48,6 +48,19 @@ pub fn backend() -> &'static Backend {
     })
 }
 
+/// The value of a test-service variable (`PHONEGUARD_TEST_POSTGRES_URL`,
+/// `PHONEGUARD_TEST_REDIS_URL`) for a test marked `#[ignore = "needs …"]`:
+/// such a test runs only when asked (`-- --include-ignored`), and then a
+/// missing service is a failure that says how to start one, never a silent pass.
+pub fn test_env(name: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            panic!("{name} is unset: start the services with eval \"$(scripts/ci-services.sh)\"")
+        })
+}
+
 /// Whether the suite runs on PostgreSQL.
 pub fn is_postgres() -> bool {
     matches!(backend(), Backend::Postgres { .. })

@@ -1,6 +1,7 @@
 //! Two real `phoneguard serve` processes on one PostgreSQL and one Redis, as
 //! several nodes behind a load balancer run. Needs `PHONEGUARD_TEST_POSTGRES_URL`
-//! and `PHONEGUARD_TEST_REDIS_URL` (CI sets both); skips with a line otherwise.
+//! and `PHONEGUARD_TEST_REDIS_URL` (CI sets both), so each test is `#[ignore]`d:
+//! `cargo test --workspace -- --include-ignored` runs them.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -9,7 +10,7 @@ use std::time::Duration;
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::backend::{drop_database, ensure_database};
+use crate::backend::{drop_database, ensure_database, test_env};
 use crate::verify_support::code_in;
 
 const ADMIN: &str = "adm_nodes_token_0123456789abcdef";
@@ -23,29 +24,21 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// A fresh database on the test server, or `None` (after a skip line) when
-    /// PostgreSQL or Redis is not configured.
-    pub fn create(test: &str) -> Option<Cluster> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let (Some(server), Some(redis)) = (
-            var("PHONEGUARD_TEST_POSTGRES_URL"),
-            var("PHONEGUARD_TEST_REDIS_URL"),
-        ) else {
-            eprintln!(
-                "PHONEGUARD_TEST_POSTGRES_URL / PHONEGUARD_TEST_REDIS_URL unset: {test} skipped"
-            );
-            return None;
-        };
+    /// A fresh database on the test server (the test is `#[ignore]`d unless
+    /// PostgreSQL and Redis are there).
+    pub fn create() -> Cluster {
+        let server = test_env("PHONEGUARD_TEST_POSTGRES_URL");
+        let redis = test_env("PHONEGUARD_TEST_REDIS_URL");
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let database = format!("pgapi_{}_nodes{n}", std::process::id());
         let url = ensure_database(&server, &database);
-        Some(Cluster {
+        Cluster {
             server,
             database,
             url,
             redis,
-        })
+        }
     }
 
     /// Starts a node; the first node of a fresh database also returns the
@@ -234,11 +227,10 @@ async fn check(node: &Node, key: &str, id: &str, code: &str) -> (u16, Value) {
     .await
 }
 
+#[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn a_verification_started_on_one_node_is_checked_on_the_other_exactly_once() {
-    let Some(cluster) = Cluster::create("two-node verification") else {
-        return;
-    };
+    let cluster = Cluster::create();
     let a = cluster.node(true, &[]).await;
     let b = cluster.node(false, &[]).await;
     let key = a
@@ -269,11 +261,10 @@ async fn a_verification_started_on_one_node_is_checked_on_the_other_exactly_once
     }
 }
 
+#[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn a_send_limit_counts_the_sends_of_both_nodes() {
-    let Some(cluster) = Cluster::create("two-node send limit") else {
-        return;
-    };
+    let cluster = Cluster::create();
     let limit = [("PHONEGUARD_VERIFY__MAX_SENDS_PER_PHONE", "4")];
     let a = cluster.node(true, &limit).await;
     let b = cluster.node(false, &limit).await;
@@ -294,11 +285,10 @@ async fn a_send_limit_counts_the_sends_of_both_nodes() {
     }
 }
 
+#[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn an_api_rate_limit_counts_the_requests_of_both_nodes() {
-    let Some(cluster) = Cluster::create("two-node API rate limit") else {
-        return;
-    };
+    let cluster = Cluster::create();
     let a = cluster.node(true, &[]).await;
     let key = a.key.clone().unwrap();
     // Two lookups a second for the tenant (GCRA, burst 2), set before node B
@@ -334,11 +324,10 @@ async fn an_api_rate_limit_counts_the_requests_of_both_nodes() {
     panic!("five runs of four lookups each took over 450 ms");
 }
 
+#[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn a_daily_quota_counts_the_calls_of_both_nodes() {
-    let Some(cluster) = Cluster::create("two-node daily quota") else {
-        return;
-    };
+    let cluster = Cluster::create();
     let a = cluster.node(true, &[]).await;
     let key = a.key.clone().unwrap();
     put_default_tenant_limits(&a, json!({"daily_quota": {"lookup": 4}})).await;
@@ -356,11 +345,10 @@ async fn a_daily_quota_counts_the_calls_of_both_nodes() {
     }
 }
 
+#[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn a_risk_velocity_sees_the_events_of_both_nodes() {
-    let Some(cluster) = Cluster::create("two-node risk velocity") else {
-        return;
-    };
+    let cluster = Cluster::create();
     let a = cluster.node(true, &[]).await;
     let b = cluster.node(false, &[]).await;
     let key = a.key.clone().unwrap();
@@ -391,11 +379,10 @@ async fn a_risk_velocity_sees_the_events_of_both_nodes() {
     );
 }
 
+#[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn kill_9_of_one_node_loses_nothing_it_acknowledged() {
-    let Some(cluster) = Cluster::create("two-node kill -9") else {
-        return;
-    };
+    let cluster = Cluster::create();
     let a = cluster.node(true, &[]).await;
     let b = cluster.node(false, &[]).await;
     let key = a.key.clone().unwrap();
@@ -475,11 +462,10 @@ async fn start_until_killed(base: String, key: String, client: Client, n: usize,
 /// SIGKILL while four clients keep starting verifications on node A: every
 /// verification A answered 201 to is on node B, and each whose code was read
 /// checks there; requests cut by the kill were never acknowledged.
+#[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn kill_9_in_the_middle_of_traffic_loses_no_acknowledged_verification() {
-    let Some(cluster) = Cluster::create("two-node kill -9 under traffic") else {
-        return;
-    };
+    let cluster = Cluster::create();
     let a = cluster.node(true, &[]).await;
     let b = cluster.node(false, &[]).await;
     let key = a.key.clone().unwrap();
