@@ -1,10 +1,10 @@
-//! [`DashboardStore`] on both backends: the same SQL (numbered `$N` parameters,
-//! which SQLite and PostgreSQL both accept) expanded once per store type.
+//! [`phoneguard_core::dashboard::DashboardStore`] on both backends (see
+//! [`crate::sql`] for how an area shares its SQL).
 
 use phoneguard_core::StoreError;
 use phoneguard_core::dashboard::RiskPoint;
 
-use crate::rows::from_ms;
+use crate::sql::from_ms;
 
 /// Deletes expired sessions.
 pub(crate) const PURGE_SESSIONS: &str = "DELETE FROM dashboard_sessions WHERE expires_at <= $1";
@@ -59,10 +59,10 @@ pub(crate) fn risk_point(
     })
 }
 
-/// Implements [`phoneguard_core::dashboard::DashboardStore`] for a store type,
-/// given how to reach its writing and reading pools and its error mapping.
+/// Implements [`phoneguard_core::dashboard::DashboardStore`] for `$store` on
+/// backend `$d` (see [`crate::sql`]).
 macro_rules! impl_dashboard_store {
-    ($store:ty, $writer:ident, $reader:ident, $map_err:path) => {
+    ($store:ty, $d:ident) => {
         #[async_trait::async_trait]
         impl phoneguard_core::dashboard::DashboardStore for $store {
             async fn insert_dashboard_session(
@@ -70,21 +70,21 @@ macro_rules! impl_dashboard_store {
                 s: &phoneguard_core::dashboard::DashboardSession,
             ) -> phoneguard_core::store::StoreResult<()> {
                 use crate::dashboard as q;
-                use crate::rows::to_ms;
-                let mut tx = self.$writer().begin().await.map_err($map_err)?;
+                use crate::sql::to_ms;
+                let mut tx = self.pool().begin().await.map_err(crate::$d::map_err)?;
                 sqlx::query(q::PURGE_SESSIONS)
                     .bind(to_ms(s.created_at))
                     .execute(&mut *tx)
                     .await
-                    .map_err($map_err)?;
+                    .map_err(crate::$d::map_err)?;
                 sqlx::query(q::INSERT_SESSION)
                     .bind(&s.id_hash)
                     .bind(to_ms(s.created_at))
                     .bind(to_ms(s.expires_at))
                     .execute(&mut *tx)
                     .await
-                    .map_err($map_err)?;
-                tx.commit().await.map_err($map_err)
+                    .map_err(crate::$d::map_err)?;
+                tx.commit().await.map_err(crate::$d::map_err)
             }
 
             async fn get_dashboard_session(
@@ -94,13 +94,13 @@ macro_rules! impl_dashboard_store {
             ) -> phoneguard_core::store::StoreResult<
                 Option<phoneguard_core::dashboard::DashboardSession>,
             > {
-                use crate::rows::{from_ms, to_ms};
+                use crate::sql::{from_ms, to_ms};
                 let row: Option<(String, i64, i64)> = sqlx::query_as(crate::dashboard::GET_SESSION)
                     .bind(id_hash)
                     .bind(to_ms(now))
-                    .fetch_optional(self.$reader())
+                    .fetch_optional(self.readers())
                     .await
-                    .map_err($map_err)?;
+                    .map_err(crate::$d::map_err)?;
                 Ok(row.map(
                     |(id_hash, c, e)| phoneguard_core::dashboard::DashboardSession {
                         id_hash,
@@ -116,9 +116,9 @@ macro_rules! impl_dashboard_store {
             ) -> phoneguard_core::store::StoreResult<()> {
                 sqlx::query(crate::dashboard::DELETE_SESSION)
                     .bind(id_hash)
-                    .execute(self.$writer())
+                    .execute(self.pool())
                     .await
-                    .map_err($map_err)?;
+                    .map_err(crate::$d::map_err)?;
                 Ok(())
             }
 
@@ -128,14 +128,14 @@ macro_rules! impl_dashboard_store {
                 limit: i64,
             ) -> phoneguard_core::store::StoreResult<Vec<phoneguard_core::dashboard::CallPoint>>
             {
-                use crate::rows::{from_ms, to_ms};
+                use crate::sql::{from_ms, to_ms};
                 let rows: Vec<(i64, String, String, String, String, i64)> =
                     sqlx::query_as(crate::dashboard::CALL_POINTS)
                         .bind(to_ms(since))
                         .bind(limit)
-                        .fetch_all(self.$reader())
+                        .fetch_all(self.readers())
                         .await
-                        .map_err($map_err)?;
+                        .map_err(crate::$d::map_err)?;
                 Ok(rows
                     .into_iter()
                     .map(|(at, tenant_id, supplier_id, capability, outcome, latency_us)| {
@@ -159,10 +159,10 @@ macro_rules! impl_dashboard_store {
             > {
                 let rows: Vec<(String, i64, i64, i64)> =
                     sqlx::query_as(crate::dashboard::FUNNEL_BY_CHANNEL)
-                        .bind(crate::rows::to_ms(since))
-                        .fetch_all(self.$reader())
+                        .bind(crate::sql::to_ms(since))
+                        .fetch_all(self.readers())
                         .await
-                        .map_err($map_err)?;
+                        .map_err(crate::$d::map_err)?;
                 Ok(rows
                     .into_iter()
                     .map(|(channel, started, delivered, approved)| {
@@ -184,10 +184,10 @@ macro_rules! impl_dashboard_store {
             > {
                 let rows: Vec<(String, String, i64, i64, i64, i64)> =
                     sqlx::query_as(crate::dashboard::FUNNEL_BY_SUPPLIER)
-                        .bind(crate::rows::to_ms(since))
-                        .fetch_all(self.$reader())
+                        .bind(crate::sql::to_ms(since))
+                        .fetch_all(self.readers())
                         .await
-                        .map_err($map_err)?;
+                        .map_err(crate::$d::map_err)?;
                 Ok(rows
                     .into_iter()
                     .map(|(supplier_id, channel, sent, delivered, entered, failovers)| {
@@ -211,10 +211,10 @@ macro_rules! impl_dashboard_store {
             > {
                 let rows: Vec<(String, String, i64, i64)> =
                     sqlx::query_as(crate::dashboard::CONVERSION_BY_CARRIER)
-                        .bind(crate::rows::to_ms(since))
-                        .fetch_all(self.$reader())
+                        .bind(crate::sql::to_ms(since))
+                        .fetch_all(self.readers())
                         .await
-                        .map_err($map_err)?;
+                        .map_err(crate::$d::map_err)?;
                 Ok(rows
                     .into_iter()
                     .map(|(supplier_id, carrier, sent, entered)| {
@@ -236,11 +236,11 @@ macro_rules! impl_dashboard_store {
             {
                 let rows: Vec<(i64, i64, String, Option<String>)> =
                     sqlx::query_as(crate::dashboard::RISK_POINTS)
-                        .bind(crate::rows::to_ms(since))
+                        .bind(crate::sql::to_ms(since))
                         .bind(limit)
-                        .fetch_all(self.$reader())
+                        .fetch_all(self.readers())
                         .await
-                        .map_err($map_err)?;
+                        .map_err(crate::$d::map_err)?;
                 rows.into_iter().map(crate::dashboard::risk_point).collect()
             }
 
@@ -251,11 +251,11 @@ macro_rules! impl_dashboard_store {
             ) -> phoneguard_core::store::StoreResult<Vec<phoneguard_core::dashboard::HashCount>>
             {
                 let rows: Vec<(String, i64)> = sqlx::query_as(crate::dashboard::TOP_SEND_IPS)
-                    .bind(crate::rows::to_ms(since))
+                    .bind(crate::sql::to_ms(since))
                     .bind(n)
-                    .fetch_all(self.$reader())
+                    .fetch_all(self.readers())
                     .await
-                    .map_err($map_err)?;
+                    .map_err(crate::$d::map_err)?;
                 Ok(rows
                     .into_iter()
                     .map(|(hash, count)| phoneguard_core::dashboard::HashCount { hash, count })
@@ -265,15 +265,5 @@ macro_rules! impl_dashboard_store {
     };
 }
 
-impl_dashboard_store!(
-    crate::sqlite::SqliteStore,
-    pool,
-    readers,
-    crate::rows::map_err
-);
-impl_dashboard_store!(
-    crate::postgres::PostgresStore,
-    pool,
-    pool,
-    crate::postgres::map_err
-);
+impl_dashboard_store!(crate::sqlite::SqliteStore, sqlite);
+impl_dashboard_store!(crate::postgres::PostgresStore, postgres);

@@ -1,22 +1,25 @@
-//! Storage adapters: one module per database, each implementing
-//! [`phoneguard_core::Store`] with its own forward-only migrations.
+//! Storage adapters: [`phoneguard_core::Store`] on SQLite and on PostgreSQL,
+//! each with its own forward-only migrations.
+//!
+//! Each query is written once: a module per area (`tenants`, `ops`, `risk`,
+//! `suppliers`, `verify`, `dashboard`) holds its SQL and row mapping and
+//! implements its port for both store types; only what really differs
+//! between the databases lives in the area's `sqlite.rs` and `postgres.rs`
+//! (see [`sql`] for how).
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod sql;
+
 mod dashboard;
-mod ops_rows;
+mod ops;
 pub mod postgres;
-mod postgres_ops;
-mod postgres_risk;
-mod postgres_suppliers;
-mod postgres_verify;
-mod rows;
+mod risk;
 pub mod sqlite;
 mod sqlite_commit;
-mod sqlite_ops;
-mod sqlite_risk;
-mod sqlite_suppliers;
-mod sqlite_verify;
-mod verify_rows;
+mod suppliers;
+mod tenants;
+mod verify;
 
 use std::sync::Arc;
 

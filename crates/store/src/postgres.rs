@@ -7,14 +7,11 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::{ApiKey, Store, StoreError, Tenant};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::redact_url;
-use crate::rows::{ApiKeyRow, TenantRow, to_ms};
 
 /// Pool limits and timeouts of a [`PostgresStore`].
 #[derive(Debug, Clone)]
@@ -44,7 +41,7 @@ impl Default for PoolSettings {
     }
 }
 
-/// [`Store`] on PostgreSQL.
+/// [`phoneguard_core::Store`] on PostgreSQL.
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
@@ -87,6 +84,12 @@ impl PostgresStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// The pool again: PostgreSQL has no reader pool of its own, so the reads
+    /// that go to SQLite's readers come here.
+    pub(crate) fn readers(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 /// `url` with its database replaced by `db` (query string kept): how tools and
@@ -120,7 +123,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
         sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => {
             StoreError::Unavailable(e.to_string())
         }
-        e => crate::rows::map_err(e),
+        e => crate::sql::map_err(e),
     }
 }
 
@@ -133,129 +136,6 @@ fn is_unavailable(code: &str) -> bool {
         || code.starts_with("53")
         || code.starts_with("57")
         || code.starts_with("40")
-}
-
-#[async_trait]
-impl Store for PostgresStore {
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn get_meta(&self, key: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)
-    }
-
-    async fn put_meta_if_absent(&self, key: &str, value: &str) -> StoreResult<String> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        self.get_meta(key)
-            .await?
-            .ok_or_else(|| StoreError::Other(format!("meta {key} vanished after insert")))
-    }
-
-    async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
-        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(&t.id)
-            .bind(&t.name)
-            .bind(to_ms(t.created_at))
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
-        let row: Option<TenantRow> =
-            sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err)?;
-        Ok(row.map(Into::into))
-    }
-
-    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        let rows: Vec<TenantRow> = sqlx::query_as(
-            "SELECT id, name, created_at FROM tenants ORDER BY created_at, id COLLATE \"C\"",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(rows.into_iter().map(Into::into).collect())
-    }
-
-    async fn count_tenants(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)
-    }
-
-    async fn create_api_key(&self, k: &ApiKey) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO api_keys (id, tenant_id, mode, hash, hint, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&k.id)
-        .bind(&k.tenant_id)
-        .bind(k.mode.as_str())
-        .bind(&k.hash)
-        .bind(&k.hint)
-        .bind(to_ms(k.created_at))
-        .bind(k.revoked_at.map(to_ms))
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn find_api_key_by_hash(&self, hash: &str) -> StoreResult<Option<ApiKey>> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(
-            "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys WHERE hash = $1",
-        )
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        row.map(TryInto::try_into).transpose()
-    }
-
-    async fn list_api_keys(&self, tenant_id: &str) -> StoreResult<Vec<ApiKey>> {
-        let rows: Vec<ApiKeyRow> = sqlx::query_as(
-            "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys \
-             WHERE tenant_id = $1 ORDER BY created_at, id COLLATE \"C\"",
-        )
-        .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?;
-        rows.into_iter().map(TryInto::try_into).collect()
-    }
-
-    async fn revoke_api_key(&self, id: &str, at: DateTime<Utc>) -> StoreResult<Option<ApiKey>> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 \
-             RETURNING id, tenant_id, mode, hash, hint, created_at, revoked_at",
-        )
-        .bind(to_ms(at))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        row.map(TryInto::try_into).transpose()
-    }
 }
 
 #[cfg(test)]

@@ -3,17 +3,15 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::{ApiKey, Store, StoreError, Tenant};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::rows::{ApiKeyRow, TenantRow, map_err, to_ms};
+pub(crate) use crate::sql::map_err;
 
-/// [`Store`] on a SQLite file.
+/// [`phoneguard_core::Store`] on a SQLite file.
 ///
 /// SQLite lets one writer in at a time; writers that collide wait in its busy
 /// handler, which sleeps in steps of up to 100 ms and ruins tail latency. So all
@@ -24,7 +22,7 @@ use crate::rows::{ApiKeyRow, TenantRow, map_err, to_ms};
 pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
-    risk_writer: std::sync::Arc<crate::sqlite_risk::RiskWriter>,
+    risk_writer: std::sync::Arc<crate::risk::sqlite::RiskWriter>,
     /// Group commit of verification writes on `writer`.
     verify_writer: std::sync::Arc<crate::sqlite_commit::GroupCommit>,
     /// Held while the store lives; the checkpointer stops when it is gone.
@@ -110,7 +108,7 @@ impl SqliteStore {
             // Every connection to an in-memory database is a database of its own.
             return Ok(SqliteStore {
                 readers: writer.clone(),
-                risk_writer: crate::sqlite_risk::RiskWriter::spawn(writer.clone()).into(),
+                risk_writer: crate::risk::sqlite::RiskWriter::spawn(writer.clone()).into(),
                 verify_writer: crate::sqlite_commit::GroupCommit::spawn(writer.clone()).into(),
                 writer,
                 _alive: std::sync::Arc::new(()),
@@ -133,7 +131,7 @@ impl SqliteStore {
         let alive = std::sync::Arc::new(());
         spawn_checkpointer(checkpointer, std::sync::Arc::downgrade(&alive));
         Ok(SqliteStore {
-            risk_writer: crate::sqlite_risk::RiskWriter::spawn(writer.clone()).into(),
+            risk_writer: crate::risk::sqlite::RiskWriter::spawn(writer.clone()).into(),
             verify_writer: crate::sqlite_commit::GroupCommit::spawn(writer.clone()).into(),
             writer,
             readers,
@@ -153,132 +151,12 @@ impl SqliteStore {
     }
 
     /// The group-commit writer of risk results.
-    pub(crate) fn risk_writer(&self) -> &crate::sqlite_risk::RiskWriter {
+    pub(crate) fn risk_writer(&self) -> &crate::risk::sqlite::RiskWriter {
         &self.risk_writer
     }
 
     /// Read-only connections, for reads that never write.
     pub fn readers(&self) -> &SqlitePool {
         &self.readers
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn get_meta(&self, key: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.readers)
-            .await
-            .map_err(map_err)
-    }
-
-    async fn put_meta_if_absent(&self, key: &str, value: &str) -> StoreResult<String> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(value)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        self.get_meta(key)
-            .await?
-            .ok_or_else(|| StoreError::Other(format!("meta {key} vanished after insert")))
-    }
-
-    async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
-        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)")
-            .bind(&t.id)
-            .bind(&t.name)
-            .bind(to_ms(t.created_at))
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
-        let row: Option<TenantRow> =
-            sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.readers)
-                .await
-                .map_err(map_err)?;
-        Ok(row.map(Into::into))
-    }
-
-    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        let rows: Vec<TenantRow> =
-            sqlx::query_as("SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
-                .fetch_all(&self.readers)
-                .await
-                .map_err(map_err)?;
-        Ok(rows.into_iter().map(Into::into).collect())
-    }
-
-    async fn count_tenants(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
-            .fetch_one(&self.readers)
-            .await
-            .map_err(map_err)
-    }
-
-    async fn create_api_key(&self, k: &ApiKey) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO api_keys (id, tenant_id, mode, hash, hint, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&k.id)
-        .bind(&k.tenant_id)
-        .bind(k.mode.as_str())
-        .bind(&k.hash)
-        .bind(&k.hint)
-        .bind(to_ms(k.created_at))
-        .bind(k.revoked_at.map(to_ms))
-        .execute(&self.writer)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn find_api_key_by_hash(&self, hash: &str) -> StoreResult<Option<ApiKey>> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(
-            "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys WHERE hash = ?",
-        )
-        .bind(hash)
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(map_err)?;
-        row.map(TryInto::try_into).transpose()
-    }
-
-    async fn list_api_keys(&self, tenant_id: &str) -> StoreResult<Vec<ApiKey>> {
-        let rows: Vec<ApiKeyRow> = sqlx::query_as(
-            "SELECT id, tenant_id, mode, hash, hint, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
-        )
-        .bind(tenant_id)
-        .fetch_all(&self.readers)
-        .await
-        .map_err(map_err)?;
-        rows.into_iter().map(TryInto::try_into).collect()
-    }
-
-    async fn revoke_api_key(&self, id: &str, at: DateTime<Utc>) -> StoreResult<Option<ApiKey>> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? \
-             RETURNING id, tenant_id, mode, hash, hint, created_at, revoked_at",
-        )
-        .bind(to_ms(at))
-        .bind(id)
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(map_err)?;
-        row.map(TryInto::try_into).transpose()
     }
 }

@@ -17,15 +17,12 @@
 //! before the next job runs. There is no timer: an idle writer takes the next
 //! job at once.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::rows::map_err;
+use crate::sql::{ConnFuture, map_err};
 
 /// Most jobs committed in one transaction.
 pub(crate) const MAX_BATCH: usize = 64;
@@ -41,9 +38,6 @@ pub(crate) fn in_savepoint(statements: &[&str]) -> sqlx::AssertSqlSafe<String> {
     sql.push_str("RELEASE job");
     sqlx::AssertSqlSafe(sql)
 }
-
-/// A boxed future borrowing the connection.
-pub(crate) type ConnFuture<'c, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'c>>;
 
 /// One write of a batch, type-erased.
 trait Job: Send {

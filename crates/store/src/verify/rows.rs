@@ -1,11 +1,11 @@
-//! Rows of the verification tables, shared by the SQLite and PostgreSQL
-//! adapters, and their conversion to [`Verification`].
+//! Rows of the verification tables and their conversion to [`Verification`]
+//! and [`SendRecord`].
 
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{Attempt, Channel, Delivery, SendRecord, Status, Verification};
 
-use crate::rows::from_ms;
+use crate::sql::from_ms;
 
 /// The columns of `verifications`, in the order of [`VRow`].
 macro_rules! v_columns {
@@ -17,19 +17,7 @@ macro_rules! v_columns {
 }
 pub(crate) use v_columns;
 
-/// The columns of `verifications` on PostgreSQL, in the order of [`VRow`]: its
-/// INTEGER columns read as the row's i64.
-macro_rules! pg_v_columns {
-    () => {
-        "id, tenant_id, phone, country, carrier, purpose, terminal_key, channel, status, code_hash, \
-         locale, code_length::BIGINT AS code_length, check_attempts::BIGINT AS check_attempts, \
-         max_check_attempts::BIGINT AS max_check_attempts, last_sent_at, expires_at, flash_window_ends_at, \
-         flash_prefix_hint, app_hash, created_at, updated_at"
-    };
-}
-pub(crate) use pg_v_columns;
-
-/// A `verifications` row (integers as i64: PostgreSQL selects cast them).
+/// A `verifications` row.
 #[derive(sqlx::FromRow)]
 pub(crate) struct VRow {
     pub id: String,
@@ -43,9 +31,9 @@ pub(crate) struct VRow {
     pub status: String,
     pub code_hash: String,
     pub locale: String,
-    pub code_length: i64,
-    pub check_attempts: i64,
-    pub max_check_attempts: i64,
+    pub code_length: i32,
+    pub check_attempts: i32,
+    pub max_check_attempts: i32,
     pub last_sent_at: i64,
     pub expires_at: i64,
     pub flash_window_ends_at: Option<i64>,
@@ -59,7 +47,7 @@ pub(crate) struct VRow {
 /// fields, in this order).
 #[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ARow {
-    pub seq: i64,
+    pub seq: i32,
     pub channel: String,
     pub supplier_id: String,
     pub carrier: String,

@@ -1,0 +1,474 @@
+//! [`VerifyStore`] on both backends: verifications, attempts, failover
+//! mappings, send records, flash-call caller reservations and per-tenant
+//! settings.
+//!
+//! Every decision of a check is one conditional statement, so concurrent
+//! requests (and nodes) cannot both win. The writes of a verification's own
+//! row go through the backend's write path (`$d::write`, and the
+//! `insert_verification`, `resend` and `approve` of `sqlite.rs` and
+//! `postgres.rs`): SQLite's single-writer group commit, or a PostgreSQL
+//! connection or transaction. Everything else is shared.
+//!
+//! On SQLite, reads outside a transaction (loading a verification, send
+//! counts, failover mappings, conversion, tenant settings) go to the reader
+//! pool, beside the one writer: a read sees every committed write, and a start
+//! does not queue its dozen reads behind other requests' writes.
+
+use chrono::{DateTime, Utc};
+use phoneguard_core::StoreError;
+use phoneguard_core::store::StoreResult;
+use phoneguard_core::verify::{
+    Attempt, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord, SendScope,
+    Status, Verification, VerifyStore,
+};
+
+use crate::sql::{from_ms, to_ms};
+use rows::{SendRow, corrupt, replay_sends, send_columns, v_columns};
+
+mod postgres;
+mod rows;
+mod sqlite;
+
+/// The `SELECT … FROM verifications` of a verification: on SQLite with its
+/// attempts as one JSON array (`[[seq, channel, supplier_id, carrier,
+/// sent_at, delivery, message_ref], …]`), one read instead of two.
+macro_rules! select_verification {
+    (sqlite) => {
+        concat!(
+            "SELECT ",
+            v_columns!(),
+            ", (SELECT json_group_array(json_array(seq, channel, supplier_id, carrier, sent_at, \
+             delivery, message_ref)) FROM verify_attempts a \
+             WHERE a.verification_id = verifications.id) AS attempts FROM verifications"
+        )
+    };
+    (postgres) => {
+        concat!("SELECT ", v_columns!(), " FROM verifications")
+    };
+}
+
+/// Sends of a tenant in one scope since a time: count and oldest.
+macro_rules! count_sends_by {
+    ($column:literal) => {
+        concat!(
+            "SELECT COUNT(*), MIN(at) FROM verify_sends WHERE tenant_id = $1 AND ",
+            $column,
+            " = $2 AND at > $3"
+        )
+    };
+}
+
+/// The error for a stored setting that does not parse.
+fn corrupt_setting(what: &str, v: &str) -> StoreError {
+    StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
+}
+
+/// Implements [`VerifyStore`] for `$store` on backend `$d` (see
+/// [`crate::sql`]).
+macro_rules! impl_verify_store {
+    ($store:ty, $d:ident) => {
+        #[async_trait::async_trait]
+        impl VerifyStore for $store {
+            async fn insert_verification(
+                &self,
+                v: &Verification,
+                send: Option<&SendRecord>,
+            ) -> StoreResult<()> {
+                $d::insert_verification(self, v, send).await
+            }
+
+            async fn get_verification(
+                &self,
+                tenant_id: &str,
+                id: &str,
+            ) -> StoreResult<Option<Verification>> {
+                let q = sqlx::query_as(concat!(
+                    select_verification!($d),
+                    " WHERE tenant_id = $1 AND id = $2"
+                ));
+                $d::load(self, q.bind(tenant_id).bind(id)).await
+            }
+
+            async fn latest_pending(
+                &self,
+                tenant_id: &str,
+                phone: &str,
+                purpose: &str,
+            ) -> StoreResult<Option<Verification>> {
+                let q = sqlx::query_as(concat!(
+                    select_verification!($d),
+                    " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending' \
+                     ORDER BY created_at DESC, id",
+                    bytewise!($d),
+                    " DESC LIMIT 1"
+                ));
+                $d::load(self, q.bind(tenant_id).bind(phone).bind(purpose)).await
+            }
+
+            async fn resend(
+                &self,
+                id: &str,
+                r: &Resend,
+                a: &Attempt,
+                send: &SendRecord,
+            ) -> StoreResult<bool> {
+                $d::resend(self, id, r, a, send).await
+            }
+
+            async fn approve(
+                &self,
+                id: &str,
+                code_hash: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                $d::approve(self, id, code_hash, now).await
+            }
+
+            async fn count_wrong_check(
+                &self,
+                id: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<(u32, Status)>> {
+                let id = id.to_string();
+                let row: Option<(i32, String)> = $d::write(self, move |c| {
+                    Box::pin(async move {
+                        sqlx::query_as(
+                            "UPDATE verifications SET check_attempts = check_attempts + 1, \
+                             updated_at = $1, status = CASE WHEN check_attempts + 1 >= \
+                             max_check_attempts THEN 'max_attempts_reached' ELSE status END \
+                             WHERE id = $2 AND status = 'pending' RETURNING check_attempts, status",
+                        )
+                        .bind(to_ms(now))
+                        .bind(&id)
+                        .fetch_optional(&mut *c)
+                        .await
+                        .map_err(crate::$d::map_err)
+                    })
+                })
+                .await?;
+                row.map(|(n, s)| {
+                    Ok((
+                        n as u32,
+                        Status::parse(&s).ok_or_else(|| corrupt("status", &s))?,
+                    ))
+                })
+                .transpose()
+            }
+
+            async fn transition(
+                &self,
+                id: &str,
+                from: Status,
+                to: Status,
+                now: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let id = id.to_string();
+                $d::write(self, move |c| {
+                    Box::pin(async move {
+                        let r = sqlx::query(
+                            "UPDATE verifications SET status = $1, updated_at = $2 \
+                             WHERE id = $3 AND status = $4",
+                        )
+                        .bind(to.as_str())
+                        .bind(to_ms(now))
+                        .bind(&id)
+                        .bind(from.as_str())
+                        .execute(&mut *c)
+                        .await
+                        .map_err(crate::$d::map_err)?;
+                        Ok(r.rows_affected() == 1)
+                    })
+                })
+                .await
+            }
+
+            async fn last_attempt_of_terminal(
+                &self,
+                tenant_id: &str,
+                key: &str,
+                since: DateTime<Utc>,
+            ) -> StoreResult<Option<(String, bool)>> {
+                sqlx::query_as(
+                    "SELECT supplier_id, entered <> 0 FROM verify_attempts \
+                     WHERE tenant_id = $1 AND terminal_key = $2 AND sent_at >= $3 \
+                     ORDER BY sent_at DESC, seq DESC LIMIT 1",
+                )
+                .bind(tenant_id)
+                .bind(key)
+                .bind(to_ms(since))
+                .fetch_optional(self.readers())
+                .await
+                .map_err(crate::$d::map_err)
+            }
+
+            async fn add_failover(
+                &self,
+                tenant_id: &str,
+                key: &str,
+                supplier_id: &str,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO verify_failover (tenant_id, terminal_key, supplier_id, expires_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, terminal_key, supplier_id) \
+                     DO UPDATE SET expires_at = excluded.expires_at",
+                )
+                .bind(tenant_id)
+                .bind(key)
+                .bind(supplier_id)
+                .bind(to_ms(expires_at))
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn failover_suppliers(
+                &self,
+                tenant_id: &str,
+                key: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<String>> {
+                sqlx::query_scalar(concat!(
+                    "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
+                     AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id",
+                    bytewise!($d)
+                ))
+                .bind(tenant_id)
+                .bind(key)
+                .bind(to_ms(now))
+                .fetch_all(self.readers())
+                .await
+                .map_err(crate::$d::map_err)
+            }
+
+            async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM verify_failover WHERE tenant_id = $1 AND terminal_key = $2")
+                    .bind(tenant_id)
+                    .bind(key)
+                    .execute(self.pool())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn count_sends(
+                &self,
+                tenant_id: &str,
+                scope: &SendScope,
+                since: DateTime<Utc>,
+            ) -> StoreResult<SendCount> {
+                let (sql, value) = match scope {
+                    SendScope::Tenant => (count_sends_by!("tenant_id"), tenant_id),
+                    SendScope::Phone(p) => (count_sends_by!("phone"), p.as_str()),
+                    SendScope::Ip(i) => (count_sends_by!("ip_hash"), i.as_str()),
+                    SendScope::Country(c) => (count_sends_by!("country"), c.as_str()),
+                    SendScope::Prefix(p) => (count_sends_by!("prefix"), p.as_str()),
+                };
+                let (count, oldest): (i64, Option<i64>) = sqlx::query_as(sql)
+                    .bind(tenant_id)
+                    .bind(value)
+                    .bind(to_ms(since))
+                    .fetch_one(self.readers())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                Ok(SendCount {
+                    count,
+                    oldest: oldest.map(from_ms),
+                })
+            }
+
+            async fn sends_since(
+                &self,
+                since: DateTime<Utc>,
+                each: &mut (dyn FnMut(SendRecord) + Send),
+            ) -> StoreResult<u64> {
+                const SQL: &str = concat!(
+                    "SELECT ",
+                    send_columns!(),
+                    " FROM verify_sends WHERE at > $1 ORDER BY at, id"
+                );
+                let rows = sqlx::query_as::<_, SendRow>(SQL)
+                    .bind(to_ms(since))
+                    .fetch(self.readers());
+                replay_sends(rows, crate::$d::map_err, each).await
+            }
+
+            async fn conversion(
+                &self,
+                carrier: &str,
+                since: DateTime<Utc>,
+            ) -> StoreResult<Vec<ConversionRow>> {
+                let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT supplier_id, COUNT(*), COALESCE(SUM(entered), 0) FROM verify_attempts \
+                     WHERE carrier = $1 AND sent_at > $2 AND channel IN ('sms', 'voice') \
+                     GROUP BY supplier_id",
+                )
+                .bind(carrier)
+                .bind(to_ms(since))
+                .fetch_all(self.readers())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(supplier_id, sent, entered)| ConversionRow {
+                        supplier_id,
+                        sent,
+                        entered,
+                    })
+                    .collect())
+            }
+
+            async fn reserve_caller(
+                &self,
+                pool: &str,
+                caller: &str,
+                verification_id: &str,
+                until: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "INSERT INTO flash_callers (pool, caller, verification_id, until) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (pool, caller) DO UPDATE SET \
+                     verification_id = excluded.verification_id, until = excluded.until \
+                     WHERE flash_callers.until <= $5",
+                )
+                .bind(pool)
+                .bind(caller)
+                .bind(verification_id)
+                .bind(to_ms(until))
+                .bind(to_ms(now))
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM flash_callers WHERE verification_id = $1")
+                    .bind(verification_id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn record_delivery(
+                &self,
+                supplier_id: &str,
+                message_ref: &str,
+                delivery: Delivery,
+            ) -> StoreResult<Option<ReceiptTarget>> {
+                let row: Option<(String, String, String)> = sqlx::query_as(
+                    "UPDATE verify_attempts SET delivery = $1 WHERE supplier_id = $2 \
+                     AND message_ref = $3 RETURNING tenant_id, terminal_key, verification_id",
+                )
+                .bind(delivery.as_str())
+                .bind(supplier_id)
+                .bind(message_ref)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                let Some((tenant_id, terminal_key, vid)) = row else {
+                    return Ok(None);
+                };
+                let status: Option<String> =
+                    sqlx::query_scalar("SELECT status FROM verifications WHERE id = $1")
+                        .bind(&vid)
+                        .fetch_optional(self.pool())
+                        .await
+                        .map_err(crate::$d::map_err)?;
+                Ok(Some(ReceiptTarget {
+                    tenant_id,
+                    terminal_key,
+                    supplier_id: supplier_id.to_string(),
+                    pending: status.as_deref() == Some("pending"),
+                }))
+            }
+
+            async fn tenant_countries(&self, tenant_id: &str) -> StoreResult<Option<Vec<String>>> {
+                let raw: Option<String> = sqlx::query_scalar(
+                    "SELECT countries FROM verify_tenant_countries WHERE tenant_id = $1",
+                )
+                .bind(tenant_id)
+                .fetch_optional(self.readers())
+                .await
+                .map_err(crate::$d::map_err)?;
+                raw.map(|r| serde_json::from_str(&r).map_err(|_| corrupt_setting("countries", &r)))
+                    .transpose()
+            }
+
+            async fn set_tenant_countries(
+                &self,
+                tenant_id: &str,
+                countries: Option<&[String]>,
+            ) -> StoreResult<()> {
+                let q = match countries {
+                    Some(list) => sqlx::query(
+                        "INSERT INTO verify_tenant_countries (tenant_id, countries) VALUES ($1, $2) \
+                         ON CONFLICT (tenant_id) DO UPDATE SET countries = excluded.countries",
+                    )
+                    .bind(tenant_id)
+                    .bind(serde_json::Value::from(list.to_vec()).to_string()),
+                    None => sqlx::query("DELETE FROM verify_tenant_countries WHERE tenant_id = $1")
+                        .bind(tenant_id),
+                };
+                q.execute(self.pool()).await.map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn tenant_templates(&self, tenant_id: &str) -> StoreResult<Option<String>> {
+                sqlx::query_scalar(
+                    "SELECT templates FROM verify_tenant_templates WHERE tenant_id = $1",
+                )
+                .bind(tenant_id)
+                .fetch_optional(self.readers())
+                .await
+                .map_err(crate::$d::map_err)
+            }
+
+            async fn set_tenant_templates(
+                &self,
+                tenant_id: &str,
+                json: Option<&str>,
+            ) -> StoreResult<()> {
+                let q = match json {
+                    Some(j) => sqlx::query(
+                        "INSERT INTO verify_tenant_templates (tenant_id, templates) VALUES ($1, $2) \
+                         ON CONFLICT (tenant_id) DO UPDATE SET templates = excluded.templates",
+                    )
+                    .bind(tenant_id)
+                    .bind(j),
+                    None => sqlx::query("DELETE FROM verify_tenant_templates WHERE tenant_id = $1")
+                        .bind(tenant_id),
+                };
+                q.execute(self.pool()).await.map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn purge_verify(
+                &self,
+                before: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<u64> {
+                let mut n = 0;
+                for (sql, t) in [
+                    ("DELETE FROM verify_sends WHERE at < $1", before),
+                    ("DELETE FROM verify_failover WHERE expires_at <= $1", now),
+                    ("DELETE FROM flash_callers WHERE until <= $1", now),
+                ] {
+                    n += sqlx::query(sql)
+                        .bind(to_ms(t))
+                        .execute(self.pool())
+                        .await
+                        .map_err(crate::$d::map_err)?
+                        .rows_affected();
+                }
+                Ok(n)
+            }
+        }
+    };
+}
+
+impl_verify_store!(crate::sqlite::SqliteStore, sqlite);
+impl_verify_store!(crate::postgres::PostgresStore, postgres);

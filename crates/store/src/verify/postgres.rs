@@ -1,0 +1,220 @@
+//! The writes of verifications on PostgreSQL, each in a transaction of its
+//! own.
+//!
+//! Every decision of a check is one conditional `UPDATE … WHERE status =
+//! 'pending' AND …`: under READ COMMITTED a second concurrent update waits for
+//! the row lock of the first, then re-evaluates its WHERE against the committed
+//! row and matches nothing, so of any number of concurrent correct checks, on
+//! any number of nodes, exactly one approves.
+
+use chrono::{DateTime, Utc};
+use phoneguard_core::store::StoreResult;
+use phoneguard_core::verify::{Attempt, Resend, SendRecord, Verification};
+use sqlx::{PgConnection, Postgres, Transaction};
+
+use super::rows::{ARow, VRow, to_verification, v_columns};
+use crate::postgres::{PostgresStore, map_err};
+use crate::sql::{ConnFuture, to_ms};
+
+/// Runs `work` on a connection of the pool.
+pub(super) async fn write<T, F>(store: &PostgresStore, work: F) -> StoreResult<T>
+where
+    F: for<'c> FnOnce(&'c mut PgConnection) -> ConnFuture<'c, T>,
+{
+    let mut c = store.pool().acquire().await.map_err(map_err)?;
+    work(&mut c).await
+}
+
+async fn insert_attempt(
+    tx: &mut Transaction<'_, Postgres>,
+    v_id: &str,
+    tenant: &str,
+    key: &str,
+    a: &Attempt,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO verify_attempts (verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, delivery, message_ref, entered) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)",
+    )
+    .bind(v_id)
+    .bind(a.seq as i32)
+    .bind(tenant)
+    .bind(key)
+    .bind(a.channel.as_str())
+    .bind(&a.supplier)
+    .bind(&a.carrier)
+    .bind(to_ms(a.sent_at))
+    .bind(a.delivery.as_str())
+    .bind(&a.message_ref)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+async fn insert_send(tx: &mut Transaction<'_, Postgres>, s: &SendRecord) -> StoreResult<()> {
+    sqlx::query("INSERT INTO verify_sends (tenant_id, at, phone, ip_hash, country, prefix) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&s.tenant_id)
+        .bind(to_ms(s.at))
+        .bind(&s.phone)
+        .bind(&s.ip_hash)
+        .bind(&s.country)
+        .bind(&s.prefix)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+/// The verification `q` selects, then its attempts.
+pub(super) async fn load(
+    store: &PostgresStore,
+    q: sqlx::query::QueryAs<'_, Postgres, VRow, sqlx::postgres::PgArguments>,
+) -> StoreResult<Option<Verification>> {
+    let Some(row) = q.fetch_optional(store.pool()).await.map_err(map_err)? else {
+        return Ok(None);
+    };
+    let attempts: Vec<ARow> = sqlx::query_as(
+        "SELECT seq, channel, supplier_id, carrier, sent_at, delivery, message_ref \
+         FROM verify_attempts WHERE verification_id = $1 ORDER BY seq",
+    )
+    .bind(&row.id)
+    .fetch_all(store.pool())
+    .await
+    .map_err(map_err)?;
+    to_verification(row, attempts).map(Some)
+}
+
+pub(super) async fn insert_verification(
+    store: &PostgresStore,
+    v: &Verification,
+    send: Option<&SendRecord>,
+) -> StoreResult<()> {
+    let mut tx = store.pool().begin().await.map_err(map_err)?;
+    // Starts for one phone and purpose take turns (SQLite's single writer
+    // gives that for free), so at most one of them stays pending.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+        .bind(format!(
+            "{}\u{1f}{}\u{1f}{}",
+            v.tenant_id, v.phone, v.purpose
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    sqlx::query("UPDATE verifications SET status = 'canceled', updated_at = $1 WHERE tenant_id = $2 AND phone = $3 AND purpose = $4 AND status = 'pending'")
+        .bind(to_ms(v.created_at))
+        .bind(&v.tenant_id)
+        .bind(&v.phone)
+        .bind(&v.purpose)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    sqlx::query(concat!(
+        "INSERT INTO verifications (",
+        v_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    ))
+    .bind(&v.id)
+    .bind(&v.tenant_id)
+    .bind(&v.phone)
+    .bind(&v.country)
+    .bind(&v.carrier)
+    .bind(&v.purpose)
+    .bind(&v.terminal_key)
+    .bind(v.channel.as_str())
+    .bind(v.status.as_str())
+    .bind(&v.code_hash)
+    .bind(&v.locale)
+    .bind(v.code_length as i32)
+    .bind(v.check_attempts as i32)
+    .bind(v.max_check_attempts as i32)
+    .bind(to_ms(v.last_sent_at))
+    .bind(to_ms(v.expires_at))
+    .bind(v.flash_window_ends_at.map(to_ms))
+    .bind(&v.flash_prefix_hint)
+    .bind(&v.app_hash)
+    .bind(to_ms(v.created_at))
+    .bind(to_ms(v.updated_at))
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    for a in &v.attempts {
+        insert_attempt(&mut tx, &v.id, &v.tenant_id, &v.terminal_key, a).await?;
+    }
+    if let Some(s) = send {
+        insert_send(&mut tx, s).await?;
+    }
+    tx.commit().await.map_err(map_err)
+}
+
+pub(super) async fn resend(
+    store: &PostgresStore,
+    id: &str,
+    r: &Resend,
+    a: &Attempt,
+    send: &SendRecord,
+) -> StoreResult<bool> {
+    let mut tx = store.pool().begin().await.map_err(map_err)?;
+    let key: Option<(String, String)> = sqlx::query_as(
+        "UPDATE verifications SET code_hash = $1, expires_at = $2, last_sent_at = $3, updated_at = $3, \
+         flash_window_ends_at = COALESCE($4, flash_window_ends_at), flash_prefix_hint = COALESCE($5, flash_prefix_hint) \
+         WHERE id = $6 AND status = 'pending' RETURNING tenant_id, terminal_key",
+    )
+    .bind(&r.code_hash)
+    .bind(to_ms(r.expires_at))
+    .bind(to_ms(a.sent_at))
+    .bind(r.flash_window_ends_at.map(to_ms))
+    .bind(&r.flash_prefix_hint)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let Some((tenant, key)) = key else {
+        return Ok(false);
+    };
+    insert_attempt(&mut tx, id, &tenant, &key, a).await?;
+    insert_send(&mut tx, send).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(true)
+}
+
+pub(super) async fn approve(
+    store: &PostgresStore,
+    id: &str,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut tx = store.pool().begin().await.map_err(map_err)?;
+    let won: Option<(String, String)> = sqlx::query_as(
+        "UPDATE verifications SET status = 'approved', updated_at = $1 \
+         WHERE id = $2 AND status = 'pending' AND code_hash = $3 AND expires_at > $1 AND check_attempts < max_check_attempts \
+         RETURNING tenant_id, terminal_key",
+    )
+    .bind(to_ms(now))
+    .bind(id)
+    .bind(code_hash)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let Some((tenant, key)) = won else {
+        return Ok(false);
+    };
+    sqlx::query("UPDATE verify_attempts SET entered = 1 WHERE verification_id = $1 AND seq = (SELECT MAX(seq) FROM verify_attempts WHERE verification_id = $1)")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    sqlx::query("DELETE FROM verify_failover WHERE tenant_id = $1 AND terminal_key = $2")
+        .bind(&tenant)
+        .bind(&key)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    sqlx::query("DELETE FROM flash_callers WHERE verification_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(true)
+}

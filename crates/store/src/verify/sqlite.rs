@@ -1,0 +1,249 @@
+//! The writes of verifications on SQLite: through the one writer's group
+//! commit ([`crate::sqlite_commit`]), each job in as few round trips to the
+//! connection's worker thread as its statements allow.
+
+use chrono::{DateTime, Utc};
+use phoneguard_core::store::StoreResult;
+use phoneguard_core::verify::{Attempt, Resend, SendRecord, Verification};
+use sqlx::SqliteConnection;
+
+use super::rows::{ARow, VRow, corrupt, to_verification, v_columns};
+use crate::sql::{ConnFuture, map_err, to_ms};
+use crate::sqlite::SqliteStore;
+use crate::sqlite_commit::in_savepoint;
+
+macro_rules! insert_attempt {
+    () => {
+        "INSERT INTO verify_attempts (verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, delivery, message_ref, entered) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+    };
+}
+macro_rules! insert_send {
+    () => {
+        "INSERT INTO verify_sends (tenant_id, at, phone, ip_hash, country, prefix) VALUES (?, ?, ?, ?, ?, ?)"
+    };
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+type QueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Sqlite, T, sqlx::sqlite::SqliteArguments>;
+
+fn bind_attempt<'q>(q: Query<'q>, v_id: &str, tenant: &str, key: &str, a: &Attempt) -> Query<'q> {
+    q.bind(v_id.to_string())
+        .bind(i64::from(a.seq))
+        .bind(tenant.to_string())
+        .bind(key.to_string())
+        .bind(a.channel.as_str())
+        .bind(a.supplier.clone())
+        .bind(a.carrier.clone())
+        .bind(to_ms(a.sent_at))
+        .bind(a.delivery.as_str())
+        .bind(a.message_ref.clone())
+}
+
+fn bind_send<'q>(q: Query<'q>, s: &SendRecord) -> Query<'q> {
+    q.bind(s.tenant_id.clone())
+        .bind(to_ms(s.at))
+        .bind(s.phone.clone())
+        .bind(s.ip_hash.clone())
+        .bind(s.country.clone())
+        .bind(s.prefix.clone())
+}
+
+/// A verification row with its attempts as one JSON array (see
+/// `select_verification!`).
+#[derive(sqlx::FromRow)]
+pub(super) struct VRowWithAttempts {
+    #[sqlx(flatten)]
+    v: VRow,
+    attempts: String,
+}
+
+fn with_attempts(row: VRowWithAttempts) -> StoreResult<Verification> {
+    let mut attempts: Vec<ARow> =
+        serde_json::from_str(&row.attempts).map_err(|_| corrupt("attempts", &row.attempts))?;
+    attempts.sort_by_key(|a| a.seq);
+    to_verification(row.v, attempts)
+}
+
+/// Runs the first statement of a job of two round trips: `SAVEPOINT job`
+/// and a conditional `UPDATE … RETURNING tenant_id, terminal_key`. When it
+/// changed nothing the savepoint is released here and there is no second trip.
+async fn open_job(
+    q: QueryAs<'_, (String, String)>,
+    c: &mut SqliteConnection,
+) -> StoreResult<Option<(String, String)>> {
+    let won = q.fetch_optional(&mut *c).await.map_err(map_err)?;
+    if won.is_none() {
+        sqlx::query("RELEASE job")
+            .execute(&mut *c)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(won)
+}
+
+/// Runs `work` in the writer's next batch (see [`crate::sqlite_commit`]).
+pub(super) async fn write<T, F>(store: &SqliteStore, work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> ConnFuture<'c, T> + Send + 'static,
+{
+    store.verify_writer().write(work).await
+}
+
+/// The verification `q` selects, with its attempts, from a reader.
+pub(super) async fn load(
+    store: &SqliteStore,
+    q: QueryAs<'_, VRowWithAttempts>,
+) -> StoreResult<Option<Verification>> {
+    q.fetch_optional(store.readers())
+        .await
+        .map_err(map_err)?
+        .map(with_attempts)
+        .transpose()
+}
+
+pub(super) async fn insert_verification(
+    store: &SqliteStore,
+    v: &Verification,
+    send: Option<&SendRecord>,
+) -> StoreResult<()> {
+    let v = v.clone();
+    let send = send.cloned();
+    store.verify_writer()
+        .write(move |c: &mut SqliteConnection| {
+            Box::pin(async move {
+                let mut statements = vec![
+                    "UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending'",
+                    concat!(
+                        "INSERT INTO verifications (",
+                        v_columns!(),
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    ),
+                ];
+                statements.extend(v.attempts.iter().map(|_| insert_attempt!()));
+                if send.is_some() {
+                    statements.push(insert_send!());
+                }
+                let mut q = sqlx::query(in_savepoint(&statements))
+                    .bind(to_ms(v.created_at))
+                    .bind(v.tenant_id.clone())
+                    .bind(v.phone.clone())
+                    .bind(v.purpose.clone())
+                    .bind(v.id.clone())
+                    .bind(v.tenant_id.clone())
+                    .bind(v.phone.clone())
+                    .bind(v.country.clone())
+                    .bind(v.carrier.clone())
+                    .bind(v.purpose.clone())
+                    .bind(v.terminal_key.clone())
+                    .bind(v.channel.as_str())
+                    .bind(v.status.as_str())
+                    .bind(v.code_hash.clone())
+                    .bind(v.locale.clone())
+                    .bind(i64::from(v.code_length))
+                    .bind(i64::from(v.check_attempts))
+                    .bind(i64::from(v.max_check_attempts))
+                    .bind(to_ms(v.last_sent_at))
+                    .bind(to_ms(v.expires_at))
+                    .bind(v.flash_window_ends_at.map(to_ms))
+                    .bind(v.flash_prefix_hint.clone())
+                    .bind(v.app_hash.clone())
+                    .bind(to_ms(v.created_at))
+                    .bind(to_ms(v.updated_at));
+                for a in &v.attempts {
+                    q = bind_attempt(q, &v.id, &v.tenant_id, &v.terminal_key, a);
+                }
+                if let Some(s) = &send {
+                    q = bind_send(q, s);
+                }
+                q.execute(&mut *c).await.map_err(map_err)?;
+                Ok(())
+            })
+        })
+        .await
+}
+
+pub(super) async fn resend(
+    store: &SqliteStore,
+    id: &str,
+    r: &Resend,
+    a: &Attempt,
+    send: &SendRecord,
+) -> StoreResult<bool> {
+    let (id, r, a, send) = (id.to_string(), r.clone(), a.clone(), send.clone());
+    store.verify_writer()
+        .write(move |c: &mut SqliteConnection| {
+            Box::pin(async move {
+                let key = open_job(sqlx::query_as(
+                    "SAVEPOINT job; UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
+                     flash_window_ends_at = COALESCE(?, flash_window_ends_at), flash_prefix_hint = COALESCE(?, flash_prefix_hint) \
+                     WHERE id = ? AND status = 'pending' RETURNING tenant_id, terminal_key",
+                )
+                .bind(&r.code_hash)
+                .bind(to_ms(r.expires_at))
+                .bind(to_ms(a.sent_at))
+                .bind(to_ms(a.sent_at))
+                .bind(r.flash_window_ends_at.map(to_ms))
+                .bind(&r.flash_prefix_hint)
+                .bind(&id), c)
+                .await?;
+                let Some((tenant, key)) = key else {
+                    return Ok(false);
+                };
+                let q = sqlx::query(concat!(
+                    insert_attempt!(),
+                    "; ",
+                    insert_send!(),
+                    "; RELEASE job"
+                ));
+                let q = bind_attempt(q, &id, &tenant, &key, &a);
+                bind_send(q, &send).execute(&mut *c).await.map_err(map_err)?;
+                Ok(true)
+            })
+        })
+        .await
+}
+
+pub(super) async fn approve(
+    store: &SqliteStore,
+    id: &str,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let (id, code_hash) = (id.to_string(), code_hash.to_string());
+    store.verify_writer()
+        .write(move |c: &mut SqliteConnection| {
+            Box::pin(async move {
+                let won = open_job(sqlx::query_as(
+                    "SAVEPOINT job; UPDATE verifications SET status = 'approved', updated_at = ? \
+                     WHERE id = ? AND status = 'pending' AND code_hash = ? AND expires_at > ? AND check_attempts < max_check_attempts \
+                     RETURNING tenant_id, terminal_key",
+                )
+                .bind(to_ms(now))
+                .bind(&id)
+                .bind(&code_hash)
+                .bind(to_ms(now)), c)
+                .await?;
+                let Some((tenant, key)) = won else {
+                    return Ok(false);
+                };
+                sqlx::query(concat!(
+                    "UPDATE verify_attempts SET entered = 1 WHERE verification_id = ? AND seq = (SELECT MAX(seq) FROM verify_attempts WHERE verification_id = ?); ",
+                    "DELETE FROM verify_failover WHERE tenant_id = ? AND terminal_key = ?; ",
+                    "DELETE FROM flash_callers WHERE verification_id = ?; ",
+                    "RELEASE job"
+                ))
+                .bind(&id)
+                .bind(&id)
+                .bind(&tenant)
+                .bind(&key)
+                .bind(&id)
+                .execute(&mut *c)
+                .await
+                .map_err(map_err)?;
+                Ok(true)
+            })
+        })
+        .await
+}
