@@ -20,7 +20,7 @@ pub struct Tenant {
 pub enum KeyMode {
     /// `pk_test_…`: sandbox suppliers only.
     Test,
-    /// `pk_live_…`: every configured supplier.
+    /// `pk_live_…`: real suppliers only (never a `sandbox` one).
     Live,
 }
 

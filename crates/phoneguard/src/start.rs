@@ -85,7 +85,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     .map_err(anyhow::Error::msg)?;
     phoneguard_numbering::preload();
     let numbers: &'static NumberTable = NumberTable::embedded();
-    let verify = build_verify(config, tenants.store().clone(), &hash_key).await?;
+    let verify = build_verify(config, tenants.store().clone(), &suppliers, &hash_key).await?;
     let (limits, usage) = crate::limits_setup::build(config, tenants.store().clone())?;
     let state = AppState::new(Inner {
         tenants,
@@ -141,20 +141,13 @@ async fn risk_counters(
 async fn build_verify(
     config: &Config,
     store: Arc<dyn phoneguard_core::Store>,
+    suppliers: &phoneguard_suppliers::Registry,
     hash_key: &HashKey,
 ) -> anyhow::Result<Arc<phoneguard_core::verify::VerifyService>> {
     let outbox = Arc::new(phoneguard_core::verify::Outbox::new(
         config.verify.outbox_capacity,
     ));
-    let master = config
-        .master_key
-        .as_deref()
-        .and_then(phoneguard_core::secrets::decode_master_key);
-    let directory = Arc::new(phoneguard_suppliers::messaging::Directory::new(
-        store.clone(),
-        master.as_ref(),
-        outbox.clone(),
-    ));
+    let directory = suppliers.messaging_directory(outbox.clone());
     let mut service = phoneguard_core::verify::VerifyService::new(
         store,
         directory,

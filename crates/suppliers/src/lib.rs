@@ -39,17 +39,56 @@ pub struct AdapterContext {
 impl AdapterContext {
     /// A context with a fresh HTTP client.
     pub fn new(hash_key: HashKey, store: Arc<dyn SupplierStore>) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
+        let http = client_builder()
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
-            .unwrap_or_default();
+            .expect("the supplier HTTP client builds (its TLS backend loads)");
         AdapterContext {
             http,
             hash_key,
             store,
         }
     }
+}
+
+/// How many redirects within one origin a supplier call follows.
+const MAX_SAME_ORIGIN_REDIRECTS: usize = 5;
+
+/// The builder of every supplier HTTP client: a 3 s connect timeout and
+/// redirects followed only within the origin (scheme, host and port) of the
+/// request. A redirect to another origin would carry the request's custom
+/// credential headers and its body (names, ID numbers) to a host nobody
+/// configured: it is not followed, the call fails as a transport error and a
+/// warning names both origins (never the path or query, which may hold a
+/// signature).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .redirect(reqwest::redirect::Policy::custom(same_origin_redirects))
+}
+
+fn same_origin_redirects(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let Some(from) = attempt.previous().last() else {
+        return attempt.error("redirect without a previous request");
+    };
+    let (from, to) = (from.origin(), attempt.url().origin());
+    if from != to {
+        tracing::warn!(
+            from = %from.ascii_serialization(),
+            to = %to.ascii_serialization(),
+            status = attempt.status().as_u16(),
+            "supplier redirect to another origin refused"
+        );
+        return attempt.error(format!(
+            "redirect to another origin ({}) refused",
+            to.ascii_serialization()
+        ));
+    }
+    // `previous` starts with the original request.
+    if attempt.previous().len() > MAX_SAME_ORIGIN_REDIRECTS {
+        return attempt.error("too many redirects");
+    }
+    attempt.follow()
 }
 
 /// Why a configuration cannot be turned into an adapter; names the option at fault.

@@ -1,8 +1,9 @@
 //! Suppliers as an operator manages them: validated, credentials sealed under
 //! the master key, stored, built into adapters and handed to the router. Every
-//! change reloads the router, so it takes effect without a restart.
+//! change reloads the router and refreshes the messaging directories before it
+//! is answered, so it holds at once on this node, without a restart.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use chrono::{DateTime, Utc};
 use phoneguard_core::Store;
@@ -10,9 +11,11 @@ use phoneguard_core::StoreError;
 use phoneguard_core::suppliers::{
     Capability, CredentialCipher, SupplierConfig, SupplierPatch, SupplierRecord, SupplierStore,
 };
+use phoneguard_core::verify::Outbox;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::messaging::Directory;
 use crate::router::{RouteHealth, Router};
 use crate::{AdapterContext, BuildError, build};
 
@@ -95,6 +98,8 @@ pub struct Registry {
     /// a slow reload that read the table before a change can no longer put the
     /// old routes back after the change's own reload.
     reloading: tokio::sync::Mutex<()>,
+    /// Messaging directories over the same table, refreshed on every rebuild.
+    directories: std::sync::Mutex<Vec<Weak<Directory>>>,
 }
 
 /// What identifies a version of the supplier table: ids and change times.
@@ -122,7 +127,25 @@ impl Registry {
             router,
             built_from: std::sync::Mutex::new(vec![]),
             reloading: tokio::sync::Mutex::new(()),
+            directories: std::sync::Mutex::new(vec![]),
         }
+    }
+
+    /// The messaging suppliers of this registry's table (credentials opened
+    /// with its master key), for the verification service. Every change made
+    /// through this registry refreshes the directory before it is answered;
+    /// changes made through other nodes reach it within its refresh period.
+    pub fn messaging_directory(&self, outbox: Arc<Outbox>) -> Arc<Directory> {
+        let directory = Arc::new(Directory::with_cipher(
+            self.store.clone(),
+            self.cipher.clone(),
+            outbox,
+        ));
+        self.directories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::downgrade(&directory));
+        directory
     }
 
     /// Keyed hashing of sandbox numbers, names and ID numbers.
@@ -243,6 +266,10 @@ impl Registry {
             }
         }
         self.router.set_routes(built);
+        self.directories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|d| d.upgrade().inspect(|d| d.invalidate()).is_some());
         *self.built_from.lock().unwrap_or_else(|p| p.into_inner()) = seen;
     }
 

@@ -185,6 +185,13 @@ impl SupplierConfig {
     pub fn covers(&self, carrier: Option<&str>) -> bool {
         self.carriers.is_empty() || carrier.is_some_and(|c| self.carriers.iter().any(|x| x == c))
     }
+
+    /// Whether a key of `mode` may reach it: a test key only `sandbox`
+    /// suppliers, a live key every supplier but those (a live answer is never
+    /// made up by the sandbox, whatever else is enabled).
+    pub fn serves(&self, mode: crate::KeyMode) -> bool {
+        (self.kind == "sandbox") == (mode == crate::KeyMode::Test)
+    }
 }
 
 #[cfg(test)]

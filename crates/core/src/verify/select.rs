@@ -2,7 +2,8 @@
 //! the conversion-weighted choice.
 //!
 //! Eligible suppliers are enabled, have the channel's capability, cover the
-//! phone's carrier and (for test keys) are sandbox suppliers. Each gets a score
+//! phone's carrier and serve the key's mode (sandbox suppliers for test keys,
+//! every other kind for live keys). Each gets a score
 //!
 //! `score = weight × max(floor, (entered + k·prior) / (sent + k))`
 //!
@@ -74,7 +75,7 @@ pub fn eligible(
             r.config.enabled
                 && r.config.capabilities.contains(&cap)
                 && (!domestic || r.config.covers(carrier))
-                && (mode == KeyMode::Live || r.config.kind == "sandbox")
+                && r.config.serves(mode)
         })
         .cloned()
         .collect()

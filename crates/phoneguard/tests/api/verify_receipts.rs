@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::Method;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::{TestServer, json, problem, test_config};
 use crate::suppliers::{MASTER, admin_json};
@@ -18,7 +17,7 @@ const SID: &str = "SM5f1c0000000000000000000000000001";
 
 /// A fake of Twilio's REST API: answers every request with a queued message
 /// `SID` and keeps the requests it got.
-async fn fake_twilio() -> (String, Arc<Mutex<Vec<String>>>) {
+pub async fn fake_twilio() -> (String, Arc<Mutex<Vec<String>>>) {
     fake_vendor(
         "201 Created",
         json!({"sid": SID, "status": "queued"}).to_string(),
@@ -29,53 +28,12 @@ async fn fake_twilio() -> (String, Arc<Mutex<Vec<String>>>) {
 /// A fake vendor API that answers every request with `status` and the JSON
 /// `body`, and keeps the requests it got.
 async fn fake_vendor(status: &'static str, body: String) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(vec![]));
-    let keep = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let keep = keep.clone();
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![];
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let n = conn.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let len = text[..end]
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse::<usize>().ok())?
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            keep.lock().unwrap().push(text);
-                            break;
-                        }
-                    }
-                }
-                let resp = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = conn.write_all(resp.as_bytes()).await;
-            });
-        }
-    });
-    (url, seen)
+    crate::vendor_fake::fake_http(move |_| crate::vendor_fake::response(status, &[], &body)).await
 }
 
 /// A server whose only SMS supplier is `twilio-a` on the fake, and a live key
 /// (test keys only reach sandbox suppliers).
-async fn server_on_twilio(base_url: &str) -> (TestServer, String) {
+pub async fn server_on_twilio(base_url: &str) -> (TestServer, String) {
     server_with_supplier(json!({
         "id": "twilio-a", "kind": "twilio", "capabilities": ["sms"], "weight": 10,
         "options": {"base_url": base_url, "from": "+15005550006"},

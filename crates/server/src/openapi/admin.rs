@@ -131,8 +131,9 @@ pub struct RouteHealthOut {
     breaker: String,
     /// Calls in the window.
     window_calls: u64,
-    /// Smoothed success rate.
-    success_rate: f64,
+    /// Smoothed success rate of the window, `(successes + 1) / (calls + 2)`;
+    /// `null` while the window holds no call.
+    success_rate: Option<f64>,
     /// Median latency over the window (ms).
     p50_ms: f64,
 }

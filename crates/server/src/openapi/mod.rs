@@ -36,10 +36,10 @@ pub const APPCODE: &str = "appcode";
         title = "phoneguard",
         description = "Self-hosted phone-number verification and account-risk gateway.\n\n\
             Tenant endpoints take `Authorization: Bearer <api key>` (`pk_test_…` reaches sandbox \
-            suppliers only, `pk_live_…` every supplier); admin endpoints take the admin token the \
-            same way; the compat endpoints also accept `Authorization: APPCODE <api key>`. \
-            Errors are RFC 9457 `application/problem+json` with a stable `code`. Every response \
-            carries `x-request-id` (a given one is kept).",
+            suppliers only, `pk_live_…` every other supplier, never a sandbox one); admin \
+            endpoints take the admin token the same way; the compat endpoints also accept \
+            `Authorization: APPCODE <api key>`. Errors are RFC 9457 `application/problem+json` \
+            with a stable `code`. Every response carries `x-request-id` (a given one is kept).",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     paths(

@@ -1,5 +1,6 @@
 //! [`Directory`]: the messaging suppliers of the supplier store, built into
-//! senders, re-read at most every second.
+//! senders, re-read at most every second, and at once after a change made
+//! through this node ([`Directory::invalidate`], which the registry calls).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,6 +15,14 @@ use super::{build_sender, caller_pool};
 
 type Routes = Arc<Vec<Arc<MessagingRoute>>>;
 
+/// The cached suppliers, and the count of invalidations a load must not have
+/// missed to be kept.
+#[derive(Default)]
+struct Cache {
+    routes: Option<(Instant, Routes)>,
+    generation: u64,
+}
+
 /// The messaging suppliers, from the supplier store.
 pub struct Directory {
     store: Arc<dyn SupplierStore>,
@@ -21,7 +30,7 @@ pub struct Directory {
     http: reqwest::Client,
     outbox: Arc<Outbox>,
     refresh: Duration,
-    cache: Mutex<Option<(Instant, Routes)>>,
+    cache: Mutex<Cache>,
 }
 
 impl Directory {
@@ -31,24 +40,36 @@ impl Directory {
         master_key: Option<&[u8; 32]>,
         outbox: Arc<Outbox>,
     ) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
+        Self::with_cipher(store, master_key.map(CredentialCipher::new), outbox)
+    }
+
+    /// A directory over `store` whose credentials `cipher` opens.
+    pub(crate) fn with_cipher(
+        store: Arc<dyn SupplierStore>,
+        cipher: Option<CredentialCipher>,
+        outbox: Arc<Outbox>,
+    ) -> Self {
+        let http = crate::client_builder()
             .timeout(Duration::from_secs(5))
             .build()
-            .unwrap_or_default();
+            .expect("the supplier HTTP client builds (its TLS backend loads)");
         Directory {
             store,
-            cipher: master_key.map(CredentialCipher::new),
+            cipher,
             http,
             outbox,
             refresh: Duration::from_secs(1),
-            cache: Mutex::new(None),
+            cache: Mutex::new(Cache::default()),
         }
     }
 
-    /// Forgets the cached suppliers (after a change on this node).
+    /// Forgets the cached suppliers (after a change on this node): the next
+    /// send reads the table again, and a load that began before this call is
+    /// not kept (it may have read the table before the change).
     pub fn invalidate(&self) {
-        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.routes = None;
+        cache.generation += 1;
     }
 
     async fn load(&self) -> Result<Routes, SupplierError> {
@@ -123,18 +144,20 @@ impl Directory {
 #[async_trait]
 impl MessagingDirectory for Directory {
     async fn routes(&self) -> Result<Routes, SupplierError> {
-        if let Some((at, routes)) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            && at.elapsed() < self.refresh
-        {
-            return Ok(routes.clone());
-        }
+        let generation = {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, routes)) = &cache.routes
+                && at.elapsed() < self.refresh
+            {
+                return Ok(routes.clone());
+            }
+            cache.generation
+        };
         let routes = self.load().await?;
-        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((Instant::now(), routes.clone()));
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.generation == generation {
+            cache.routes = Some((Instant::now(), routes.clone()));
+        }
         Ok(routes)
     }
 }

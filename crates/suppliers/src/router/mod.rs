@@ -86,8 +86,9 @@ pub struct RouteHealth {
     pub breaker: &'static str,
     /// Calls in the window.
     pub window_calls: usize,
-    /// Smoothed success rate.
-    pub success_rate: f64,
+    /// Smoothed success rate of the window, `(successes + 1) / (calls + 2)`;
+    /// `None` (JSON `null`) while the window holds no call: no calls, no rate.
+    pub success_rate: Option<f64>,
     /// Median latency over the window (ms).
     pub p50_ms: f64,
 }
@@ -171,7 +172,7 @@ impl Router {
         Some(RouteHealth {
             breaker: s.breaker.label(),
             window_calls: s.health.len(),
-            success_rate: s.health.success_rate(),
+            success_rate: (!s.health.is_empty()).then(|| s.health.success_rate()),
             p50_ms: s.health.latency_ms(0.5),
         })
     }
@@ -179,9 +180,7 @@ impl Router {
     /// Whether any enabled supplier reachable with `mode` has the capability.
     pub fn has_capability(&self, cap: Capability, mode: KeyMode) -> bool {
         self.routes().iter().any(|r| {
-            r.config.enabled
-                && r.config.capabilities.contains(&cap)
-                && (mode == KeyMode::Live || r.config.kind == "sandbox")
+            r.config.enabled && r.config.capabilities.contains(&cap) && r.config.serves(mode)
         })
     }
 

@@ -1,6 +1,7 @@
 //! The order in which suppliers are tried: eligible ones (enabled, capability,
-//! carrier coverage, sandbox-only for test keys, circuit not open) in a
-//! weighted random order, each supplier's share being
+//! carrier coverage, serving the key's mode: sandbox suppliers for test keys,
+//! never a sandbox one for live keys; circuit not open) in a weighted random
+//! order, each supplier's share being
 //!
 //! `weight × success_rate² × ((cheapest + 1) / (price + 1))^price_weight`
 //!
@@ -31,7 +32,7 @@ pub fn order(
             r.config.enabled
                 && r.config.capabilities.contains(&cap)
                 && r.config.covers(carrier)
-                && (mode == KeyMode::Live || r.config.kind == "sandbox")
+                && r.config.serves(mode)
                 && r.state.lock().is_ok_and(|s| s.breaker.is_available(now))
         })
         .collect();

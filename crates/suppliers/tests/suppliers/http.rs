@@ -254,3 +254,75 @@ async fn tencent_mobile_status_with_tc3_signing_works_by_config_alone() {
         "a bad signature is refused"
     );
 }
+
+fn keyed_identity_options(url: &str) -> Value {
+    json!({"identity": {
+        "method": "POST", "url": url,
+        "headers": {"X-Api-Key": "{{ credentials.api_key }}"},
+        "json": {"name": "{{ name }}", "phoneNumber": "{{ phone }}"},
+        "response": {"result": {"pointer": "/code", "map": {"FP00000": "match"}}}
+    }})
+}
+
+/// A redirect to another origin (here another port) would re-send the custom
+/// credential header and the body there: it is not followed.
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_a_supplier_error_and_sends_nothing_there() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"code": "FP00000"})))
+        .expect(0)
+        .mount(&elsewhere)
+        .await;
+    let vendor = MockServer::start().await;
+    for status in [301, 302, 303, 307, 308] {
+        Mock::given(method("POST"))
+            .and(path(format!("/{status}")))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("location", format!("{}/collect", elsewhere.uri())),
+            )
+            .expect(1)
+            .mount(&vendor)
+            .await;
+        let s = HttpSupplier::new(
+            &keyed_identity_options(&format!("{}/{status}", vendor.uri())),
+            json!({"api_key": "secret-4b1e"}),
+            &context(Arc::new(MemStore::default())),
+        )
+        .unwrap();
+        let e = s.call(&identity("张三")).await.unwrap_err();
+        assert!(matches!(e, SupplierError::Transport(_)), "{status}: {e:?}");
+    }
+    // `expect(0)` and `expect(1)` are checked as the servers drop.
+}
+
+/// Redirects within the vendor's own origin are still followed.
+#[tokio::test]
+async fn a_redirect_within_the_same_origin_is_followed() {
+    let vendor = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/old"))
+        .respond_with(
+            ResponseTemplate::new(308).insert_header("location", format!("{}/new", vendor.uri())),
+        )
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/new"))
+        .and(header("x-api-key", "secret-4b1e"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"code": "FP00000"})))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    let s = HttpSupplier::new(
+        &keyed_identity_options(&format!("{}/old", vendor.uri())),
+        json!({"api_key": "secret-4b1e"}),
+        &context(Arc::new(MemStore::default())),
+    )
+    .unwrap();
+    match s.call(&identity("张三")).await.unwrap() {
+        Answer::Identity(i) => assert_eq!(i.result, MatchResult::Match),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,10 +1,13 @@
-//! Supplier management: reloads of the router racing each other.
+//! Supplier management: reloads of the router racing each other, and
+//! messaging directories following a change at once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use phoneguard_core::suppliers::RouterConfig;
+use phoneguard_core::suppliers::{RouterConfig, SupplierConfig};
+use phoneguard_core::verify::{MessagingDirectory, Outbox};
 use phoneguard_suppliers::{Registry, Router};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use crate::fakes::{MemStore, config, context};
@@ -73,5 +76,72 @@ async fn a_reload_that_read_the_table_before_a_change_never_undoes_it() {
     assert!(
         !registry.reload_if_changed().await.unwrap(),
         "and the router is known to be built from the current table"
+    );
+}
+
+fn registry(table: &Arc<MemStore>) -> Arc<Registry> {
+    let router = Arc::new(Router::new(RouterConfig::default(), table.clone()));
+    Arc::new(Registry::new(
+        table.clone(),
+        None,
+        context(table.clone()),
+        router,
+    ))
+}
+
+/// The options of messaging supplier `id` as the directory hands them out.
+async fn options_of(directory: &dyn MessagingDirectory, id: &str) -> Value {
+    let routes = directory.routes().await.unwrap();
+    let route = routes.iter().find(|r| r.config.id == id).unwrap();
+    route.config.options.clone()
+}
+
+fn sandbox_sms(id: &str) -> SupplierConfig {
+    serde_json::from_value(json!({"id": id, "kind": "sandbox", "capabilities": ["sms"]})).unwrap()
+}
+
+/// The directory keeps its suppliers for a second; a change made through the
+/// registry must not wait for that.
+#[tokio::test]
+async fn a_messaging_supplier_change_reaches_the_directory_before_it_is_answered() {
+    let table = Arc::new(MemStore::default());
+    let registry = registry(&table);
+    let directory = registry.messaging_directory(Arc::new(Outbox::new(8)));
+    registry.create(sandbox_sms("sms-a")).await.unwrap();
+    assert_eq!(options_of(directory.as_ref(), "sms-a").await, json!({}));
+    let patch = serde_json::from_value(json!({"options": {"fail_rate": 1.0}})).unwrap();
+    registry.update("sms-a", patch).await.unwrap();
+    assert_eq!(
+        options_of(directory.as_ref(), "sms-a").await,
+        json!({"fail_rate": 1.0})
+    );
+    registry.delete("sms-a").await.unwrap();
+    assert!(directory.routes().await.unwrap().is_empty());
+}
+
+/// A directory load that read the table before a change, and finishes after
+/// it, is handed to its own caller but not kept for the next ones.
+#[tokio::test]
+async fn a_directory_load_that_read_the_table_before_a_change_is_not_kept() {
+    let table = Arc::new(MemStore::default());
+    let registry = registry(&table);
+    let directory = registry.messaging_directory(Arc::new(Outbox::new(8)));
+    registry.create(sandbox_sms("sms-a")).await.unwrap();
+
+    let (read_tx, read_rx) = oneshot::channel();
+    let (go_tx, go_rx) = oneshot::channel();
+    *table.stall_next_list.lock().unwrap() = Some((read_tx, go_rx));
+    let stale = tokio::spawn({
+        let directory = directory.clone();
+        async move { options_of(directory.as_ref(), "sms-a").await }
+    });
+    read_rx.await.unwrap();
+    let patch = serde_json::from_value(json!({"options": {"latency_ms": 5}})).unwrap();
+    registry.update("sms-a", patch).await.unwrap();
+    go_tx.send(()).unwrap();
+    assert_eq!(stale.await.unwrap(), json!({}), "it read before the change");
+    assert_eq!(
+        options_of(directory.as_ref(), "sms-a").await,
+        json!({"latency_ms": 5})
     );
 }

@@ -130,6 +130,66 @@ async fn test_keys_reach_sandbox_suppliers_only() {
     assert_eq!(live.calls(), 0);
 }
 
+/// Live keys get real answers only: with the sandbox enabled (and heavier)
+/// beside a real supplier, no live query reaches it; with no real supplier
+/// left, the answer is "no supplier", never the sandbox's.
+#[tokio::test]
+async fn live_keys_never_reach_sandbox_suppliers() {
+    let router = Router::new(cfg(), Arc::new(MemStore::default()));
+    let live = Scripted::new(false, false, Duration::ZERO);
+    let sandbox = Scripted::new(false, false, Duration::ZERO);
+    router.set_routes(vec![
+        (
+            config("vendor", "http", 1),
+            live.clone() as Arc<dyn Supplier>,
+        ),
+        (
+            config("sandbox", "sandbox", 100),
+            sandbox.clone() as Arc<dyn Supplier>,
+        ),
+    ]);
+    let q = query(Capability::Status);
+    for _ in 0..50 {
+        assert_eq!(
+            router.query(&q, KeyMode::Live).await.unwrap().supplier_id,
+            "vendor"
+        );
+    }
+    assert_eq!(sandbox.calls(), 0);
+    assert!(!router.has_capability(Capability::Identity, KeyMode::Live));
+    router.set_routes(vec![(
+        config("sandbox", "sandbox", 100),
+        sandbox.clone() as Arc<dyn Supplier>,
+    )]);
+    assert!(!router.has_capability(Capability::Status, KeyMode::Live));
+    assert_eq!(
+        router.query(&q, KeyMode::Live).await.unwrap_err(),
+        RouterError::NoSupplier("status")
+    );
+    assert_eq!(sandbox.calls(), 0);
+}
+
+/// No calls, no rate: the live health of a supplier not yet called has no
+/// success rate (it used to say ½, the smoothing's prior).
+#[tokio::test]
+async fn a_supplier_not_yet_called_reports_no_success_rate() {
+    let router = Router::new(cfg(), Arc::new(MemStore::default()));
+    let vendor = Scripted::new(false, false, Duration::ZERO);
+    router.set_routes(vec![(
+        config("vendor", "http", 1),
+        vendor.clone() as Arc<dyn Supplier>,
+    )]);
+    let fresh = router.health("vendor").unwrap();
+    assert_eq!((fresh.window_calls, fresh.success_rate), (0, None));
+    router
+        .query(&query(Capability::Status), KeyMode::Live)
+        .await
+        .unwrap();
+    let called = router.health("vendor").unwrap();
+    assert_eq!(called.window_calls, 1);
+    assert!(called.success_rate.is_some_and(|r| r > 0.5));
+}
+
 #[tokio::test]
 async fn traffic_follows_weights_and_disabled_or_uncovered_suppliers_get_none() {
     let router = Router::new(cfg(), Arc::new(MemStore::default()));
