@@ -427,11 +427,10 @@ async fn the_storage_story_holds_on_sqlite() {
     assert_eq!(store.count_tenants().await.unwrap(), 2);
 }
 
+#[ignore = "needs PostgreSQL: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
-async fn the_storage_story_holds_on_postgres_when_configured() {
-    let Some(server) = pg::server("PostgreSQL story") else {
-        return;
-    };
+async fn the_storage_story_holds_on_postgres() {
+    let server = pg::server();
     let db = pg::TestDb::create(&server, "story").await;
     let store = match phoneguard_store::open(&db.url).await {
         Ok(store) => store,
@@ -443,11 +442,10 @@ async fn the_storage_story_holds_on_postgres_when_configured() {
     assert_eq!(store.count_tenants().await.unwrap(), 2);
 }
 
+#[ignore = "needs PostgreSQL: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn nodes_starting_together_on_one_postgres_migrate_once_and_agree_on_settings() {
-    let Some(server) = pg::server("concurrent PostgreSQL start") else {
-        return;
-    };
+    let server = pg::server();
     let db = pg::TestDb::create(&server, "together").await;
     // Four nodes open the same empty database at once: the migrator's lock makes
     // them take turns, and the first secret written is the one all of them read.
