@@ -3,15 +3,17 @@
 //!
 //! An area (`tenants`, `ops`, `risk`, `suppliers`, `verify`, `dashboard`)
 //! writes each query once, with numbered `$N` parameters (SQLite accepts them
-//! too), in a macro `impl_…!($store, $backend)` that implements the area's
-//! port for one store type; the area expands it for
+//! too), in a macro `impl_…!($store, $d)` that implements the area's port
+//! for one store type; the area expands it for
 //! [`crate::sqlite::SqliteStore`] and for [`crate::postgres::PostgresStore`].
-//! In the expansion `$backend` is `sqlite` or `postgres`: `crate::$backend`
-//! gives the backend's `map_err`, `$backend::…` the area's own `sqlite.rs` or
+//! In the expansion the backend `$d` is `sqlite` or `postgres`: `crate::$d`
+//! gives the backend's `map_err`, `$d::…` the area's own `sqlite.rs` or
 //! `postgres.rs`, which hold only what really differs (SQLite's single-writer
-//! group commit, PostgreSQL's locks and batch statements). Both store types
-//! offer `pool()` for writes (and reads that must see them) and `readers()`
-//! for reads that never write.
+//! group commits, PostgreSQL's locks, transactions and batch statements), and
+//! `bytewise!($d)` the one SQL fragment that differs. Both store types offer
+//! `pool()` for writes (and reads that must see them) and `readers()` for
+//! reads that never write. Adding a column: both migrations, then the area's
+//! row type and its column list and binding, once.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -12,7 +12,10 @@ use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{Attempt, Resend, SendRecord, Verification};
 use sqlx::{PgConnection, Postgres, Transaction};
 
-use super::rows::{ARow, VRow, to_verification, v_columns};
+use super::rows::{
+    ARow, VRow, attempt_columns, bind_attempt, bind_send, bind_verification, send_columns,
+    to_verification, v_columns,
+};
 use crate::postgres::{PostgresStore, map_err};
 use crate::sql::{ConnFuture, to_ms};
 
@@ -32,37 +35,25 @@ async fn insert_attempt(
     key: &str,
     a: &Attempt,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO verify_attempts (verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, delivery, message_ref, entered) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)",
-    )
-    .bind(v_id)
-    .bind(a.seq as i32)
-    .bind(tenant)
-    .bind(key)
-    .bind(a.channel.as_str())
-    .bind(&a.supplier)
-    .bind(&a.carrier)
-    .bind(to_ms(a.sent_at))
-    .bind(a.delivery.as_str())
-    .bind(&a.message_ref)
-    .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    let q = sqlx::query(concat!(
+        "INSERT INTO verify_attempts (",
+        attempt_columns!(),
+        ", entered) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)"
+    ));
+    bind_attempt!(q, v_id, tenant, key, a, |n: u32| n as i32)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
     Ok(())
 }
 
 async fn insert_send(tx: &mut Transaction<'_, Postgres>, s: &SendRecord) -> StoreResult<()> {
-    sqlx::query("INSERT INTO verify_sends (tenant_id, at, phone, ip_hash, country, prefix) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&s.tenant_id)
-        .bind(to_ms(s.at))
-        .bind(&s.phone)
-        .bind(&s.ip_hash)
-        .bind(&s.country)
-        .bind(&s.prefix)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+    let q = sqlx::query(concat!(
+        "INSERT INTO verify_sends (",
+        send_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6)"
+    ));
+    bind_send!(q, s).execute(&mut **tx).await.map_err(map_err)?;
     Ok(())
 }
 
@@ -109,35 +100,16 @@ pub(super) async fn insert_verification(
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-    sqlx::query(concat!(
+    let q = sqlx::query(concat!(
         "INSERT INTO verifications (",
         v_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-    ))
-    .bind(&v.id)
-    .bind(&v.tenant_id)
-    .bind(&v.phone)
-    .bind(&v.country)
-    .bind(&v.carrier)
-    .bind(&v.purpose)
-    .bind(&v.terminal_key)
-    .bind(v.channel.as_str())
-    .bind(v.status.as_str())
-    .bind(&v.code_hash)
-    .bind(&v.locale)
-    .bind(v.code_length as i32)
-    .bind(v.check_attempts as i32)
-    .bind(v.max_check_attempts as i32)
-    .bind(to_ms(v.last_sent_at))
-    .bind(to_ms(v.expires_at))
-    .bind(v.flash_window_ends_at.map(to_ms))
-    .bind(&v.flash_prefix_hint)
-    .bind(&v.app_hash)
-    .bind(to_ms(v.created_at))
-    .bind(to_ms(v.updated_at))
-    .execute(&mut *tx)
-    .await
-    .map_err(map_err)?;
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19, $20, $21)"
+    ));
+    bind_verification!(q, v, |n: u32| n as i32)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
     for a in &v.attempts {
         insert_attempt(&mut tx, &v.id, &v.tenant_id, &v.terminal_key, a).await?;
     }

@@ -17,6 +17,79 @@ macro_rules! v_columns {
 }
 pub(crate) use v_columns;
 
+/// Binds a new verification's columns to the query `$q`, in the order of
+/// [`v_columns!`]; `$int` stores a `u32` as the backend's INTEGER (`to_ms`
+/// must be in scope).
+macro_rules! bind_verification {
+    ($q:expr, $v:expr, $int:expr) => {
+        $q.bind(&$v.id)
+            .bind(&$v.tenant_id)
+            .bind(&$v.phone)
+            .bind(&$v.country)
+            .bind(&$v.carrier)
+            .bind(&$v.purpose)
+            .bind(&$v.terminal_key)
+            .bind($v.channel.as_str())
+            .bind($v.status.as_str())
+            .bind(&$v.code_hash)
+            .bind(&$v.locale)
+            .bind($int($v.code_length))
+            .bind($int($v.check_attempts))
+            .bind($int($v.max_check_attempts))
+            .bind(to_ms($v.last_sent_at))
+            .bind(to_ms($v.expires_at))
+            .bind($v.flash_window_ends_at.map(to_ms))
+            .bind(&$v.flash_prefix_hint)
+            .bind(&$v.app_hash)
+            .bind(to_ms($v.created_at))
+            .bind(to_ms($v.updated_at))
+    };
+}
+pub(crate) use bind_verification;
+
+/// The columns of a new `verify_attempts` row, in the order of
+/// [`bind_attempt!`] (`entered` starts at 0).
+macro_rules! attempt_columns {
+    () => {
+        "verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, \
+         delivery, message_ref"
+    };
+}
+pub(crate) use attempt_columns;
+
+/// Binds attempt `$a` of verification `$v_id` (tenant `$tenant`, terminal
+/// `$key`) to the query `$q`, in the order of [`attempt_columns!`]; `$int` as
+/// in [`bind_verification!`].
+macro_rules! bind_attempt {
+    ($q:expr, $v_id:expr, $tenant:expr, $key:expr, $a:expr, $int:expr) => {
+        $q.bind($v_id)
+            .bind($int($a.seq))
+            .bind($tenant)
+            .bind($key)
+            .bind($a.channel.as_str())
+            .bind(&$a.supplier)
+            .bind(&$a.carrier)
+            .bind(to_ms($a.sent_at))
+            .bind($a.delivery.as_str())
+            .bind(&$a.message_ref)
+    };
+}
+pub(crate) use bind_attempt;
+
+/// Binds send record `$s` to the query `$q`, in the order of
+/// [`send_columns!`].
+macro_rules! bind_send {
+    ($q:expr, $s:expr) => {
+        $q.bind(&$s.tenant_id)
+            .bind(to_ms($s.at))
+            .bind(&$s.phone)
+            .bind(&$s.ip_hash)
+            .bind(&$s.country)
+            .bind(&$s.prefix)
+    };
+}
+pub(crate) use bind_send;
+
 /// A `verifications` row.
 #[derive(sqlx::FromRow)]
 pub(crate) struct VRow {
@@ -105,7 +178,8 @@ pub(crate) fn to_verification(r: VRow, attempts: Vec<ARow>) -> StoreResult<Verif
     })
 }
 
-/// Columns of `verify_sends` as [`SendRow`] reads them.
+/// Columns of `verify_sends` as [`SendRow`] reads them (and [`bind_send!`]
+/// writes them).
 macro_rules! send_columns {
     () => {
         "tenant_id, at, phone, ip_hash, country, prefix"

@@ -7,47 +7,37 @@ use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{Attempt, Resend, SendRecord, Verification};
 use sqlx::SqliteConnection;
 
-use super::rows::{ARow, VRow, corrupt, to_verification, v_columns};
+use super::rows::{
+    ARow, VRow, attempt_columns, bind_attempt, bind_send, bind_verification, corrupt, send_columns,
+    to_verification, v_columns,
+};
 use crate::sql::{ConnFuture, map_err, to_ms};
 use crate::sqlite::SqliteStore;
 use crate::sqlite_commit::in_savepoint;
 
+/// The statement of an attempt, within a job.
 macro_rules! insert_attempt {
     () => {
-        "INSERT INTO verify_attempts (verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, delivery, message_ref, entered) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+        concat!(
+            "INSERT INTO verify_attempts (",
+            attempt_columns!(),
+            ", entered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+        )
     };
 }
+
+/// The statement of a send record, within a job.
 macro_rules! insert_send {
     () => {
-        "INSERT INTO verify_sends (tenant_id, at, phone, ip_hash, country, prefix) VALUES (?, ?, ?, ?, ?, ?)"
+        concat!(
+            "INSERT INTO verify_sends (",
+            send_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?)"
+        )
     };
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 type QueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Sqlite, T, sqlx::sqlite::SqliteArguments>;
-
-fn bind_attempt<'q>(q: Query<'q>, v_id: &str, tenant: &str, key: &str, a: &Attempt) -> Query<'q> {
-    q.bind(v_id.to_string())
-        .bind(i64::from(a.seq))
-        .bind(tenant.to_string())
-        .bind(key.to_string())
-        .bind(a.channel.as_str())
-        .bind(a.supplier.clone())
-        .bind(a.carrier.clone())
-        .bind(to_ms(a.sent_at))
-        .bind(a.delivery.as_str())
-        .bind(a.message_ref.clone())
-}
-
-fn bind_send<'q>(q: Query<'q>, s: &SendRecord) -> Query<'q> {
-    q.bind(s.tenant_id.clone())
-        .bind(to_ms(s.at))
-        .bind(s.phone.clone())
-        .bind(s.ip_hash.clone())
-        .bind(s.country.clone())
-        .bind(s.prefix.clone())
-}
 
 /// A verification row with its attempts as one JSON array (see
 /// `select_verification!`).
@@ -125,37 +115,17 @@ pub(super) async fn insert_verification(
                 if send.is_some() {
                     statements.push(insert_send!());
                 }
-                let mut q = sqlx::query(in_savepoint(&statements))
+                let q = sqlx::query(in_savepoint(&statements))
                     .bind(to_ms(v.created_at))
-                    .bind(v.tenant_id.clone())
-                    .bind(v.phone.clone())
-                    .bind(v.purpose.clone())
-                    .bind(v.id.clone())
-                    .bind(v.tenant_id.clone())
-                    .bind(v.phone.clone())
-                    .bind(v.country.clone())
-                    .bind(v.carrier.clone())
-                    .bind(v.purpose.clone())
-                    .bind(v.terminal_key.clone())
-                    .bind(v.channel.as_str())
-                    .bind(v.status.as_str())
-                    .bind(v.code_hash.clone())
-                    .bind(v.locale.clone())
-                    .bind(i64::from(v.code_length))
-                    .bind(i64::from(v.check_attempts))
-                    .bind(i64::from(v.max_check_attempts))
-                    .bind(to_ms(v.last_sent_at))
-                    .bind(to_ms(v.expires_at))
-                    .bind(v.flash_window_ends_at.map(to_ms))
-                    .bind(v.flash_prefix_hint.clone())
-                    .bind(v.app_hash.clone())
-                    .bind(to_ms(v.created_at))
-                    .bind(to_ms(v.updated_at));
+                    .bind(&v.tenant_id)
+                    .bind(&v.phone)
+                    .bind(&v.purpose);
+                let mut q = bind_verification!(q, v, i64::from);
                 for a in &v.attempts {
-                    q = bind_attempt(q, &v.id, &v.tenant_id, &v.terminal_key, a);
+                    q = bind_attempt!(q, &v.id, &v.tenant_id, &v.terminal_key, a, i64::from);
                 }
                 if let Some(s) = &send {
-                    q = bind_send(q, s);
+                    q = bind_send!(q, s);
                 }
                 q.execute(&mut *c).await.map_err(map_err)?;
                 Ok(())
@@ -197,8 +167,11 @@ pub(super) async fn resend(
                     insert_send!(),
                     "; RELEASE job"
                 ));
-                let q = bind_attempt(q, &id, &tenant, &key, &a);
-                bind_send(q, &send).execute(&mut *c).await.map_err(map_err)?;
+                let q = bind_attempt!(q, &id, &tenant, &key, &a, i64::from);
+                bind_send!(q, &send)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(map_err)?;
                 Ok(true)
             })
         })
