@@ -1,14 +1,15 @@
 //! Administration: tenants and API keys (admin token).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use phoneguard_core::tenants::TenantError;
 use phoneguard_core::{ApiKey, KeyMode, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
@@ -16,15 +17,12 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// `/v1/admin/tenants…`, `/v1/admin/keys/{id}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/tenants", post(create_tenant).get(list_tenants))
-        .route("/v1/admin/tenants/{id}", get(get_tenant))
-        .route(
-            "/v1/admin/tenants/{id}/keys",
-            post(create_key).get(list_keys),
-        )
-        .route("/v1/admin/keys/{id}", delete(revoke_key))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_tenant, list_tenants))
+        .routes(routes!(get_tenant))
+        .routes(routes!(create_key, list_keys))
+        .routes(routes!(revoke_key))
 }
 
 impl From<TenantError> for ApiError {

@@ -1,11 +1,12 @@
 //! The audit log of admin changes (admin token): `GET /v1/admin/audit?limit=&before=`,
 //! newest first; `next_before` pages further back.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
@@ -16,8 +17,8 @@ use crate::state::AppState;
 const MAX_PAGE: i64 = 500;
 
 /// `/v1/admin/audit`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/admin/audit", get(list_audit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_audit))
 }
 
 /// Query of `GET /v1/admin/audit`.

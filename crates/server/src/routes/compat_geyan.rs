@@ -5,12 +5,13 @@
 //! seed's field, as the vendor's SDK reads `result`, not the HTTP status; bad
 //! credentials stay a 401 problem.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use phoneguard_risk::{EventKind, GeyanEvent, geyan_field_name};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -23,10 +24,10 @@ pub const OK: i64 = 20000;
 pub const BAD_PARAMETER: i64 = 40001;
 
 /// `/compat/geyan/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/compat/geyan/check-register", post(post_check_register))
-        .route("/compat/geyan/check-login", post(post_check_login))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_check_register))
+        .routes(routes!(post_check_login))
 }
 
 fn failure(msg: String) -> Json<Value> {

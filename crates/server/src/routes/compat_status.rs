@@ -12,12 +12,11 @@
 //!
 //! Both accept the API key as `APPCODE <key>` or `Bearer <key>`.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::Utc;
 use phoneguard_core::suppliers::MatchResult;
 use phoneguard_core::tenants::Principal;
@@ -26,6 +25,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::authenticate_key;
 use crate::error::ApiError;
@@ -35,13 +36,10 @@ use crate::routes::supply;
 use crate::state::AppState;
 
 /// The compat routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api-mall/api/mobile_status/check",
-            post(post_mobile_status_check),
-        )
-        .route("/compat/two-factor", post(post_two_factor))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_mobile_status_check))
+        .routes(routes!(post_two_factor))
 }
 
 /// A caller authenticated by `Authorization: APPCODE <key>` (or Bearer).

@@ -6,10 +6,9 @@
 //! `name_md5` / `name_sha256` / `id_number_md5` / `id_number_sha256` instead
 //! of the clear values, for suppliers that take hashes. Logs carry masks only.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::{Json, Router};
 use phoneguard_core::suppliers::identity::{
     mask_id_number, mask_name, validate_id_number, validate_name,
 };
@@ -18,6 +17,8 @@ use phoneguard_numbering::{NumberInfo, lookup, mask};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -27,8 +28,8 @@ use crate::routes::supply;
 use crate::state::AppState;
 
 /// `/v1/identity/…`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/identity/match", post(post_identity_match))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(post_identity_match))
 }
 
 /// Body of `POST /v1/identity/match`: the name in clear or hashed (one of

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use phoneguard_core::limits::{ApiCapability, LimitSettings};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::audit;
 use crate::auth::Admin;
@@ -17,16 +18,10 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// `/v1/admin/tenants/{id}/limits`, `/v1/admin/keys/{id}/limits`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/admin/tenants/{id}/limits",
-            get(get_tenant_limits).put(put_tenant_limits),
-        )
-        .route(
-            "/v1/admin/keys/{id}/limits",
-            get(get_key_limits).put(put_key_limits),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_tenant_limits, put_tenant_limits))
+        .routes(routes!(get_key_limits, put_key_limits))
 }
 
 /// Who a subject id names.

@@ -4,17 +4,18 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use phoneguard_core::tenants::Principal;
 use phoneguard_numbering::{NumberInfo, ParseError, lookup};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -28,10 +29,10 @@ pub const MAX_BATCH: usize = 1000;
 const BATCH_CONCURRENCY: usize = 32;
 
 /// `/v1/numbers/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/numbers/batch", post(post_numbers_batch))
-        .route("/v1/numbers/{number}", get(get_number))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_number))
+        .routes(routes!(post_numbers_batch))
 }
 
 /// Parses the `fields` list; empty means location only.

@@ -18,33 +18,28 @@
 //!
 //! A failed delivery excludes the supplier for the terminal at once.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use hmac::{Hmac, KeyInit, Mac};
 use phoneguard_core::secrets::constant_time_eq;
 use phoneguard_core::verify::Delivery;
 use phoneguard_suppliers::messaging::twilio_signature;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// `/v1/receipts/{kind}/{id}` and `/v1/admin/receipts/{id}/secret`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/receipts/{supplier_kind}/{supplier_id}",
-            post(post_receipt),
-        )
-        .route(
-            "/v1/admin/receipts/{supplier_id}/secret",
-            get(get_receipt_secret),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_receipt))
+        .routes(routes!(get_receipt_secret))
 }
 
 /// The JSON receipt of non-vendor kinds.

@@ -1,12 +1,13 @@
 //! Risk: registration and login protection, results by token, device risk.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use phoneguard_core::risk::{LineCheck, RiskError, RiskRecord};
 use phoneguard_risk::{EventKind, FieldError, PnKind, RiskEvent};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -14,12 +15,12 @@ use crate::routes::supply;
 use crate::state::AppState;
 
 /// `/v1/risk/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/risk/register", post(post_risk_register))
-        .route("/v1/risk/login", post(post_risk_login))
-        .route("/v1/risk/results/{token}", get(get_risk_result))
-        .route("/v1/risk/devices/{device_id}", get(get_risk_device))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_risk_register))
+        .routes(routes!(post_risk_login))
+        .routes(routes!(get_risk_result))
+        .routes(routes!(get_risk_device))
 }
 
 /// A 422 naming the first bad field and listing all of them.

@@ -1,23 +1,24 @@
 //! Administration of the risk rules: read, replace, reload from file.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use phoneguard_core::risk::RulesLoadError;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// `/v1/admin/risk/rules…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/risk/rules", get(get_rules).put(put_rules))
-        .route("/v1/admin/risk/rules/reload", post(post_rules_reload))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_rules, put_rules))
+        .routes(routes!(post_rules_reload))
 }
 
 fn invalid_rules(detail: String) -> ApiError {

@@ -2,9 +2,8 @@
 //! one of the calling tenant's numbers. Names and ID numbers are validated,
 //! then kept only as keyed hashes; the answer shows their masks.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::put;
-use axum::{Json, Router};
 use phoneguard_core::suppliers::LineStatus;
 use phoneguard_core::suppliers::identity::{
     mask_id_number, mask_name, validate_id_number, validate_name,
@@ -14,6 +13,8 @@ use phoneguard_suppliers::sandbox::{SubscriberInput, subscriber};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -22,11 +23,8 @@ use crate::routes::numbers::invalid_number;
 use crate::state::AppState;
 
 /// `/v1/sandbox/…` (this module's part).
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/v1/sandbox/subscribers/{number}",
-        put(put_sandbox_subscriber),
-    )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(put_sandbox_subscriber))
 }
 
 /// Body of `PUT /v1/sandbox/subscribers/{number}`.

@@ -2,12 +2,13 @@
 //! what sandbox suppliers delivered to the calling tenant's phones, newest
 //! first, from the in-memory ring (the only place a code is readable).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -16,10 +17,10 @@ use crate::routes::numbers::invalid_number;
 use crate::state::AppState;
 
 /// `/v1/sandbox/messages`, `/v1/sandbox/calls`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/sandbox/messages", get(list_sandbox_messages))
-        .route("/v1/sandbox/calls", get(list_sandbox_calls))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_sandbox_messages))
+        .routes(routes!(list_sandbox_calls))
 }
 
 /// Query of both endpoints.

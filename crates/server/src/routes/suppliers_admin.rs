@@ -4,16 +4,17 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::Utc;
 use phoneguard_core::suppliers::{SupplierConfig, SupplierPatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
@@ -21,19 +22,11 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 /// `/v1/admin/suppliers…`, `/v1/admin/stats`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/admin/suppliers",
-            get(list_suppliers).post(create_supplier),
-        )
-        .route(
-            "/v1/admin/suppliers/{id}",
-            get(get_supplier)
-                .patch(update_supplier)
-                .delete(delete_supplier),
-        )
-        .route("/v1/admin/stats", get(get_stats))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_suppliers, create_supplier))
+        .routes(routes!(get_supplier, update_supplier, delete_supplier))
+        .routes(routes!(get_stats))
 }
 
 /// Every supplier, with its live health on this node.

@@ -3,15 +3,16 @@
 //! `GET /v1/usage?from=&to=` (an API key: its own tenant only). CSV with
 //! `Accept: text/csv` or `format=csv`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
 use phoneguard_core::ops::{UsageRow, usage_report};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Admin, Caller};
 use crate::error::ApiError;
@@ -24,10 +25,10 @@ pub const MAX_DAYS: i64 = 366;
 const DEFAULT_DAYS: i64 = 31;
 
 /// `/v1/admin/usage`, `/v1/usage`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/usage", get(get_admin_usage))
-        .route("/v1/usage", get(get_own_usage))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_admin_usage))
+        .routes(routes!(get_own_usage))
 }
 
 /// Query of `GET /v1/admin/usage` (and of `GET /v1/usage`, where `tenant`

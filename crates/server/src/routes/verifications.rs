@@ -2,16 +2,17 @@
 //! purpose), flash-call report, resend, get, cancel; and the per-tenant
 //! destination-country allow-list (admin).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use phoneguard_core::verify::{Channel, CheckOutcome, StartRequest, Verification, VerifyError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Admin, Caller};
 use crate::error::ApiError;
@@ -20,23 +21,17 @@ use crate::routes::numbers::invalid_number;
 use crate::state::AppState;
 
 /// `/v1/verifications…` and `/v1/admin/tenants/{id}/verify-countries`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/verifications", post(create_verification))
-        .route("/v1/verifications/check", post(check_by_phone))
-        .route("/v1/verifications/{id}", get(get_verification))
-        .route("/v1/verifications/{id}/check", post(check_verification))
-        .route("/v1/verifications/{id}/report", post(report_flash_call))
-        .route("/v1/verifications/{id}/resend", post(resend_verification))
-        .route("/v1/verifications/{id}/cancel", post(cancel_verification))
-        .route(
-            "/v1/admin/tenants/{id}/verify-countries",
-            put(put_tenant_countries),
-        )
-        .route(
-            "/v1/admin/tenants/{id}/verify-templates",
-            get(get_tenant_templates).put(put_tenant_templates),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_verification))
+        .routes(routes!(check_by_phone))
+        .routes(routes!(get_verification))
+        .routes(routes!(check_verification))
+        .routes(routes!(report_flash_call))
+        .routes(routes!(resend_verification))
+        .routes(routes!(cancel_verification))
+        .routes(routes!(put_tenant_countries))
+        .routes(routes!(get_tenant_templates, put_tenant_templates))
 }
 
 impl From<VerifyError> for ApiError {
