@@ -3,8 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use phoneguard_core::ops::AuditEntry;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,6 +34,51 @@ pub struct AuditQuery {
     before: Option<i64>,
 }
 
+/// One admin change; secret-looking members of `before` and `after` are redacted.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryOut {
+    /// Increasing.
+    id: i64,
+    /// When.
+    at: DateTime<Utc>,
+    /// Who: `admin` (the admin token).
+    actor: String,
+    /// What, e.g. `supplier.update`, `tenant.create`, `key.revoke`.
+    action: String,
+    /// The id of what changed (`sms-a`, `ten_…`, `key_…`).
+    target: String,
+    /// The state before (`null`: created).
+    before: Option<Value>,
+    /// The state after (`null`: deleted).
+    after: Option<Value>,
+    /// `x-request-id` of the request that made the change.
+    request_id: Option<String>,
+}
+
+impl From<AuditEntry> for AuditEntryOut {
+    fn from(e: AuditEntry) -> Self {
+        AuditEntryOut {
+            id: e.id,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            before: e.before,
+            after: e.after,
+            request_id: e.request_id,
+        }
+    }
+}
+
+/// A page of the audit log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditOut {
+    /// Entries, newest first.
+    entries: Vec<AuditEntryOut>,
+    /// Pass as `before` for the next page; `null` on the last.
+    next_before: Option<i64>,
+}
+
 #[utoipa::path(get, path = "/v1/admin/audit", tag = "admin",
     security(("admin_token" = [])),
     params(
@@ -38,14 +86,14 @@ pub struct AuditQuery {
         ("before" = Option<i64>, Query, description = "Entries older than this id (`next_before` of the previous page)."),
     ),
     responses(
-        (status = 200, description = "Audit entries, newest first.", body = crate::openapi::admin::AuditOut),
+        (status = 200, description = "Audit entries, newest first.", body = AuditOut),
         (status = 422, response = crate::openapi::problem::InvalidRequest),
     ))]
 async fn list_audit(
     _: Admin,
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditOut>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::invalid_field(
@@ -63,7 +111,8 @@ async fn list_audit(
     let next_before = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.id))
         .flatten();
-    Ok(Json(
-        json!({"entries": entries, "next_before": next_before}),
-    ))
+    Ok(Json(AuditOut {
+        entries: entries.into_iter().map(AuditEntryOut::from).collect(),
+        next_before,
+    }))
 }

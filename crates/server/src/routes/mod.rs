@@ -9,6 +9,7 @@ pub mod compat_geyan;
 pub mod compat_status;
 pub mod identity;
 pub mod limits_admin;
+pub mod number_out;
 pub mod numbers;
 pub mod ops;
 pub mod receipts;
@@ -20,6 +21,7 @@ pub mod suppliers_admin;
 pub mod supply;
 pub mod usage;
 pub mod verifications;
+pub mod verify_admin;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -32,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(numbers::router())
         .merge(identity::router())
         .merge(verifications::router())
+        .merge(verify_admin::router())
         .merge(risk::router())
         .merge(sandbox::router())
         .merge(sandbox_outbox::router())
