@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use phoneguard_core::ops::AuditEntry;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,11 +25,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Query of `GET /v1/admin/audit`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// Entries per page, 1 to 500; default 50.
     #[serde(default)]
     limit: Option<i64>,
+    /// Entries older than this id (`next_before` of the previous page).
     #[serde(default)]
     before: Option<i64>,
 }
@@ -81,10 +84,7 @@ pub struct AuditOut {
 
 #[utoipa::path(get, path = "/v1/admin/audit", tag = "admin",
     security(("admin_token" = [])),
-    params(
-        ("limit" = Option<i64>, Query, description = "Entries per page, 1 to 500; default 50."),
-        ("before" = Option<i64>, Query, description = "Entries older than this id (`next_before` of the previous page)."),
-    ),
+    params(AuditQuery),
     responses(
         (status = 200, description = "Audit entries, newest first.", body = AuditOut),
         (status = 422, response = crate::openapi::problem::InvalidRequest),

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use phoneguard_core::ops::{UsageRow, usage_report};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,23 +31,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_own_usage))
 }
 
-/// Query of `GET /v1/admin/usage` (and of `GET /v1/usage`, where `tenant`
+/// Query of `GET /v1/admin/usage` and of `GET /v1/usage` (where `tenant`
 /// may only name the caller's own tenant).
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageQuery {
+    /// A tenant id; unset: every tenant (admin) or the caller's own.
     #[serde(default)]
     tenant: Option<String>,
-    #[serde(flatten)]
-    range: RangeQuery,
-}
-
-/// The days and format of a report.
-#[derive(Deserialize)]
-pub struct RangeQuery {
+    /// First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default.
     #[serde(default)]
     from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`.
     #[serde(default)]
     to: Option<String>,
+    /// `json` (default) or `csv` (also with `Accept: text/csv`).
     #[serde(default)]
     format: Option<String>,
 }
@@ -65,7 +63,7 @@ fn parse_day(name: &str, v: &str) -> Result<NaiveDate, ApiError> {
 }
 
 /// The days asked for: `to` defaults to today (UTC), `from` to 30 days before it.
-fn days(q: &RangeQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
+fn days(q: &UsageQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let to = match &q.to {
         Some(v) => parse_day("to", v)?,
         None => Utc::now().date_naive(),
@@ -89,7 +87,7 @@ fn days(q: &RangeQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     Ok((from, to))
 }
 
-fn wants_csv(q: &RangeQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
+fn wants_csv(q: &UsageQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
     match q.format.as_deref() {
         Some("csv") => return Ok(true),
         Some("json") => return Ok(false),
@@ -211,7 +209,7 @@ pub struct UsageOut {
 async fn report(
     s: &AppState,
     tenant: Option<&str>,
-    q: &RangeQuery,
+    q: &UsageQuery,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let (from, to) = days(q)?;
@@ -245,12 +243,7 @@ async fn report(
 
 #[utoipa::path(get, path = "/v1/admin/usage", tag = "admin",
     security(("admin_token" = [])),
-    params(
-        ("tenant" = Option<String>, Query, description = "A tenant id; unset: every tenant (admin) or the caller's own."),
-        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default."),
-        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (also with `Accept: text/csv`)."),
-    ),
+    params(UsageQuery),
     responses(
         (status = 200, description = "Usage per tenant, capability and day.", content(
             (UsageOut = "application/json"),
@@ -272,17 +265,12 @@ async fn get_admin_usage(
             format!("tenant {t} not found"),
         ));
     }
-    report(&s, q.tenant.as_deref(), &q.range, &headers).await
+    report(&s, q.tenant.as_deref(), &q, &headers).await
 }
 
 #[utoipa::path(get, path = "/v1/usage", tag = "admin",
     security(("api_key" = [])),
-    params(
-        ("tenant" = Option<String>, Query, description = "A tenant id; unset: every tenant (admin) or the caller's own."),
-        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default."),
-        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (also with `Accept: text/csv`)."),
-    ),
+    params(UsageQuery),
     responses(
         (status = 200, description = "Usage per tenant, capability and day.", content(
             (UsageOut = "application/json"),
@@ -301,5 +289,5 @@ async fn get_own_usage(
             "an API key reads the usage of its own tenant only",
         ));
     }
-    report(&s, Some(&caller.tenant_id), &q.range, &headers).await
+    report(&s, Some(&caller.tenant_id), &q, &headers).await
 }
