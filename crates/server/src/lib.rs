@@ -55,24 +55,10 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// The whole HTTP application.
 pub fn app(state: AppState, request_timeout: Duration) -> Router {
     let max_body = state.max_body_bytes;
+    let (api, doc) = routes::router().split_for_parts();
     Router::new()
-        .merge(routes::ops::router())
-        .merge(routes::admin::router())
-        .merge(routes::numbers::router())
-        .merge(routes::risk::router())
-        .merge(routes::risk_admin::router())
-        .merge(routes::compat_geyan::router())
-        .merge(routes::identity::router())
-        .merge(routes::sandbox::router())
-        .merge(routes::suppliers_admin::router())
-        .merge(routes::compat_status::router())
-        .merge(routes::verifications::router())
-        .merge(routes::sandbox_outbox::router())
-        .merge(routes::receipts::router())
-        .merge(openapi::router())
-        .merge(routes::limits_admin::router())
-        .merge(routes::usage::router())
-        .merge(routes::audit_admin::router())
+        .merge(api)
+        .merge(openapi::router(openapi::document(doc)))
         .merge(dashboard::router())
         .fallback(middleware::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -65,9 +65,9 @@ pub enum ProblemCode {
 #[derive(Serialize, ToSchema)]
 pub struct FieldProblem {
     /// The field's name.
-    field: String,
+    pub field: String,
     /// What is wrong with it.
-    message: String,
+    pub message: String,
 }
 
 /// An RFC 9457 problem document: every error answer of the API.

@@ -1,14 +1,16 @@
 //! Administration: tenants and API keys (admin token).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use phoneguard_core::tenants::TenantError;
 use phoneguard_core::{ApiKey, KeyMode, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
@@ -16,15 +18,12 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// `/v1/admin/tenants…`, `/v1/admin/keys/{id}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/tenants", post(create_tenant).get(list_tenants))
-        .route("/v1/admin/tenants/{id}", get(get_tenant))
-        .route(
-            "/v1/admin/tenants/{id}/keys",
-            post(create_key).get(list_keys),
-        )
-        .route("/v1/admin/keys/{id}", delete(revoke_key))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_tenant, list_tenants))
+        .routes(routes!(get_tenant))
+        .routes(routes!(create_key, list_keys))
+        .routes(routes!(revoke_key))
 }
 
 impl From<TenantError> for ApiError {
@@ -47,16 +46,98 @@ pub struct TenantIn {
     name: String,
 }
 
+/// `test` (sandbox suppliers only) or `live`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyModeCode {
+    /// `pk_test_…`.
+    Test,
+    /// `pk_live_…`.
+    Live,
+}
+
+impl From<KeyMode> for KeyModeCode {
+    fn from(m: KeyMode) -> Self {
+        match m {
+            KeyMode::Test => KeyModeCode::Test,
+            KeyMode::Live => KeyModeCode::Live,
+        }
+    }
+}
+
+/// A tenant.
+#[derive(Serialize, ToSchema)]
+pub struct TenantRecord {
+    /// `ten_…`.
+    id: String,
+    /// Display name, unique.
+    name: String,
+    /// When it was created.
+    created_at: DateTime<Utc>,
+}
+
+impl From<Tenant> for TenantRecord {
+    fn from(t: Tenant) -> Self {
+        TenantRecord {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// An API key as listed: its hint, never the key.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyRecord {
+    /// `key_…`.
+    id: String,
+    /// Owner.
+    tenant_id: String,
+    /// Test or live.
+    mode: KeyModeCode,
+    /// The first characters of the key.
+    hint: String,
+    /// When it was created.
+    created_at: DateTime<Utc>,
+    /// When it was revoked.
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKey> for ApiKeyRecord {
+    fn from(k: ApiKey) -> Self {
+        ApiKeyRecord {
+            id: k.id,
+            tenant_id: k.tenant_id,
+            mode: k.mode.into(),
+            hint: k.hint,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
 /// A tenant with its keys (hints only).
 #[derive(Serialize, ToSchema)]
 pub struct TenantOut {
     #[serde(flatten)]
-    #[schema(value_type = crate::openapi::admin::TenantRecord)]
-    tenant: Tenant,
+    tenant: TenantRecord,
     /// Its keys (`GET /v1/admin/tenants/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<crate::openapi::admin::ApiKeyRecord>>)]
-    keys: Option<Vec<ApiKey>>,
+    keys: Option<Vec<ApiKeyRecord>>,
+}
+
+/// Answer of `GET /v1/admin/tenants`.
+#[derive(Serialize, ToSchema)]
+pub struct TenantsOut {
+    /// Every tenant.
+    tenants: Vec<TenantRecord>,
+}
+
+/// Answer of `GET /v1/admin/tenants/{id}/keys`.
+#[derive(Serialize, ToSchema)]
+pub struct KeysOut {
+    /// Every key of the tenant, revoked ones too.
+    keys: Vec<ApiKeyRecord>,
 }
 
 /// Creates a tenant.
@@ -82,15 +163,21 @@ async fn create_tenant(
         crate::audit::state(&tenant),
     )
     .await;
-    Ok((StatusCode::CREATED, Json(TenantOut { tenant, keys: None })))
+    let tenant = TenantOut {
+        tenant: tenant.into(),
+        keys: None,
+    };
+    Ok((StatusCode::CREATED, Json(tenant)))
 }
 
 /// Lists every tenant.
 #[utoipa::path(get, path = "/v1/admin/tenants", tag = "admin", security(("admin_token" = [])),
-    responses((status = 200, description = "Every tenant.", body = crate::openapi::admin::TenantsOut)))]
-async fn list_tenants(_: Admin, State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    responses((status = 200, description = "Every tenant.", body = TenantsOut)))]
+async fn list_tenants(_: Admin, State(s): State<AppState>) -> Result<Json<TenantsOut>, ApiError> {
     let tenants = s.store().list_tenants().await?;
-    Ok(Json(serde_json::json!({ "tenants": tenants })))
+    Ok(Json(TenantsOut {
+        tenants: tenants.into_iter().map(TenantRecord::from).collect(),
+    }))
 }
 
 /// A tenant with its keys.
@@ -104,7 +191,7 @@ async fn get_tenant(
     _: Admin,
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<TenantOut>, ApiError> {
     let tenant = s
         .store()
         .get_tenant(&id)
@@ -112,8 +199,8 @@ async fn get_tenant(
         .ok_or_else(|| ApiError::not_found(format!("tenant {id} not found")))?;
     let keys = s.store().list_api_keys(&id).await?;
     Ok(Json(TenantOut {
-        tenant,
-        keys: Some(keys),
+        tenant: tenant.into(),
+        keys: Some(keys.into_iter().map(ApiKeyRecord::from).collect()),
     }))
 }
 
@@ -136,10 +223,9 @@ pub struct KeyOut {
     /// Owner.
     tenant_id: String,
     /// Test or live.
-    #[schema(value_type = crate::openapi::admin::KeyModeCode)]
-    mode: KeyMode,
+    mode: KeyModeCode,
     /// When it was created.
-    created_at: chrono::DateTime<chrono::Utc>,
+    created_at: DateTime<Utc>,
 }
 
 /// Issues an API key; the answer is the only place it is ever shown.
@@ -180,7 +266,7 @@ async fn create_key(
             id: issued.record.id,
             key: issued.key,
             tenant_id: issued.record.tenant_id,
-            mode,
+            mode: mode.into(),
             created_at: issued.record.created_at,
         }),
     ))
@@ -190,36 +276,37 @@ async fn create_key(
 #[utoipa::path(get, path = "/v1/admin/tenants/{id}/keys", tag = "admin", security(("admin_token" = [])),
     params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
     responses(
-        (status = 200, description = "The tenant's keys.", body = crate::openapi::admin::KeysOut),
+        (status = 200, description = "The tenant's keys.", body = KeysOut),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
 async fn list_keys(
     _: Admin,
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<KeysOut>, ApiError> {
     if s.store().get_tenant(&id).await?.is_none() {
         return Err(ApiError::not_found(format!("tenant {id} not found")));
     }
-    Ok(Json(
-        serde_json::json!({ "keys": s.store().list_api_keys(&id).await? }),
-    ))
+    let keys = s.store().list_api_keys(&id).await?;
+    Ok(Json(KeysOut {
+        keys: keys.into_iter().map(ApiKeyRecord::from).collect(),
+    }))
 }
 
 /// Revokes a key at once (on this node; other nodes within the key cache's TTL).
 #[utoipa::path(delete, path = "/v1/admin/keys/{id}", tag = "admin", security(("admin_token" = [])),
     params(("id" = String, Path, description = "Key id (`key_…`).")),
     responses(
-        (status = 200, description = "The revoked key.", body = crate::openapi::admin::ApiKeyRecord),
+        (status = 200, description = "The revoked key.", body = ApiKeyRecord),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
 async fn revoke_key(
     _: Admin,
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<ApiKeyRecord>, ApiError> {
     let key = s.tenants.revoke_key(&id).await?;
     tracing::info!(key = %key.id, "api key revoked");
     crate::audit::record(&s, "key.revoke", &key.id, None, crate::audit::state(&key)).await;
-    Ok(Json(key))
+    Ok(Json(key.into()))
 }

@@ -5,12 +5,14 @@
 //! seed's field, as the vendor's SDK reads `result`, not the HTTP status; bad
 //! credentials stay a 401 problem.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use phoneguard_risk::{EventKind, GeyanEvent, geyan_field_name};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -23,14 +25,58 @@ pub const OK: i64 = 20000;
 pub const BAD_PARAMETER: i64 = 40001;
 
 /// `/compat/geyan/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/compat/geyan/check-register", post(post_check_register))
-        .route("/compat/geyan/check-login", post(post_check_login))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_check_register))
+        .routes(routes!(post_check_login))
 }
 
-fn failure(msg: String) -> Json<Value> {
-    Json(json!({"errno": 0, "data": {"result": BAD_PARAMETER, "msg": msg}}))
+/// The innermost `data` of a geyan answer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GeyanResult {
+    /// 0–4.
+    level: u8,
+    /// Risk types.
+    risk_type: Vec<u8>,
+    /// The result token.
+    token: String,
+}
+
+/// The `data` of a geyan answer.
+#[derive(Serialize, ToSchema)]
+pub struct GeyanData {
+    /// 20000 success, 40001 bad parameter.
+    result: i64,
+    /// `成功`, or the bad parameter named.
+    msg: String,
+    /// Present on success.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<GeyanResult>,
+}
+
+/// The geyan envelope: HTTP 200 also for a bad parameter (`result` 40001).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"errno": 0, "data": {"result": 20000, "msg": "成功",
+    "data": {"level": 2, "riskType": [3, 2], "token": "rk_…"}}}))]
+pub struct GeyanOut {
+    /// Always 0.
+    errno: i64,
+    /// The answer.
+    data: GeyanData,
+}
+
+impl GeyanOut {
+    fn new(result: i64, msg: String, data: Option<GeyanResult>) -> Json<GeyanOut> {
+        Json(GeyanOut {
+            errno: 0,
+            data: GeyanData { result, msg, data },
+        })
+    }
+}
+
+fn failure(msg: String) -> Json<GeyanOut> {
+    GeyanOut::new(BAD_PARAMETER, msg, None)
 }
 
 async fn check(
@@ -38,7 +84,7 @@ async fn check(
     caller: Caller,
     body: Bytes,
     kind: EventKind,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<GeyanOut>, ApiError> {
     let event = match serde_json::from_slice::<GeyanEvent>(&body) {
         Ok(e) => e.into_event(),
         Err(e) => {
@@ -48,10 +94,15 @@ async fn check(
         }
     };
     match assess(&state, &caller, event, kind).await {
-        Ok(r) => Ok(Json(json!({
-            "errno": 0,
-            "data": {"result": OK, "msg": "成功", "data": {"level": r.level, "riskType": r.risk_types, "token": r.token}}
-        }))),
+        Ok(r) => Ok(GeyanOut::new(
+            OK,
+            "成功".to_string(),
+            Some(GeyanResult {
+                level: r.level,
+                risk_type: r.risk_types,
+                token: r.token,
+            }),
+        )),
         Err(AssessFailure::Api(api)) => Err(api),
         Err(AssessFailure::Fields(fields)) => {
             let f = &fields[0];
@@ -68,12 +119,12 @@ async fn check(
 #[utoipa::path(post, path = "/compat/geyan/check-register", tag = "compat", security(("api_key" = [])),
     request_body = crate::openapi::risk::GeyanEventIn,
     responses((status = 200, description = "The seed's envelope; a bad field is `result` 40001 with HTTP 200.",
-        body = crate::openapi::risk::GeyanOut)))]
+        body = GeyanOut)))]
 async fn post_check_register(
     caller: Caller,
     State(s): State<AppState>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<GeyanOut>, ApiError> {
     check(s, caller, body, EventKind::Register).await
 }
 
@@ -81,11 +132,11 @@ async fn post_check_register(
 #[utoipa::path(post, path = "/compat/geyan/check-login", tag = "compat", security(("api_key" = [])),
     request_body = crate::openapi::risk::GeyanEventIn,
     responses((status = 200, description = "The seed's envelope; a bad field is `result` 40001 with HTTP 200.",
-        body = crate::openapi::risk::GeyanOut)))]
+        body = GeyanOut)))]
 async fn post_check_login(
     caller: Caller,
     State(s): State<AppState>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<GeyanOut>, ApiError> {
     check(s, caller, body, EventKind::Login).await
 }

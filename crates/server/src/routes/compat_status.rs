@@ -12,36 +12,34 @@
 //!
 //! Both accept the API key as `APPCODE <key>` or `Bearer <key>`.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::Utc;
 use phoneguard_core::suppliers::MatchResult;
 use phoneguard_core::tenants::Principal;
 use phoneguard_numbering::lookup;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::authenticate_key;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::numbers::MatchCode;
 use crate::routes::identity::{cn_mobile, name_query};
 use crate::routes::supply;
 use crate::state::AppState;
 
 /// The compat routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api-mall/api/mobile_status/check",
-            post(post_mobile_status_check),
-        )
-        .route("/compat/two-factor", post(post_two_factor))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_mobile_status_check))
+        .routes(routes!(post_two_factor))
 }
 
 /// A caller authenticated by `Authorization: APPCODE <key>` (or Bearer).
@@ -74,23 +72,58 @@ impl FromRequestParts<AppState> for AppCodeCaller {
     }
 }
 
-/// The seed-000 envelope, members in the seed's order.
-#[derive(Serialize)]
-struct Envelope {
-    msg: &'static str,
-    success: bool,
-    code: u16,
-    data: Option<StatusData>,
+/// Form body of `POST /api-mall/api/mobile_status/check`.
+#[derive(ToSchema)]
+pub struct MobileStatusIn {
+    /// The number, e.g. `13800138000`.
+    #[schema(example = "13800138000")]
+    mobile: String,
 }
 
-#[derive(Serialize)]
+impl MobileStatusIn {
+    /// Reads the form by hand: a missing or bad number is answered in the
+    /// seed's envelope, not as a rejection.
+    fn parse(body: &[u8]) -> Self {
+        let mobile = form_urlencoded::parse(body)
+            .find(|(k, _)| k == "mobile")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        MobileStatusIn { mobile }
+    }
+}
+
+/// The seed-000 envelope of `POST /api-mall/api/mobile_status/check`, members
+/// in the seed's order: HTTP 200 also for business errors (`success: false`,
+/// `code` 400 or 503, `data: null`).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"msg": "成功", "success": true, "code": 200, "data": {"orderNo": "202611231000001234567",
+    "result": "1", "province": "北京", "city": "北京", "channel": "移动", "resultMsg": "正常"}}))]
+pub struct MobileStatusOut {
+    /// `成功`, `手机号格式不正确`, `服务暂不可用`.
+    msg: &'static str,
+    /// Whether `data` holds an answer.
+    success: bool,
+    /// 200, 400 (bad number) or 503 (no supplier).
+    code: u16,
+    /// The answer.
+    data: Option<MobileStatusData>,
+}
+
+/// The `data` of a seed-000 status answer.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct StatusData {
+pub struct MobileStatusData {
+    /// Order number: time and 7 random digits.
     order_no: String,
+    /// `0`–`4` or `999` (see `LineStatusCode`).
     result: &'static str,
+    /// Province.
     province: String,
+    /// City.
     city: String,
+    /// `移动`, `联通`, `电信`, `广电` or empty.
     channel: &'static str,
+    /// `正常`, `停机`, … .
     result_msg: &'static str,
 }
 
@@ -99,8 +132,8 @@ fn order_no() -> String {
     format!("{}{n:07}", Utc::now().format("%Y%m%d%H%M%S"))
 }
 
-fn fail(msg: &'static str, code: u16) -> Json<Envelope> {
-    Json(Envelope {
+fn fail(msg: &'static str, code: u16) -> Json<MobileStatusOut> {
+    Json(MobileStatusOut {
         msg,
         success: false,
         code,
@@ -111,18 +144,15 @@ fn fail(msg: &'static str, code: u16) -> Json<Envelope> {
 /// Seed 000: line status in the seed's exact wire format.
 #[utoipa::path(post, path = "/api-mall/api/mobile_status/check", tag = "compat",
     security(("appcode" = []), ("api_key" = [])),
-    request_body(content = crate::openapi::numbers::MobileStatusIn, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = MobileStatusIn, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "The seed's envelope; business errors keep HTTP 200 \
-        (`success: false`, `code` 400 or 503).", body = crate::openapi::numbers::MobileStatusOut)))]
+        (`success: false`, `code` 400 or 503).", body = MobileStatusOut)))]
 async fn post_mobile_status_check(
     AppCodeCaller(caller): AppCodeCaller,
     State(s): State<AppState>,
     body: Bytes,
-) -> Json<Envelope> {
-    let mobile = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "mobile")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+) -> Json<MobileStatusOut> {
+    let MobileStatusIn { mobile } = MobileStatusIn::parse(&body);
     let Ok(info) = lookup(s.numbers, &mobile) else {
         return fail("手机号格式不正确", 400);
     };
@@ -160,11 +190,11 @@ async fn post_mobile_status_check(
         .as_ref()
         .map(|l| (l.province.to_string(), l.city.to_string()))
         .unwrap_or_default();
-    Json(Envelope {
+    Json(MobileStatusOut {
         msg: "成功",
         success: true,
         code: 200,
-        data: Some(StatusData {
+        data: Some(MobileStatusData {
             order_no: order_no(),
             result: answer.status.legacy_result(),
             province,
@@ -197,12 +227,30 @@ pub struct TwoFactorOut {
     code: &'static str,
     /// `SUCCESS`, `认证信息不一致`, `信息不存在`.
     message: &'static str,
-    /// `{"nameCheck": "match" | "mismatch" | "not_found" | null}`.
-    #[schema(value_type = Object)]
-    id_data: Value,
-    /// `{"channel", "province", "city"}` of the number.
-    #[schema(value_type = Object)]
-    mob_data: Value,
+    /// The name's result.
+    id_data: IdDataOut,
+    /// Where the number is registered.
+    mob_data: MobDataOut,
+}
+
+/// The `idData` of a seed-001 answer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdDataOut {
+    /// The name against the carrier's record.
+    #[schema(value_type = Option<MatchCode>)]
+    name_check: Option<&'static str>,
+}
+
+/// The `mobData` of a seed-001 answer.
+#[derive(Serialize, ToSchema)]
+pub struct MobDataOut {
+    /// `移动`, `联通`, `电信` or `广电`.
+    channel: Option<&'static str>,
+    /// Province.
+    province: Option<String>,
+    /// City.
+    city: Option<String>,
 }
 
 /// Seed 001: 运营商二要素 in the seed's wire format.
@@ -239,11 +287,13 @@ async fn post_two_factor(
     Ok(Json(TwoFactorOut {
         code,
         message,
-        id_data: json!({"nameCheck": answer.checks.name.map(|m| m.code())}),
-        mob_data: json!({
-            "channel": carrier.map(|c| c.short_zh()),
-            "province": location.map(|l| l.province.to_string()),
-            "city": location.map(|l| l.city.to_string()),
-        }),
+        id_data: IdDataOut {
+            name_check: answer.checks.name.map(|m| m.code()),
+        },
+        mob_data: MobDataOut {
+            channel: carrier.map(|c| c.short_zh()),
+            province: location.map(|l| l.province.to_string()),
+            city: location.map(|l| l.city.to_string()),
+        },
     }))
 }

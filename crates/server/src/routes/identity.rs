@@ -6,29 +6,30 @@
 //! `name_md5` / `name_sha256` / `id_number_md5` / `id_number_sha256` instead
 //! of the clear values, for suppliers that take hashes. Logs carry masks only.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::{Json, Router};
 use phoneguard_core::suppliers::identity::{
     mask_id_number, mask_name, validate_id_number, validate_name,
 };
 use phoneguard_core::suppliers::{IdentityQuery, Personal};
 use phoneguard_numbering::{NumberInfo, lookup, mask};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::numbers::{CarrierCode, MatchCode};
 use crate::routes::numbers::invalid_number;
 use crate::routes::supply;
 use crate::state::AppState;
 
 /// `/v1/identity/…`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/identity/match", post(post_identity_match))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(post_identity_match))
 }
 
 /// Body of `POST /v1/identity/match`: the name in clear or hashed (one of
@@ -57,6 +58,37 @@ pub struct MatchIn {
     /// SHA-256 of the ID number, 64 hex.
     #[serde(default)]
     id_number_sha256: Option<String>,
+}
+
+/// The per-field results of an identity match.
+#[derive(Serialize, ToSchema)]
+pub struct ChecksOut {
+    /// The name's result.
+    #[schema(value_type = Option<MatchCode>)]
+    name: Option<&'static str>,
+    /// The ID number's result; absent for a name-only (二要素) match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MatchCode>)]
+    id_number: Option<Option<&'static str>>,
+}
+
+/// Answer of `POST /v1/identity/match`.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"result": "match", "checks": {"name": "match", "id_number": "match"},
+    "carrier": "cmcc", "supplier": "sandbox", "request_id": "0193…"}))]
+pub struct IdentityMatchOut {
+    /// The overall result.
+    #[schema(value_type = MatchCode)]
+    result: &'static str,
+    /// Field by field.
+    checks: ChecksOut,
+    /// The number's carrier.
+    #[schema(value_type = Option<CarrierCode>)]
+    carrier: Option<&'static str>,
+    /// The supplier that answered.
+    supplier: String,
+    /// The `x-request-id` of the call.
+    request_id: String,
 }
 
 /// One personal field from its clear or hashed forms (at most one given).
@@ -128,7 +160,7 @@ pub fn name_query(name: &str) -> Result<IdentityQuery, ApiError> {
 #[utoipa::path(post, path = "/v1/identity/match", tag = "identity", security(("api_key" = [])),
     request_body = MatchIn,
     responses(
-        (status = 200, description = "The carrier's answer.", body = crate::openapi::numbers::IdentityMatchOut),
+        (status = 200, description = "The carrier's answer.", body = IdentityMatchOut),
         (status = 422, response = crate::openapi::problem::InvalidRequest),
         (status = 503, response = crate::openapi::problem::SupplierUnavailable),
     ))]
@@ -137,7 +169,7 @@ async fn post_identity_match(
     State(s): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<MatchIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IdentityMatchOut>, ApiError> {
     let info = cn_mobile(&s, &body.phone)?;
     let name = personal(
         "name",
@@ -172,19 +204,19 @@ async fn post_identity_match(
     .await?;
     let (answer, supplier) =
         supply::identity(&s, &caller, &info, IdentityQuery { name, id_number }).await?;
-    let mut checks = json!({"name": answer.checks.name.map(|m| m.code())});
-    if three {
-        checks["id_number"] = json!(answer.checks.id_number.map(|m| m.code()));
-    }
+    let checks = ChecksOut {
+        name: answer.checks.name.map(|m| m.code()),
+        id_number: three.then(|| answer.checks.id_number.map(|m| m.code())),
+    };
     let request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    Ok(Json(json!({
-        "result": answer.result.code(),
-        "checks": checks,
-        "carrier": info.carrier.and_then(|c| c.code).map(|c| c.code()),
-        "supplier": supplier,
-        "request_id": request_id,
-    })))
+    Ok(Json(IdentityMatchOut {
+        result: answer.result.code(),
+        checks,
+        carrier: info.carrier.and_then(|c| c.code).map(|c| c.code()),
+        supplier,
+        request_id: request_id.to_string(),
+    }))
 }

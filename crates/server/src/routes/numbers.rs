@@ -4,21 +4,23 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use phoneguard_core::tenants::Principal;
-use phoneguard_numbering::{NumberInfo, ParseError, lookup};
+use phoneguard_numbering::{ParseError, lookup};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::number_out::{BatchItem, BatchItemError, BatchOut, NumberOut};
 use crate::routes::supply::{Field, enrich};
 use crate::state::AppState;
 
@@ -28,10 +30,10 @@ pub const MAX_BATCH: usize = 1000;
 const BATCH_CONCURRENCY: usize = 32;
 
 /// `/v1/numbers/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/numbers/batch", post(post_numbers_batch))
-        .route("/v1/numbers/{number}", get(get_number))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_number))
+        .routes(routes!(post_numbers_batch))
 }
 
 /// Parses the `fields` list; empty means location only.
@@ -82,13 +84,6 @@ pub struct NumberQuery {
     fields: Option<String>,
 }
 
-fn to_object(info: &NumberInfo) -> Map<String, Value> {
-    match serde_json::to_value(info) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    }
-}
-
 /// Looks a number up: location and carrier from local data, the asked
 /// `fields` from suppliers.
 #[utoipa::path(get, path = "/v1/numbers/{number}", tag = "numbers", security(("api_key" = [])),
@@ -98,7 +93,7 @@ fn to_object(info: &NumberInfo) -> Map<String, Value> {
         NumberQuery,
     ),
     responses(
-        (status = 200, description = "What is known about the number.", body = crate::openapi::numbers::NumberOut),
+        (status = 200, description = "What is known about the number.", body = NumberOut),
         (status = 422, response = crate::openapi::problem::InvalidNumber),
         (status = 503, response = crate::openapi::problem::SupplierUnavailable),
     ))]
@@ -121,12 +116,11 @@ async fn get_number(
     }
     let info = lookup(s.numbers, &number).map_err(|e| invalid_number(&e))?;
     crate::limits::admit(&s, &caller, crate::limits::numbers_capability(&fields), 1).await?;
-    let mut out = to_object(&info);
-    let extra = enrich(&s, &caller, &info, &fields).await;
-    for (field, r) in extra {
-        out.insert(field.name().into(), r?);
+    let mut out = NumberOut::from(&info);
+    for (_, r) in enrich(&s, &caller, &info, &fields).await {
+        out.set(r?);
     }
-    Ok(Json(Value::Object(out)).into_response())
+    Ok(Json(out).into_response())
 }
 
 /// Body of `POST /v1/numbers/batch`.
@@ -147,37 +141,35 @@ async fn batch_item(
     caller: Arc<Principal>,
     item: Value,
     fields: Arc<Vec<Field>>,
-) -> Value {
-    let n = match &item {
+) -> BatchItem {
+    let n = match item {
         Value::String(n) => n,
         other => {
-            return json!({"number": other, "valid": false, "error": "invalid_type",
-                          "detail": "each item of numbers must be a string"});
+            return BatchItem::Invalid(BatchItemError {
+                number: other,
+                valid: false,
+                error: "invalid_type",
+                detail: "each item of numbers must be a string".into(),
+            });
         }
     };
-    match lookup(s.numbers, n) {
+    match lookup(s.numbers, &n) {
         Ok(info) => {
-            let mut out = to_object(&info);
-            let mut errors = Map::new();
+            let mut out = NumberOut::from(&info);
             for (field, r) in enrich(&s, &caller, &info, &fields).await {
                 match r {
-                    Ok(v) => {
-                        out.insert(field.name().into(), v);
-                    }
-                    Err(e) => {
-                        out.insert(field.name().into(), Value::Null);
-                        errors.insert(field.name().into(), json!(e.code));
-                    }
+                    Ok(v) => out.set(v),
+                    Err(e) => out.set_failed(field, e.code),
                 }
             }
-            if !errors.is_empty() {
-                out.insert("errors".into(), Value::Object(errors));
-            }
-            Value::Object(out)
+            BatchItem::Number(Box::new(out))
         }
-        Err(e) => {
-            json!({"number": truncate(n), "valid": false, "error": e.code(), "detail": e.to_string()})
-        }
+        Err(e) => BatchItem::Invalid(BatchItemError {
+            number: Value::String(truncate(&n)),
+            valid: false,
+            error: e.code(),
+            detail: e.to_string(),
+        }),
     }
 }
 
@@ -185,12 +177,12 @@ async fn batch_item(
 /// `valid: false`, never a failed batch.
 #[utoipa::path(post, path = "/v1/numbers/batch", tag = "numbers", security(("api_key" = [])),
     request_body = BatchIn,
-    responses((status = 200, description = "One item per number, in request order.", body = crate::openapi::numbers::BatchOut)))]
+    responses((status = 200, description = "One item per number, in request order.", body = BatchOut)))]
 async fn post_numbers_batch(
     Caller(caller): Caller,
     State(s): State<AppState>,
     ApiJson(body): ApiJson<BatchIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BatchOut>, ApiError> {
     if body.numbers.is_empty() {
         return Err(ApiError::invalid_field(
             "numbers",
@@ -220,7 +212,7 @@ async fn post_numbers_batch(
         for item in body.numbers {
             results.push(batch_item(s.clone(), caller.clone(), item, fields.clone()).await);
         }
-        return Ok(Json(json!({ "results": results })));
+        return Ok(Json(BatchOut { results }));
     }
     let permits = Arc::new(Semaphore::new(BATCH_CONCURRENCY));
     let handles: Vec<_> = body
@@ -242,5 +234,5 @@ async fn post_numbers_batch(
                 .map_err(|e| ApiError::internal("batch item task", e))?,
         );
     }
-    Ok(Json(json!({ "results": results })))
+    Ok(Json(BatchOut { results }))
 }

@@ -1,41 +1,67 @@
 //! Operations: liveness, readiness, metrics.
 
-use axum::Router;
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// `/healthz`, `/readyz`, `/metrics`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(get_healthz))
-        .route("/readyz", get(get_readyz))
-        .route("/metrics", get(get_metrics))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_healthz))
+        .routes(routes!(get_readyz))
+        .routes(routes!(get_metrics))
+}
+
+/// Answer of `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct HealthOut {
+    /// `ok`.
+    status: &'static str,
+    /// Seconds since start.
+    uptime_s: u64,
 }
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "ops",
-    responses((status = 200, description = "The process is up.", body = crate::openapi::admin::HealthOut,
+    responses((status = 200, description = "The process is up.", body = HealthOut,
         example = json!({"status": "ok", "uptime_s": 42}))))]
-async fn get_healthz(State(state): State<AppState>) -> impl IntoResponse {
-    axum::Json(json!({"status": "ok", "uptime_s": state.started.elapsed().as_secs()}))
+async fn get_healthz(State(state): State<AppState>) -> Json<HealthOut> {
+    Json(HealthOut {
+        status: "ok",
+        uptime_s: state.started.elapsed().as_secs(),
+    })
+}
+
+/// Answer of `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+pub struct ReadyOut {
+    /// `ready`.
+    status: &'static str,
+    /// `ok`.
+    storage: &'static str,
 }
 
 /// Storage answers.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses(
-        (status = 200, description = "The database answers.", body = crate::openapi::admin::ReadyOut,
+        (status = 200, description = "The database answers.", body = ReadyOut,
             example = json!({"status": "ready", "storage": "ok"})),
         (status = 503, response = crate::openapi::problem::StorageUnavailable),
     ))]
-async fn get_readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+async fn get_readyz(State(state): State<AppState>) -> Result<Json<ReadyOut>, ApiError> {
     match state.store().ping().await {
-        Ok(()) => Ok(axum::Json(json!({"status": "ready", "storage": "ok"}))),
+        Ok(()) => Ok(Json(ReadyOut {
+            status: "ready",
+            storage: "ok",
+        })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             Err(ApiError::storage_unavailable())

@@ -18,40 +18,96 @@
 //!
 //! A failed delivery excludes the supplier for the terminal at once.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use hmac::{Hmac, KeyInit, Mac};
 use phoneguard_core::secrets::constant_time_eq;
 use phoneguard_core::verify::Delivery;
 use phoneguard_suppliers::messaging::twilio_signature;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
+use crate::openapi::verify::DeliveryCode;
 use crate::state::AppState;
 
 /// `/v1/receipts/{kind}/{id}` and `/v1/admin/receipts/{id}/secret`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/receipts/{supplier_kind}/{supplier_id}",
-            post(post_receipt),
-        )
-        .route(
-            "/v1/admin/receipts/{supplier_id}/secret",
-            get(get_receipt_secret),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_receipt))
+        .routes(routes!(get_receipt_secret))
 }
 
-/// The JSON receipt of non-vendor kinds.
-#[derive(Deserialize)]
-struct ReceiptIn {
+/// Body of a generic (non-Twilio) delivery receipt, signed with
+/// `X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>`.
+#[derive(Deserialize, ToSchema)]
+pub struct ReceiptIn {
+    /// The supplier's message id.
     message_id: String,
+    /// `delivered`, `failed` or `undelivered` (others are acknowledged with 202).
     status: String,
+}
+
+/// Answer to a delivery receipt of ours.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptOut {
+    /// Whether an attempt was updated.
+    updated: bool,
+    /// The delivery now recorded (`delivered`, `failed`), when updated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DeliveryCode>)]
+    delivery: Option<&'static str>,
+    /// The status sent, when it was not one that updates (202).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
+}
+
+/// What Aliyun takes as "received" (`{"code":0,"msg":"成功"}`).
+#[derive(Serialize, ToSchema)]
+pub struct AliyunAck {
+    /// 0.
+    code: i64,
+    /// `成功`.
+    msg: &'static str,
+}
+
+/// What Tencent Cloud takes as "received" (`{"result":0,"errmsg":"OK"}`).
+#[derive(Serialize, ToSchema)]
+pub struct TencentAck {
+    /// 0.
+    result: i64,
+    /// `OK`.
+    errmsg: &'static str,
+}
+
+/// Answer to a delivery receipt: ours, or the vendor's own acknowledgement of
+/// a batch push.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ReceiptAnswer {
+    Ours(ReceiptOut),
+    Aliyun(AliyunAck),
+    Tencent(TencentAck),
+}
+
+/// The receipt secret of a supplier.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptSecretOut {
+    /// The supplier.
+    supplier_id: String,
+    /// The HMAC key of its receipts.
+    secret: String,
+    /// How to sign.
+    header: &'static str,
+    /// The callback path to configure at an Aliyun or Tencent Cloud console
+    /// (their pushes are unsigned, so the URL carries the secret).
+    push_path: String,
 }
 
 fn delivery(status: &str) -> Option<Delivery> {
@@ -82,10 +138,16 @@ impl Batch {
     }
 
     /// The answer the vendor takes as "received, do not push again".
-    fn ack(self) -> Value {
+    fn ack(self) -> ReceiptAnswer {
         match self {
-            Batch::Aliyun => json!({"code": 0, "msg": "成功"}),
-            Batch::Tencent => json!({"result": 0, "errmsg": "OK"}),
+            Batch::Aliyun => ReceiptAnswer::Aliyun(AliyunAck {
+                code: 0,
+                msg: "成功",
+            }),
+            Batch::Tencent => ReceiptAnswer::Tencent(TencentAck {
+                result: 0,
+                errmsg: "OK",
+            }),
         }
     }
 
@@ -212,7 +274,7 @@ fn twilio_receipt(
         ("token" = Option<String>, Query, description = "The supplier's receipt secret, for the unsigned pushes of `aliyun_sms` and `tencent_sms`."),
     ),
     request_body(content(
-        (crate::openapi::verify::ReceiptIn = "application/json"),
+        (ReceiptIn = "application/json"),
         (String = "application/x-www-form-urlencoded"),
     ), description = "`twilio`: its status callback form. `aliyun_sms`: Aliyun's SmsReport JSON array \
         (`biz_id`, `success`, …). `tencent_sms`: Tencent Cloud's status callback JSON array (`sid`, \
@@ -221,9 +283,9 @@ fn twilio_receipt(
     responses(
         (status = 200, description = "The attempt's delivery was updated; for a vendor batch, the vendor's own \
             acknowledgement (`{\"code\":0,\"msg\":\"成功\"}` for Aliyun, `{\"result\":0,\"errmsg\":\"OK\"}` for Tencent), \
-            also when some receipts were of messages not sent through this supplier.", body = crate::openapi::verify::ReceiptAnswer,
+            also when some receipts were of messages not sent through this supplier.", body = ReceiptAnswer,
             example = json!({"updated": true, "delivery": "delivered"})),
-        (status = 202, description = "A status that changes nothing (e.g. `queued`).", body = crate::openapi::verify::ReceiptOut,
+        (status = 202, description = "A status that changes nothing (e.g. `queued`).", body = ReceiptOut,
             example = json!({"updated": false, "status": "queued"})),
         (status = 401, description = "The signature (or the URL's token) does not verify (`unauthorized`).",
             body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
@@ -235,7 +297,7 @@ async fn post_receipt(
     headers: HeaderMap,
     uri: Uri,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ReceiptAnswer>), ApiError> {
     let route = s
         .verify
         .route(&supplier_id)
@@ -297,10 +359,12 @@ async fn post_receipt(
         }
     };
     let Some(d) = delivery(&status) else {
-        return Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({ "updated": false, "status": status })),
-        ));
+        let answer = ReceiptOut {
+            updated: false,
+            delivery: None,
+            status: Some(status),
+        };
+        return Ok((StatusCode::ACCEPTED, Json(ReceiptAnswer::Ours(answer))));
     };
     let found = s.verify.receipt(&supplier_id, &message_id, d).await?;
     if !found {
@@ -308,21 +372,23 @@ async fn post_receipt(
             "no attempt of this supplier has that message id",
         ));
     }
-    Ok((
-        StatusCode::OK,
-        Json(json!({ "updated": true, "delivery": d.as_str() })),
-    ))
+    let answer = ReceiptOut {
+        updated: true,
+        delivery: Some(d.as_str()),
+        status: None,
+    };
+    Ok((StatusCode::OK, Json(ReceiptAnswer::Ours(answer))))
 }
 
 /// The HMAC secret a supplier signs its receipts with.
 #[utoipa::path(get, path = "/v1/admin/receipts/{supplier_id}/secret", tag = "admin", security(("admin_token" = [])),
     params(("supplier_id" = String, Path, description = "The supplier's id.")),
-    responses((status = 200, description = "The secret and how to sign.", body = crate::openapi::verify::ReceiptSecretOut)))]
+    responses((status = 200, description = "The secret and how to sign.", body = ReceiptSecretOut)))]
 async fn get_receipt_secret(
     _: Admin,
     State(s): State<AppState>,
     Path(supplier_id): Path<String>,
-) -> Json<Value> {
+) -> Json<ReceiptSecretOut> {
     let secret = s.verify.receipt_secret(&supplier_id);
     let kind = s
         .verify
@@ -330,10 +396,10 @@ async fn get_receipt_secret(
         .await
         .map_or_else(|| "{kind}".to_string(), |r| r.config.kind.clone());
     let push_path = format!("/v1/receipts/{kind}/{supplier_id}?token={secret}");
-    Json(json!({
-        "supplier_id": supplier_id,
-        "secret": secret,
-        "header": "X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>",
-        "push_path": push_path,
-    }))
+    Json(ReceiptSecretOut {
+        supplier_id,
+        secret,
+        header: "X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>",
+        push_path,
+    })
 }

@@ -1,39 +1,47 @@
 //! Risk: registration and login protection, results by token, device risk.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use phoneguard_core::risk::{LineCheck, RiskError, RiskRecord};
+use chrono::{DateTime, Utc};
+use phoneguard_core::risk::{DeviceSummary, LineCheck, RiskError, RiskReason, RiskRecord};
 use phoneguard_risk::{EventKind, FieldError, PnKind, RiskEvent};
-use serde_json::{Value, json};
+use serde::Serialize;
+
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::openapi::problem::FieldProblem;
 use crate::routes::supply;
 use crate::state::AppState;
 
 /// `/v1/risk/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/risk/register", post(post_risk_register))
-        .route("/v1/risk/login", post(post_risk_login))
-        .route("/v1/risk/results/{token}", get(get_risk_result))
-        .route("/v1/risk/devices/{device_id}", get(get_risk_device))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_risk_register))
+        .routes(routes!(post_risk_login))
+        .routes(routes!(get_risk_result))
+        .routes(routes!(get_risk_device))
 }
 
 /// A 422 naming the first bad field and listing all of them.
 pub fn field_errors(errors: &[FieldError], name: impl Fn(&str) -> String) -> ApiError {
     let first = &errors[0];
-    let all: Vec<Value> = errors
+    let all: Vec<FieldProblem> = errors
         .iter()
-        .map(|e| json!({"field": name(e.field), "message": e.message}))
+        .map(|e| FieldProblem {
+            field: name(e.field),
+            message: e.message.to_string(),
+        })
         .collect();
     ApiError::invalid_field(
         &name(first.field),
         format!("{}: {}", name(first.field), first.message),
     )
-    .with("errors", all)
+    .with("errors", serde_json::to_value(all).unwrap_or_default())
 }
 
 /// Parses the JSON object of an event; anything but an object is a 400/422.
@@ -65,19 +73,115 @@ impl From<RiskError> for ApiError {
     }
 }
 
-/// The API shape of a result.
-pub fn result_json(r: &RiskRecord) -> Value {
-    json!({
-        "level": r.level,
-        "risk_types": r.risk_types,
-        "decision": r.decision,
-        "reasons": r.reasons,
-        "score": r.score,
-        "token": r.token,
-        "kind": r.kind,
-        "created_at": r.created_at,
-        "expires_at": r.expires_at,
-    })
+/// One rule that fired.
+#[derive(Serialize, ToSchema)]
+pub struct ReasonOut {
+    /// The rule id (`ip_velocity`, `common_password`, …).
+    code: String,
+    /// 1 account, 2 network, 3 device, 4 behaviour.
+    risk_type: u8,
+    /// The rule's reason, filled in.
+    detail: String,
+    /// What it added to the score.
+    score: i64,
+}
+
+impl From<&RiskReason> for ReasonOut {
+    fn from(r: &RiskReason) -> Self {
+        ReasonOut {
+            code: r.code.clone(),
+            risk_type: r.risk_type,
+            detail: r.detail.clone(),
+            score: r.score,
+        }
+    }
+}
+
+fn reasons(r: &RiskRecord) -> Vec<ReasonOut> {
+    r.reasons.iter().map(ReasonOut::from).collect()
+}
+
+/// A risk result.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"level": 2, "risk_types": [3, 2], "decision": "review",
+    "reasons": [{"code": "ip_velocity", "risk_type": 2, "detail": "23 registrations from this IP in 1h", "score": 30}],
+    "score": 30, "token": "rk_…", "kind": "register",
+    "created_at": "2026-11-23T10:00:00Z", "expires_at": "2026-11-30T10:00:00Z"}))]
+pub struct RiskResultOut {
+    /// 0 safe, 1–2 suspicious, 3–4 risky.
+    #[schema(minimum = 0, maximum = 4)]
+    level: u8,
+    /// 1 account, 2 network, 3 device, 4 behaviour; most contributing first.
+    risk_types: Vec<u8>,
+    /// `allow`, `review` or `deny`.
+    decision: String,
+    /// The rules that fired.
+    reasons: Vec<ReasonOut>,
+    /// Total score.
+    score: i64,
+    /// Reads the result back (`GET /v1/risk/results/{token}`).
+    token: String,
+    /// `register` or `login`.
+    kind: String,
+    /// When it was assessed.
+    created_at: DateTime<Utc>,
+    /// When it is deleted.
+    expires_at: DateTime<Utc>,
+}
+
+impl From<&RiskRecord> for RiskResultOut {
+    fn from(r: &RiskRecord) -> Self {
+        RiskResultOut {
+            level: r.level,
+            risk_types: r.risk_types.clone(),
+            decision: r.decision.clone(),
+            reasons: reasons(r),
+            score: r.score,
+            token: r.token.clone(),
+            kind: r.kind.clone(),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+/// What is known of a device.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceRiskOut {
+    /// The device id asked about.
+    device_id: String,
+    /// Level of its latest event.
+    level: u8,
+    /// Risk types of its latest event.
+    risk_types: Vec<u8>,
+    /// Decision of its latest event.
+    decision: String,
+    /// Reasons of its latest event.
+    reasons: Vec<ReasonOut>,
+    /// Its first event.
+    first_seen: DateTime<Utc>,
+    /// Its latest event.
+    last_seen: DateTime<Utc>,
+    /// Distinct accounts seen on it.
+    accounts: i64,
+    /// Events seen.
+    events: i64,
+}
+
+impl DeviceRiskOut {
+    fn new(device_id: String, d: &DeviceSummary) -> Self {
+        DeviceRiskOut {
+            device_id,
+            level: d.latest.level,
+            risk_types: d.latest.risk_types.clone(),
+            decision: d.latest.decision.clone(),
+            reasons: reasons(&d.latest),
+            first_seen: d.first_seen,
+            last_seen: d.latest.created_at,
+            accounts: d.accounts,
+            events: d.events,
+        }
+    }
 }
 
 /// Why an event was not assessed.
@@ -149,10 +253,10 @@ async fn post_event(
     caller: Caller,
     body: Bytes,
     kind: EventKind,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RiskResultOut>, ApiError> {
     let event = parse_event(&body)?;
     match assess(&state, &caller, event, kind).await {
-        Ok(record) => Ok(Json(result_json(&record))),
+        Ok(record) => Ok(Json(RiskResultOut::from(&record))),
         Err(AssessFailure::Api(api)) => Err(api),
         Err(AssessFailure::Fields(fields)) => Err(field_errors(&fields, str::to_string)),
     }
@@ -162,7 +266,7 @@ async fn post_event(
 #[utoipa::path(post, path = "/v1/risk/register", tag = "risk", security(("api_key" = [])),
     request_body = crate::openapi::risk::RiskEventIn,
     responses(
-        (status = 200, description = "The assessment; keep `token` to read it back.", body = crate::openapi::risk::RiskResultOut),
+        (status = 200, description = "The assessment; keep `token` to read it back.", body = RiskResultOut),
         (status = 400, response = crate::openapi::problem::InvalidRequest),
         (status = 422, description = "Bad fields: `field` names the first, `errors` lists all.",
             body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
@@ -171,7 +275,7 @@ async fn post_risk_register(
     caller: Caller,
     State(s): State<AppState>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RiskResultOut>, ApiError> {
     post_event(s, caller, body, EventKind::Register).await
 }
 
@@ -179,7 +283,7 @@ async fn post_risk_register(
 #[utoipa::path(post, path = "/v1/risk/login", tag = "risk", security(("api_key" = [])),
     request_body = crate::openapi::risk::RiskEventIn,
     responses(
-        (status = 200, description = "The assessment; keep `token` to read it back.", body = crate::openapi::risk::RiskResultOut),
+        (status = 200, description = "The assessment; keep `token` to read it back.", body = RiskResultOut),
         (status = 400, response = crate::openapi::problem::InvalidRequest),
         (status = 422, description = "Bad fields: `field` names the first, `errors` lists all.",
             body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
@@ -188,7 +292,7 @@ async fn post_risk_login(
     caller: Caller,
     State(s): State<AppState>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RiskResultOut>, ApiError> {
     post_event(s, caller, body, EventKind::Login).await
 }
 
@@ -196,16 +300,16 @@ async fn post_risk_login(
 #[utoipa::path(get, path = "/v1/risk/results/{token}", tag = "risk", security(("api_key" = [])),
     params(("token" = String, Path, description = "The `token` of an assessment (`rk_…`).")),
     responses(
-        (status = 200, description = "The result.", body = crate::openapi::risk::RiskResultOut),
+        (status = 200, description = "The result.", body = RiskResultOut),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
 async fn get_risk_result(
     caller: Caller,
     State(s): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RiskResultOut>, ApiError> {
     match s.risk.result(&caller.0.tenant_id, &token).await? {
-        Some(r) => Ok(Json(result_json(&r))),
+        Some(r) => Ok(Json(RiskResultOut::from(&r))),
         None => Err(ApiError::not_found(
             "no risk result with this token (unknown, expired, or another tenant's)",
         )),
@@ -216,14 +320,14 @@ async fn get_risk_result(
 #[utoipa::path(get, path = "/v1/risk/devices/{device_id}", tag = "risk", security(("api_key" = [])),
     params(("device_id" = String, Path, description = "The `device_id` of events, 1–128 characters.")),
     responses(
-        (status = 200, description = "The device's latest result and counts.", body = crate::openapi::risk::DeviceRiskOut),
+        (status = 200, description = "The device's latest result and counts.", body = DeviceRiskOut),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
 async fn get_risk_device(
     caller: Caller,
     State(s): State<AppState>,
     Path(device_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeviceRiskOut>, ApiError> {
     if device_id.trim().is_empty() || device_id.len() > 128 {
         return Err(ApiError::invalid_field(
             "device_id",
@@ -235,15 +339,5 @@ async fn get_risk_device(
             "no events of this device (within the retention period)",
         ));
     };
-    Ok(Json(json!({
-        "device_id": device_id,
-        "level": d.latest.level,
-        "risk_types": d.latest.risk_types,
-        "decision": d.latest.decision,
-        "reasons": d.latest.reasons,
-        "first_seen": d.first_seen,
-        "last_seen": d.latest.created_at,
-        "accounts": d.accounts,
-        "events": d.events,
-    })))
+    Ok(Json(DeviceRiskOut::new(device_id, &d)))
 }

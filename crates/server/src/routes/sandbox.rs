@@ -2,18 +2,18 @@
 //! one of the calling tenant's numbers. Names and ID numbers are validated,
 //! then kept only as keyed hashes; the answer shows their masks.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::put;
-use axum::{Json, Router};
 use phoneguard_core::suppliers::LineStatus;
 use phoneguard_core::suppliers::identity::{
     mask_id_number, mask_name, validate_id_number, validate_name,
 };
 use phoneguard_numbering::lookup;
 use phoneguard_suppliers::sandbox::{SubscriberInput, subscriber};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -22,11 +22,8 @@ use crate::routes::numbers::invalid_number;
 use crate::state::AppState;
 
 /// `/v1/sandbox/…` (this module's part).
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/v1/sandbox/subscribers/{number}",
-        put(put_sandbox_subscriber),
-    )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(put_sandbox_subscriber))
 }
 
 /// Body of `PUT /v1/sandbox/subscribers/{number}`.
@@ -55,12 +52,29 @@ pub struct SubscriberIn {
     ported_to: Option<String>,
 }
 
+/// What sandbox suppliers will answer for a number (masks only).
+#[derive(Serialize, ToSchema)]
+pub struct SandboxSubscriberOut {
+    /// E.164.
+    number: String,
+    /// The line status code.
+    status: &'static str,
+    /// Tenure in months, if set.
+    tenure_months: Option<u32>,
+    /// The carrier it moved to, if set.
+    ported_to: Option<String>,
+    /// The holder's name, masked.
+    name: Option<String>,
+    /// The ID number, masked.
+    id_number: Option<String>,
+}
+
 /// Sets what sandbox suppliers answer for one of the tenant's numbers.
 #[utoipa::path(put, path = "/v1/sandbox/subscribers/{number}", tag = "sandbox", security(("api_key" = [])),
     params(("number" = String, Path, description = "The number, any format.", example = "13800138000")),
     request_body = SubscriberIn,
     responses(
-        (status = 200, description = "What the sandbox will answer (masks only).", body = crate::openapi::verify::SandboxSubscriberOut),
+        (status = 200, description = "What the sandbox will answer (masks only).", body = SandboxSubscriberOut),
         (status = 422, response = crate::openapi::problem::InvalidRequest),
     ))]
 async fn put_sandbox_subscriber(
@@ -68,7 +82,7 @@ async fn put_sandbox_subscriber(
     State(s): State<AppState>,
     Path(number): Path<String>,
     ApiJson(body): ApiJson<SubscriberIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SandboxSubscriberOut>, ApiError> {
     let info = lookup(s.numbers, &number).map_err(|e| invalid_number(&e))?;
     let status = match body.status.as_deref() {
         None => None,
@@ -124,12 +138,12 @@ async fn put_sandbox_subscriber(
         &input,
     );
     s.suppliers.store().put_sandbox_subscriber(&sub).await?;
-    Ok(Json(json!({
-        "number": info.number,
-        "status": status.unwrap_or(LineStatus::Normal).code(),
-        "tenure_months": body.tenure_months,
-        "ported_to": body.ported_to,
-        "name": name.as_deref().map(mask_name),
-        "id_number": id_number.as_deref().map(mask_id_number),
-    })))
+    Ok(Json(SandboxSubscriberOut {
+        number: info.number,
+        status: status.unwrap_or(LineStatus::Normal).code(),
+        tenure_months: body.tenure_months,
+        ported_to: body.ported_to,
+        name: name.as_deref().map(mask_name),
+        id_number: id_number.as_deref().map(mask_id_number),
+    }))
 }

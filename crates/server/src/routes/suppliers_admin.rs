@@ -4,53 +4,133 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
-use chrono::Utc;
-use phoneguard_core::suppliers::{SupplierConfig, SupplierPatch};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use utoipa::IntoParams;
+use chrono::{DateTime, Utc};
+use phoneguard_core::suppliers::{CallStats, Capability, SupplierConfig, SupplierPatch};
+use phoneguard_suppliers::registry::SupplierView;
+use phoneguard_suppliers::router::RouteHealth;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::openapi::admin::CapabilityCode;
 use crate::state::AppState;
 
 /// `/v1/admin/suppliers…`, `/v1/admin/stats`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/admin/suppliers",
-            get(list_suppliers).post(create_supplier),
-        )
-        .route(
-            "/v1/admin/suppliers/{id}",
-            get(get_supplier)
-                .patch(update_supplier)
-                .delete(delete_supplier),
-        )
-        .route("/v1/admin/stats", get(get_stats))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_suppliers, create_supplier))
+        .routes(routes!(get_supplier, update_supplier, delete_supplier))
+        .routes(routes!(get_stats))
+}
+
+/// Breaker and health of a supplier on this node.
+#[derive(Serialize, ToSchema)]
+pub struct RouteHealthOut {
+    /// `closed`, `open` or `half_open`.
+    breaker: &'static str,
+    /// Calls in the window.
+    window_calls: u64,
+    /// Smoothed success rate of the window, `(successes + 1) / (calls + 2)`;
+    /// `null` while the window holds no call.
+    success_rate: Option<f64>,
+    /// Median latency over the window (ms).
+    p50_ms: f64,
+}
+
+impl From<RouteHealth> for RouteHealthOut {
+    fn from(h: RouteHealth) -> Self {
+        RouteHealthOut {
+            breaker: h.breaker,
+            window_calls: h.window_calls as u64,
+            success_rate: h.success_rate,
+            p50_ms: h.p50_ms,
+        }
+    }
+}
+
+/// A supplier as shown: never its credentials.
+#[derive(Serialize, ToSchema)]
+pub struct SupplierOut {
+    /// Slug.
+    id: String,
+    /// Adapter kind.
+    kind: String,
+    /// Capabilities.
+    #[schema(value_type = Vec<CapabilityCode>)]
+    capabilities: Vec<Capability>,
+    /// Carriers covered.
+    carriers: Vec<String>,
+    /// Weight.
+    weight: u32,
+    /// Price per call, milli-yuan.
+    price_milli: u32,
+    /// Enabled.
+    enabled: bool,
+    /// Options.
+    options: Value,
+    /// Whether credentials are stored.
+    has_credentials: bool,
+    /// Creation time.
+    created_at: DateTime<Utc>,
+    /// Last change.
+    updated_at: DateTime<Utc>,
+    /// Live breaker and health on this node.
+    health: Option<RouteHealthOut>,
+}
+
+impl From<SupplierView> for SupplierOut {
+    fn from(v: SupplierView) -> Self {
+        SupplierOut {
+            id: v.id,
+            kind: v.kind,
+            capabilities: v.capabilities,
+            carriers: v.carriers,
+            weight: v.weight,
+            price_milli: v.price_milli,
+            enabled: v.enabled,
+            options: v.options,
+            has_credentials: v.has_credentials,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+            health: v.health.map(RouteHealthOut::from),
+        }
+    }
+}
+
+/// Answer of `GET /v1/admin/suppliers`.
+#[derive(Serialize, ToSchema)]
+pub struct SuppliersOut {
+    /// Every supplier.
+    suppliers: Vec<SupplierOut>,
 }
 
 /// Every supplier, with its live health on this node.
 #[utoipa::path(get, path = "/v1/admin/suppliers", tag = "admin", security(("admin_token" = [])),
-    responses((status = 200, description = "Every supplier.", body = crate::openapi::admin::SuppliersOut)))]
+    responses((status = 200, description = "Every supplier.", body = SuppliersOut)))]
 async fn list_suppliers(
     _: Admin,
     State(s): State<AppState>,
-) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(json!({ "suppliers": s.suppliers.list().await? })))
+) -> Result<Json<SuppliersOut>, ApiError> {
+    let suppliers = s.suppliers.list().await?;
+    Ok(Json(SuppliersOut {
+        suppliers: suppliers.into_iter().map(SupplierOut::from).collect(),
+    }))
 }
 
 /// Adds a supplier; it takes traffic at once, without a restart.
 #[utoipa::path(post, path = "/v1/admin/suppliers", tag = "admin", security(("admin_token" = [])),
     request_body = crate::openapi::admin::SupplierIn,
     responses(
-        (status = 201, description = "Created (credentials are never echoed).", body = crate::openapi::admin::SupplierOut),
+        (status = 201, description = "Created (credentials are never echoed).", body = SupplierOut),
         (status = 409, response = crate::openapi::problem::Conflict),
     ))]
 async fn create_supplier(
@@ -67,22 +147,22 @@ async fn create_supplier(
         crate::audit::state(&created),
     )
     .await;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((StatusCode::CREATED, Json(SupplierOut::from(created))))
 }
 
 /// A supplier.
 #[utoipa::path(get, path = "/v1/admin/suppliers/{id}", tag = "admin", security(("admin_token" = [])),
     params(("id" = String, Path, description = "Supplier id.")),
     responses(
-        (status = 200, description = "The supplier.", body = crate::openapi::admin::SupplierOut),
+        (status = 200, description = "The supplier.", body = SupplierOut),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
 async fn get_supplier(
     _: Admin,
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.suppliers.get(&id).await?))
+) -> Result<Json<SupplierOut>, ApiError> {
+    Ok(Json(s.suppliers.get(&id).await?.into()))
 }
 
 /// Changes a supplier live (weight, enabled, carriers, …).
@@ -90,7 +170,7 @@ async fn get_supplier(
     params(("id" = String, Path, description = "Supplier id.")),
     request_body = crate::openapi::admin::SupplierPatchIn,
     responses(
-        (status = 200, description = "The supplier as changed.", body = crate::openapi::admin::SupplierOut),
+        (status = 200, description = "The supplier as changed.", body = SupplierOut),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
 async fn update_supplier(
@@ -98,7 +178,7 @@ async fn update_supplier(
     State(s): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SupplierPatch>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<SupplierOut>, ApiError> {
     let before = s.suppliers.get(&id).await.ok();
     let after = s.suppliers.update(&id, body).await?;
     crate::audit::record(
@@ -109,7 +189,7 @@ async fn update_supplier(
         crate::audit::state(&after),
     )
     .await;
-    Ok(Json(after))
+    Ok(Json(after.into()))
 }
 
 /// Removes a supplier.
@@ -147,15 +227,74 @@ pub struct StatsQuery {
     window: Option<i64>,
 }
 
+/// Call figures of one supplier over the window.
+#[derive(Serialize, ToSchema)]
+pub struct SupplierStatsOut {
+    /// Supplier.
+    supplier_id: String,
+    /// Calls made.
+    calls: i64,
+    /// Calls answered.
+    successes: i64,
+    /// Calls failed.
+    failures: i64,
+    /// Median latency, ms.
+    p50_ms: f64,
+    /// 95th percentile latency, ms.
+    p95_ms: f64,
+    /// Money spent, milli-yuan.
+    cost_milli: i64,
+    /// Live breaker and health on this node.
+    health: Option<RouteHealthOut>,
+}
+
+impl SupplierStatsOut {
+    fn new(st: CallStats, health: Option<RouteHealth>) -> Self {
+        SupplierStatsOut {
+            supplier_id: st.supplier_id,
+            calls: st.calls,
+            successes: st.successes,
+            failures: st.failures,
+            p50_ms: st.p50_ms,
+            p95_ms: st.p95_ms,
+            cost_milli: st.cost_milli,
+            health: health.map(RouteHealthOut::from),
+        }
+    }
+}
+
+/// Calls of one tenant by capability.
+#[derive(Serialize, ToSchema)]
+pub struct TenantStatsOut {
+    /// Tenant.
+    tenant_id: String,
+    /// Capability code → calls.
+    calls: BTreeMap<String, i64>,
+}
+
+/// Answer of `GET /v1/admin/stats`.
+#[derive(Serialize, ToSchema)]
+pub struct StatsOut {
+    /// The window in seconds.
+    window_s: i64,
+    /// Its start (whole seconds).
+    #[schema(value_type = DateTime<Utc>)]
+    since: String,
+    /// Per supplier.
+    suppliers: Vec<SupplierStatsOut>,
+    /// Per tenant.
+    tenants: Vec<TenantStatsOut>,
+}
+
 /// Call figures per supplier and per tenant over a window.
 #[utoipa::path(get, path = "/v1/admin/stats", tag = "admin", security(("admin_token" = [])),
     params(StatsQuery),
-    responses((status = 200, description = "The figures.", body = crate::openapi::admin::StatsOut)))]
+    responses((status = 200, description = "The figures.", body = StatsOut)))]
 async fn get_stats(
     _: Admin,
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<StatsQuery>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<StatsOut>, ApiError> {
     let window = q.window.unwrap_or(3600);
     if !(1..=90 * 86_400).contains(&window) {
         return Err(ApiError::invalid_field("window", "seconds, 1 to 7776000"));
@@ -163,14 +302,13 @@ async fn get_stats(
     s.suppliers.router().flush_records().await;
     let since = Utc::now() - chrono::Duration::seconds(window);
     let store = s.suppliers.store();
-    let suppliers: Vec<Value> = store
+    let suppliers = store
         .supplier_stats(since)
         .await?
         .into_iter()
         .map(|st| {
-            let mut v = json!(st);
-            v["health"] = json!(s.suppliers.router().health(&st.supplier_id));
-            v
+            let health = s.suppliers.router().health(&st.supplier_id);
+            SupplierStatsOut::new(st, health)
         })
         .collect();
     let mut tenants: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
@@ -180,14 +318,14 @@ async fn get_stats(
             .or_default()
             .insert(t.capability, t.calls);
     }
-    let tenants: Vec<Value> = tenants
+    let tenants = tenants
         .into_iter()
-        .map(|(id, calls)| json!({"tenant_id": id, "calls": calls}))
+        .map(|(tenant_id, calls)| TenantStatsOut { tenant_id, calls })
         .collect();
-    Ok(Json(json!({
-        "window_s": window,
-        "since": since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "suppliers": suppliers,
-        "tenants": tenants,
-    })))
+    Ok(Json(StatsOut {
+        window_s: window,
+        since: since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        suppliers,
+        tenants,
+    }))
 }

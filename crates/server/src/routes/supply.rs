@@ -10,9 +10,9 @@ use phoneguard_core::tenants::Principal;
 use phoneguard_numbering::NumberInfo;
 use phoneguard_suppliers::router::Routed;
 use phoneguard_suppliers::{RegistryError, RouterError};
-use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::routes::number_out::{Extra, PortabilityOut, StatusOut, TenureOut};
 use crate::state::AppState;
 
 /// What a lookup may return besides the local location.
@@ -181,7 +181,7 @@ pub async fn enrich(
     caller: &Principal,
     info: &NumberInfo,
     fields: &[Field],
-) -> Vec<(Field, Result<Value, ApiError>)> {
+) -> Vec<(Field, Result<Extra, ApiError>)> {
     let segment = subject(caller, info).carrier;
     let asks = fields
         .iter()
@@ -199,12 +199,16 @@ pub async fn enrich(
                     ..
                 }),
                 _,
-            ) => Ok(json!({
-                "code": a.status.code(), "result": a.status.legacy_result(),
-                "carrier": a.carrier.clone().or(segment.clone()),
-                "ported": a.ported.unwrap_or_else(|| a.carrier.is_some() && a.carrier != segment),
-                "supplier": supplier_id, "cached": cached,
-                "checked_at": answered_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ) => Ok(Extra::Status(StatusOut {
+                code: a.status.code(),
+                result: a.status.legacy_result(),
+                carrier: a.carrier.clone().or(segment.clone()),
+                ported: a
+                    .ported
+                    .unwrap_or_else(|| a.carrier.is_some() && a.carrier != segment),
+                supplier: supplier_id,
+                cached,
+                checked_at: answered_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             })),
             (
                 Ok(Routed {
@@ -215,9 +219,12 @@ pub async fn enrich(
                 _,
             ) => {
                 let (min, max) = t.bucket.bounds();
-                Ok(
-                    json!({"bucket": t.bucket.code(), "min_months": min, "max_months": max, "supplier": supplier_id}),
-                )
+                Ok(Extra::Tenure(TenureOut {
+                    bucket: t.bucket.code(),
+                    min_months: min,
+                    max_months: max,
+                    supplier: supplier_id,
+                }))
             }
             (
                 Ok(Routed {
@@ -226,13 +233,23 @@ pub async fn enrich(
                     ..
                 }),
                 _,
-            ) => Ok(json!({
-                "ported": p.ported, "original": p.original.or(segment.clone()), "current": p.current,
-                "source": "supplier", "supplier": supplier_id,
+            ) => Ok(Extra::Portability(PortabilityOut {
+                ported: Some(p.ported),
+                original: p.original.or(segment.clone()),
+                current: p.current,
+                source: "supplier",
+                supplier: Some(supplier_id),
+                note: None,
             })),
-            (Err(_), Field::Portability) => Ok(json!({
-                "ported": null, "original": segment, "current": null, "source": "prefix",
-                "note": "no supplier answered portability; the number's prefix gives only its original carrier",
+            (Err(_), Field::Portability) => Ok(Extra::Portability(PortabilityOut {
+                ported: None,
+                original: segment.clone(),
+                current: None,
+                source: "prefix",
+                supplier: None,
+                note: Some(
+                    "no supplier answered portability; the number's prefix gives only its original carrier",
+                ),
             })),
             (Ok(_), _) => Err(ApiError::internal("router", "answer of another capability")),
             (Err(e), _) => Err(router_error(e)),

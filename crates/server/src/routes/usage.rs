@@ -3,15 +3,16 @@
 //! `GET /v1/usage?from=&to=` (an API key: its own tenant only). CSV with
 //! `Accept: text/csv` or `format=csv`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
 use phoneguard_core::ops::{UsageRow, usage_report};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Admin, Caller};
 use crate::error::ApiError;
@@ -24,29 +25,27 @@ pub const MAX_DAYS: i64 = 366;
 const DEFAULT_DAYS: i64 = 31;
 
 /// `/v1/admin/usage`, `/v1/usage`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/usage", get(get_admin_usage))
-        .route("/v1/usage", get(get_own_usage))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_admin_usage))
+        .routes(routes!(get_own_usage))
 }
 
-/// Query of `GET /v1/admin/usage` (and of `GET /v1/usage`, where `tenant`
+/// Query of `GET /v1/admin/usage` and of `GET /v1/usage` (where `tenant`
 /// may only name the caller's own tenant).
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageQuery {
+    /// A tenant id; unset: every tenant (admin) or the caller's own.
     #[serde(default)]
     tenant: Option<String>,
-    #[serde(flatten)]
-    range: RangeQuery,
-}
-
-/// The days and format of a report.
-#[derive(Deserialize)]
-pub struct RangeQuery {
+    /// First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default.
     #[serde(default)]
     from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`.
     #[serde(default)]
     to: Option<String>,
+    /// `json` (default) or `csv` (also with `Accept: text/csv`).
     #[serde(default)]
     format: Option<String>,
 }
@@ -64,7 +63,7 @@ fn parse_day(name: &str, v: &str) -> Result<NaiveDate, ApiError> {
 }
 
 /// The days asked for: `to` defaults to today (UTC), `from` to 30 days before it.
-fn days(q: &RangeQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
+fn days(q: &UsageQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let to = match &q.to {
         Some(v) => parse_day("to", v)?,
         None => Utc::now().date_naive(),
@@ -88,7 +87,7 @@ fn days(q: &RangeQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     Ok((from, to))
 }
 
-fn wants_csv(q: &RangeQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
+fn wants_csv(q: &UsageQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
     match q.format.as_deref() {
         Some("csv") => return Ok(true),
         Some("json") => return Ok(false),
@@ -146,10 +145,71 @@ fn csv(rows: &[UsageRow], from: NaiveDate, to: NaiveDate) -> Response {
     resp
 }
 
+/// One row of a usage report: a tenant, capability and UTC day.
+#[derive(Serialize, ToSchema)]
+pub struct UsageRowOut {
+    /// Tenant.
+    tenant_id: String,
+    /// UTC day.
+    day: NaiveDate,
+    /// Capability code.
+    capability: String,
+    /// Calls admitted (a batch counts each number).
+    calls: i64,
+    /// Calls answered successfully.
+    billable_calls: i64,
+    /// Successful supplier calls made for them.
+    supplier_calls: i64,
+    /// What those supplier calls cost, milli-yuan (厘).
+    cost_milli: i64,
+}
+
+impl From<UsageRow> for UsageRowOut {
+    fn from(r: UsageRow) -> Self {
+        UsageRowOut {
+            tenant_id: r.tenant_id,
+            day: r.day,
+            capability: r.capability,
+            calls: r.calls,
+            billable_calls: r.billable_calls,
+            supplier_calls: r.supplier_calls,
+            cost_milli: r.cost_milli,
+        }
+    }
+}
+
+/// The sums of a report's rows.
+#[derive(Serialize, ToSchema)]
+pub struct UsageTotalsOut {
+    /// Calls admitted.
+    calls: i64,
+    /// Calls answered successfully.
+    billable_calls: i64,
+    /// Successful supplier calls.
+    supplier_calls: i64,
+    /// What the supplier calls cost, milli-yuan.
+    cost_milli: i64,
+}
+
+/// Usage per tenant, capability and day, with totals.
+#[derive(Serialize, ToSchema)]
+pub struct UsageOut {
+    /// The tenant asked for; `null`: every tenant.
+    tenant: Option<String>,
+    /// First day (UTC).
+    from: NaiveDate,
+    /// Last day (UTC).
+    to: NaiveDate,
+    /// Sums over the range.
+    totals: UsageTotalsOut,
+    /// One row per tenant, capability and day.
+    usage: Vec<UsageRowOut>,
+}
+
 async fn report(
     s: &AppState,
     tenant: Option<&str>,
-    q: &RangeQuery,
+    q: &UsageQuery,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let (from, to) = days(q)?;
@@ -165,32 +225,28 @@ async fn report(
         return Ok(csv(&rows, from, to));
     }
     let total = |f: fn(&UsageRow) -> i64| rows.iter().map(f).sum::<i64>();
-    Ok(Json(json!({
-        "tenant": tenant,
-        "from": from,
-        "to": to,
-        "totals": {
-            "calls": total(|r| r.calls),
-            "billable_calls": total(|r| r.billable_calls),
-            "supplier_calls": total(|r| r.supplier_calls),
-            "cost_milli": total(|r| r.cost_milli),
-        },
-        "usage": rows,
-    }))
+    let totals = UsageTotalsOut {
+        calls: total(|r| r.calls),
+        billable_calls: total(|r| r.billable_calls),
+        supplier_calls: total(|r| r.supplier_calls),
+        cost_milli: total(|r| r.cost_milli),
+    };
+    Ok(Json(UsageOut {
+        tenant: tenant.map(str::to_string),
+        from,
+        to,
+        totals,
+        usage: rows.into_iter().map(UsageRowOut::from).collect(),
+    })
     .into_response())
 }
 
 #[utoipa::path(get, path = "/v1/admin/usage", tag = "admin",
     security(("admin_token" = [])),
-    params(
-        ("tenant" = Option<String>, Query, description = "A tenant id; unset: every tenant (admin) or the caller's own."),
-        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default."),
-        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (also with `Accept: text/csv`)."),
-    ),
+    params(UsageQuery),
     responses(
         (status = 200, description = "Usage per tenant, capability and day.", content(
-            (crate::openapi::admin::UsageOut = "application/json"),
+            (UsageOut = "application/json"),
             (String = "text/csv"),
         )),
         (status = 422, response = crate::openapi::problem::InvalidRequest),
@@ -209,20 +265,15 @@ async fn get_admin_usage(
             format!("tenant {t} not found"),
         ));
     }
-    report(&s, q.tenant.as_deref(), &q.range, &headers).await
+    report(&s, q.tenant.as_deref(), &q, &headers).await
 }
 
 #[utoipa::path(get, path = "/v1/usage", tag = "admin",
     security(("api_key" = [])),
-    params(
-        ("tenant" = Option<String>, Query, description = "A tenant id; unset: every tenant (admin) or the caller's own."),
-        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (UTC); the 31 days up to `to` by default."),
-        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (UTC); default today; at most 366 days after `from`."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (also with `Accept: text/csv`)."),
-    ),
+    params(UsageQuery),
     responses(
         (status = 200, description = "Usage per tenant, capability and day.", content(
-            (crate::openapi::admin::UsageOut = "application/json"),
+            (UsageOut = "application/json"),
             (String = "text/csv"),
         )),
         (status = 422, response = crate::openapi::problem::InvalidRequest),
@@ -238,5 +289,5 @@ async fn get_own_usage(
             "an API key reads the usage of its own tenant only",
         ));
     }
-    report(&s, Some(&caller.tenant_id), &q.range, &headers).await
+    report(&s, Some(&caller.tenant_id), &q, &headers).await
 }

@@ -1,42 +1,35 @@
 //! Verifications: `POST /v1/verifications`, check (by id, or by phone and
-//! purpose), flash-call report, resend, get, cancel; and the per-tenant
-//! destination-country allow-list (admin).
+//! purpose), flash-call report, resend, get, cancel. The per-tenant settings
+//! (admin) are in [`crate::routes::verify_admin`].
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use phoneguard_core::verify::{Channel, CheckOutcome, StartRequest, Verification, VerifyError};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::auth::{Admin, Caller};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::verify::{ChannelCode, DeliveryCode, VerificationStatus};
 use crate::routes::numbers::invalid_number;
 use crate::state::AppState;
 
-/// `/v1/verifications…` and `/v1/admin/tenants/{id}/verify-countries`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/verifications", post(create_verification))
-        .route("/v1/verifications/check", post(check_by_phone))
-        .route("/v1/verifications/{id}", get(get_verification))
-        .route("/v1/verifications/{id}/check", post(check_verification))
-        .route("/v1/verifications/{id}/report", post(report_flash_call))
-        .route("/v1/verifications/{id}/resend", post(resend_verification))
-        .route("/v1/verifications/{id}/cancel", post(cancel_verification))
-        .route(
-            "/v1/admin/tenants/{id}/verify-countries",
-            put(put_tenant_countries),
-        )
-        .route(
-            "/v1/admin/tenants/{id}/verify-templates",
-            get(get_tenant_templates).put(put_tenant_templates),
-        )
+/// `/v1/verifications…`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_verification))
+        .routes(routes!(check_by_phone))
+        .routes(routes!(get_verification))
+        .routes(routes!(check_verification))
+        .routes(routes!(report_flash_call))
+        .routes(routes!(resend_verification))
+        .routes(routes!(cancel_verification))
 }
 
 impl From<VerifyError> for ApiError {
@@ -96,7 +89,7 @@ pub struct VerificationIn {
     phone: String,
     /// `sms` (default), `voice`, `flash_call` or `auto`.
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::verify::ChannelCode>)]
+    #[schema(value_type = Option<ChannelCode>)]
     channel: Option<Channel>,
     /// Business type: `login`, `register`, `reset_password`, … (free string).
     purpose: String,
@@ -121,15 +114,24 @@ pub struct VerificationIn {
 #[derive(Serialize, ToSchema)]
 pub struct AttemptOut {
     /// `sms`, `voice` or `flash_call`.
-    #[schema(value_type = crate::openapi::verify::ChannelCode)]
+    #[schema(value_type = ChannelCode)]
     channel: Channel,
     /// The supplier that carried it.
     supplier: String,
     /// When it was handed to the supplier.
     sent_at: DateTime<Utc>,
     /// `sent`, `delivered` or `failed`.
-    #[schema(value_type = crate::openapi::verify::DeliveryCode)]
+    #[schema(value_type = DeliveryCode)]
     delivery: &'static str,
+}
+
+/// The flash-call part of a verification: never the caller number itself.
+#[derive(Serialize, ToSchema)]
+pub struct FlashCallOut {
+    /// Seconds the app has to report the incoming call.
+    window_s: i64,
+    /// The leading digits of the caller number, when the supplier tells them.
+    prefix_hint: Option<String>,
 }
 
 /// A verification as shown: masked phone, never the code or the caller number.
@@ -142,12 +144,12 @@ pub struct VerificationOut {
     /// `ver_…`.
     id: String,
     /// Where it stands.
-    #[schema(value_type = crate::openapi::verify::VerificationStatus)]
+    #[schema(value_type = VerificationStatus)]
     status: &'static str,
     /// The phone, masked (`138****8000`).
     phone: String,
     /// The channel of the latest attempt.
-    #[schema(value_type = crate::openapi::verify::ChannelCode)]
+    #[schema(value_type = ChannelCode)]
     channel: Channel,
     /// Business type.
     purpose: String,
@@ -158,8 +160,7 @@ pub struct VerificationOut {
     /// Every code (or call) sent, oldest first.
     attempts: Vec<AttemptOut>,
     /// The flash-call window, for a flash call.
-    #[schema(value_type = Option<crate::openapi::verify::FlashCallOut>)]
-    flash_call: Option<Value>,
+    flash_call: Option<FlashCallOut>,
     /// Creation time.
     created_at: DateTime<Utc>,
     /// Last change.
@@ -174,10 +175,10 @@ impl From<Verification> for VerificationOut {
             v.flash_window_ends_at,
             v.attempts.last(),
         ) {
-            (Channel::FlashCall, Some(end), Some(a)) => Some(json!({
-                "window_s": (end - a.sent_at).num_seconds(),
-                "prefix_hint": v.flash_prefix_hint,
-            })),
+            (Channel::FlashCall, Some(end), Some(a)) => Some(FlashCallOut {
+                window_s: (end - a.sent_at).num_seconds(),
+                prefix_hint: v.flash_prefix_hint.clone(),
+            }),
             _ => None,
         };
         VerificationOut {
@@ -201,6 +202,29 @@ impl From<Verification> for VerificationOut {
             expires_at: v.expires_at,
             created_at: v.created_at,
             updated_at: v.updated_at,
+        }
+    }
+}
+
+/// Answer of a check or a flash-call report.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "ver_01JD…", "status": "approved", "remaining_attempts": 4}))]
+pub struct CheckOut {
+    /// Verification id.
+    id: String,
+    /// `approved` or `pending`.
+    #[schema(value_type = VerificationStatus)]
+    status: &'static str,
+    /// Wrong checks left.
+    remaining_attempts: u32,
+}
+
+impl From<CheckOutcome> for CheckOut {
+    fn from(c: CheckOutcome) -> Self {
+        CheckOut {
+            id: c.id,
+            status: c.status.as_str(),
+            remaining_attempts: c.remaining_attempts,
         }
     }
 }
@@ -265,7 +289,7 @@ pub struct CheckIn {
     params(("id" = String, Path, description = "Verification id (`ver_…`).")),
     request_body = CheckIn,
     responses(
-        (status = 200, description = "`approved`, or `pending` with one attempt fewer.", body = crate::openapi::verify::CheckOut),
+        (status = 200, description = "`approved`, or `pending` with one attempt fewer.", body = CheckOut),
         (status = 404, response = crate::openapi::problem::NotFound),
         (status = 409, description = "It can no longer pass: `verification_expired`, \
             `max_attempts_reached` or `verification_closed`.", body = crate::openapi::problem::Problem,
@@ -276,8 +300,8 @@ async fn check_verification(
     State(s): State<AppState>,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<CheckIn>,
-) -> Result<Json<CheckOutcome>, ApiError> {
-    Ok(Json(s.verify.check(&who, &id, &b.code).await?))
+) -> Result<Json<CheckOut>, ApiError> {
+    Ok(Json(s.verify.check(&who, &id, &b.code).await?.into()))
 }
 
 /// Body of `POST /v1/verifications/check`.
@@ -297,7 +321,7 @@ pub struct CheckByPhoneIn {
 #[utoipa::path(post, path = "/v1/verifications/check", tag = "verifications", security(("api_key" = [])),
     request_body = CheckByPhoneIn,
     responses(
-        (status = 200, description = "`approved`, or `pending` with one attempt fewer.", body = crate::openapi::verify::CheckOut),
+        (status = 200, description = "`approved`, or `pending` with one attempt fewer.", body = CheckOut),
         (status = 404, response = crate::openapi::problem::NotFound),
         (status = 409, response = crate::openapi::problem::Conflict),
     ))]
@@ -305,12 +329,12 @@ async fn check_by_phone(
     Caller(who): Caller,
     State(s): State<AppState>,
     ApiJson(b): ApiJson<CheckByPhoneIn>,
-) -> Result<Json<CheckOutcome>, ApiError> {
-    Ok(Json(
-        s.verify
-            .check_by_phone(&who, &b.phone, &b.purpose, &b.code)
-            .await?,
-    ))
+) -> Result<Json<CheckOut>, ApiError> {
+    let outcome = s
+        .verify
+        .check_by_phone(&who, &b.phone, &b.purpose, &b.code)
+        .await?;
+    Ok(Json(outcome.into()))
 }
 
 /// Body of `POST /v1/verifications/{id}/report`.
@@ -327,7 +351,7 @@ pub struct ReportIn {
     params(("id" = String, Path, description = "Verification id (`ver_…`).")),
     request_body = ReportIn,
     responses(
-        (status = 200, description = "`approved` when a reported number placed the call.", body = crate::openapi::verify::CheckOut),
+        (status = 200, description = "`approved` when a reported number placed the call.", body = CheckOut),
         (status = 404, response = crate::openapi::problem::NotFound),
         (status = 409, response = crate::openapi::problem::Conflict),
     ))]
@@ -336,8 +360,13 @@ async fn report_flash_call(
     State(s): State<AppState>,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ReportIn>,
-) -> Result<Json<CheckOutcome>, ApiError> {
-    Ok(Json(s.verify.report(&who, &id, &b.incoming_numbers).await?))
+) -> Result<Json<CheckOut>, ApiError> {
+    Ok(Json(
+        s.verify
+            .report(&who, &id, &b.incoming_numbers)
+            .await?
+            .into(),
+    ))
 }
 
 /// Body of `POST /v1/verifications/{id}/resend` (may be empty JSON).
@@ -346,7 +375,7 @@ async fn report_flash_call(
 pub struct ResendIn {
     /// Another channel for the new attempt; default the current one.
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::verify::ChannelCode>)]
+    #[schema(value_type = Option<ChannelCode>)]
     channel: Option<Channel>,
     /// The end user's IP address (for the per-IP send limit).
     #[serde(default)]
@@ -412,97 +441,4 @@ async fn cancel_verification(
     Path(id): Path<String>,
 ) -> Result<Json<VerificationOut>, ApiError> {
     Ok(Json(s.verify.cancel(&who, &id).await?.into()))
-}
-
-/// Body of `PUT /v1/admin/tenants/{id}/verify-countries`; `null` restores the default.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CountriesIn {
-    /// ISO 3166 regions codes may go to, e.g. `["CN", "HK"]`; `null` for the default.
-    #[schema(example = json!(["CN", "HK"]))]
-    countries: Option<Vec<String>>,
-}
-
-/// Sets the destination countries a tenant may send codes to.
-#[utoipa::path(put, path = "/v1/admin/tenants/{id}/verify-countries", tag = "admin",
-    security(("admin_token" = [])),
-    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
-    request_body = CountriesIn,
-    responses(
-        (status = 200, description = "The countries now allowed.", body = crate::openapi::verify::CountriesOut),
-        (status = 404, response = crate::openapi::problem::NotFound),
-    ))]
-async fn put_tenant_countries(
-    _: Admin,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<CountriesIn>,
-) -> Result<Json<Value>, ApiError> {
-    if s.store().get_tenant(&id).await?.is_none() {
-        return Err(ApiError::not_found(format!("tenant {id} not found")));
-    }
-    let countries = s.verify.set_tenant_countries(&id, b.countries).await?;
-    crate::audit::record(
-        &s,
-        "tenant.verify_countries",
-        &id,
-        None,
-        Some(json!({"countries": countries})),
-    )
-    .await;
-    Ok(Json(json!({ "tenant_id": id, "countries": countries })))
-}
-
-/// The tenant's own texts as stored (`null` when it has none) and the texts in force.
-async fn templates_out(s: &AppState, id: &str) -> Result<Json<Value>, ApiError> {
-    let own = s.verify.tenant_templates(id).await?;
-    Ok(Json(json!({ "tenant_id": id, "templates": own })))
-}
-
-#[utoipa::path(get, path = "/v1/admin/tenants/{id}/verify-templates", tag = "admin",
-    security(("admin_token" = [])),
-    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
-    responses(
-        (status = 200, description = "The tenant's own texts (`null`: the configured ones).", body = crate::openapi::verify::TemplatesOut),
-        (status = 404, response = crate::openapi::problem::NotFound),
-    ))]
-async fn get_tenant_templates(
-    _: Admin,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    if s.store().get_tenant(&id).await?.is_none() {
-        return Err(ApiError::not_found(format!("tenant {id} not found")));
-    }
-    templates_out(&s, &id).await
-}
-
-/// Body of `PUT /v1/admin/tenants/{id}/verify-templates`: `{"templates": {"app_name": …,
-/// "templates": {"sms.en": …}}}`; `{"templates": null}` restores the configured texts.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TemplatesIn {
-    templates: Option<phoneguard_core::verify::TenantTemplates>,
-}
-
-#[utoipa::path(put, path = "/v1/admin/tenants/{id}/verify-templates", tag = "admin",
-    security(("admin_token" = [])),
-    params(("id" = String, Path, description = "Tenant id (`ten_…`).")),
-    request_body = crate::openapi::verify::TemplatesInDoc,
-    responses(
-        (status = 200, description = "The tenant's texts now in force.", body = crate::openapi::verify::TemplatesOut),
-        (status = 404, response = crate::openapi::problem::NotFound),
-        (status = 422, response = crate::openapi::problem::InvalidRequest),
-    ))]
-async fn put_tenant_templates(
-    _: Admin,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<TemplatesIn>,
-) -> Result<Json<Value>, ApiError> {
-    if s.store().get_tenant(&id).await?.is_none() {
-        return Err(ApiError::not_found(format!("tenant {id} not found")));
-    }
-    s.verify.set_tenant_templates(&id, b.templates).await?;
-    templates_out(&s, &id).await
 }
