@@ -1,5 +1,6 @@
 //! Schemas of admin inputs the handlers read as `core` types (which carry no
-//! schema): a supplier to create or change, and the capability codes.
+//! schema): a supplier to create (its defaults live in `core`), and the
+//! capability codes.
 
 use std::collections::BTreeMap;
 
@@ -49,25 +50,5 @@ pub struct SupplierIn {
     /// Kind-specific options (JSON object).
     options: Option<BTreeMap<String, Value>>,
     /// Kind-specific secrets (JSON object).
-    credentials: Option<BTreeMap<String, Value>>,
-}
-
-/// A partial supplier update: absent fields are kept.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({"weight": 50, "enabled": true}))]
-pub struct SupplierPatchIn {
-    /// New capabilities.
-    capabilities: Option<Vec<CapabilityCode>>,
-    /// New carriers.
-    carriers: Option<Vec<String>>,
-    /// New weight.
-    weight: Option<u32>,
-    /// New price.
-    price_milli: Option<u32>,
-    /// Enable or disable.
-    enabled: Option<bool>,
-    /// New options (replaces the object).
-    options: Option<BTreeMap<String, Value>>,
-    /// New credentials (replaces them).
     credentials: Option<BTreeMap<String, Value>>,
 }

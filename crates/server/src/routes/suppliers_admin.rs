@@ -32,6 +32,44 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_stats))
 }
 
+/// A partial supplier update: absent fields are kept.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"weight": 50, "enabled": true}))]
+pub struct SupplierPatchIn {
+    /// New capabilities.
+    #[schema(value_type = Option<Vec<CapabilityCode>>)]
+    capabilities: Option<Vec<Capability>>,
+    /// New carriers.
+    carriers: Option<Vec<String>>,
+    /// New weight.
+    weight: Option<u32>,
+    /// New price.
+    price_milli: Option<u32>,
+    /// Enable or disable.
+    enabled: Option<bool>,
+    /// New options (replaces the object).
+    #[schema(value_type = Option<BTreeMap<String, Value>>)]
+    options: Option<Value>,
+    /// New credentials (replaces them).
+    #[schema(value_type = Option<BTreeMap<String, Value>>)]
+    credentials: Option<Value>,
+}
+
+impl From<SupplierPatchIn> for SupplierPatch {
+    fn from(p: SupplierPatchIn) -> Self {
+        SupplierPatch {
+            capabilities: p.capabilities,
+            carriers: p.carriers,
+            weight: p.weight,
+            price_milli: p.price_milli,
+            enabled: p.enabled,
+            options: p.options,
+            credentials: p.credentials,
+        }
+    }
+}
+
 /// Breaker and health of a supplier on this node.
 #[derive(Serialize, ToSchema)]
 pub struct RouteHealthOut {
@@ -168,7 +206,7 @@ async fn get_supplier(
 /// Changes a supplier live (weight, enabled, carriers, …).
 #[utoipa::path(patch, path = "/v1/admin/suppliers/{id}", tag = "admin", security(("admin_token" = [])),
     params(("id" = String, Path, description = "Supplier id.")),
-    request_body = crate::openapi::admin::SupplierPatchIn,
+    request_body = SupplierPatchIn,
     responses(
         (status = 200, description = "The supplier as changed.", body = SupplierOut),
         (status = 404, response = crate::openapi::problem::NotFound),
@@ -177,10 +215,10 @@ async fn update_supplier(
     _: Admin,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<SupplierPatch>,
+    ApiJson(body): ApiJson<SupplierPatchIn>,
 ) -> Result<Json<SupplierOut>, ApiError> {
     let before = s.suppliers.get(&id).await.ok();
-    let after = s.suppliers.update(&id, body).await?;
+    let after = s.suppliers.update(&id, body.into()).await?;
     crate::audit::record(
         &s,
         "supplier.update",
