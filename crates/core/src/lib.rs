@@ -7,7 +7,6 @@
 pub mod config;
 pub mod dashboard;
 pub mod ids;
-mod key_cache;
 pub mod limits;
 pub mod model;
 pub mod ops;

@@ -70,3 +70,14 @@ pub struct ApiKey {
     /// When it was revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+/// Who is calling: resolved from an API key on every request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The tenant that owns the key.
+    pub tenant_id: String,
+    /// The key's id (`key_…`).
+    pub key_id: String,
+    /// Test keys reach sandbox suppliers only.
+    pub mode: KeyMode,
+}

@@ -1,5 +1,5 @@
 //! [`RedisVerifyState`]: send admission and the verification hot state of
-//! every node of a deployment on one Redis (see `phoneguard_core::verify::hot`).
+//! every node of a deployment on one Redis (the ports `SendAdmission` and `VerifyHotState` of `phoneguard_core::verify`).
 //!
 //! Keys (every one with a TTL; numbers, IPs and terminal keys only as keyed hashes):
 //! - send admission: `{prefix}:vsl:{t:TENANT}:SCOPE`, a sorted set of send ids

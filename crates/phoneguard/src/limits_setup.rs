@@ -11,9 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use phoneguard_core::Store;
-use phoneguard_core::config::Config;
 use phoneguard_core::limits::{Limiter, Limits, MemoryLimiter};
 use phoneguard_core::ops::UsageMeter;
+use secrecy::ExposeSecret;
+
+use crate::config::Config;
 
 /// How often usage counts are written.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
@@ -23,7 +25,7 @@ pub fn build(
     config: &Config,
     store: Arc<dyn Store>,
 ) -> anyhow::Result<(Arc<Limits>, Arc<UsageMeter>)> {
-    let limiter: Arc<dyn Limiter> = match &config.redis_url {
+    let limiter: Arc<dyn Limiter> = match config.redis_url.as_ref().map(|u| u.expose_secret()) {
         Some(url) => Arc::new(
             phoneguard_counters::RedisLimiter::new(
                 url,

@@ -10,6 +10,7 @@ use phoneguard::config::{self, Overrides};
 use phoneguard::lookup::{self, Format};
 use phoneguard::{data, logging, start};
 use phoneguard_numbering::NumberTable;
+use secrecy::ExposeSecret;
 
 /// Phone-number verification and account-risk gateway.
 #[derive(Parser)]
@@ -141,7 +142,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         let shutdown = start::shutdown_signal();
         start::print_bootstrap(&bootstrap);
-        tracing::info!(%addr, database = %phoneguard_store::redact_url(&config.database_url), "phoneguard listening");
+        tracing::info!(%addr, database = %phoneguard_store::redact_url(config.database_url.expose_secret()), "phoneguard listening");
         println!("phoneguard: listening on http://{addr}");
         let _ = io::stdout().flush();
         start::run(&config, state, listener, shutdown).await

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use std::path::PathBuf;
 
-use phoneguard_core::config::Config;
+use secrecy::ExposeSecret;
+
+use crate::config::Config;
 use phoneguard_core::risk::{MemoryRiskCounters, RiskCounters, RiskService};
 use phoneguard_core::secrets::{HashKey, random_base62};
 use phoneguard_core::tenants::Tenants;
@@ -18,8 +20,8 @@ use tokio::net::TcpListener;
 /// `meta` key of the generated hash secret.
 const META_HASH_SECRET: &str = "hash_secret";
 
-/// Secrets created by this start, to be shown once.
-#[derive(Debug, Default)]
+/// Secrets created by this start, to be shown once (never in `Debug`).
+#[derive(Default)]
 pub struct Bootstrap {
     /// The `pk_test_` key of tenant `default`, when this start created it.
     pub default_key: Option<String>,
@@ -27,20 +29,31 @@ pub struct Bootstrap {
     pub admin_token: Option<String>,
 }
 
+impl std::fmt::Debug for Bootstrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |s: &Option<String>| s.as_ref().map(|_| "[REDACTED]");
+        f.debug_struct("Bootstrap")
+            .field("default_key", &shown(&self.default_key))
+            .field("admin_token", &shown(&self.admin_token))
+            .finish()
+    }
+}
+
 /// Opens storage, settles secrets, bootstraps an empty database and builds the
 /// application state.
 pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     let started = Instant::now();
-    let store = phoneguard_store::open(&config.database_url)
+    let database_url = config.database_url.expose_secret();
+    let store = phoneguard_store::open(database_url)
         .await
         .with_context(|| {
             format!(
                 "cannot open database {}",
-                phoneguard_store::redact_url(&config.database_url)
+                phoneguard_store::redact_url(database_url)
             )
         })?;
     let secret = match &config.hash_secret {
-        Some(s) => s.clone(),
+        Some(s) => s.expose_secret().to_string(),
         None => {
             store
                 .put_meta_if_absent(META_HASH_SECRET, &random_base62(48))
@@ -72,11 +85,11 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     );
     let default_key = tenants.bootstrap().await?.map(|k| k.key);
     let (admin_hash, admin_token) = tenants
-        .settle_admin_token(config.admin_token.as_deref())
+        .settle_admin_token(config.admin_token.as_ref().map(|t| t.expose_secret()))
         .await?;
     let suppliers = phoneguard_suppliers::registry::start(
         tenants.store().clone(),
-        config.master_key.as_deref(),
+        config.master_key.as_ref().map(|k| k.expose_secret()),
         &config.router,
         &config.suppliers.seed,
         hash_key.clone(),
@@ -117,7 +130,7 @@ async fn risk_counters(
     config: &Config,
     hash_key: &HashKey,
 ) -> anyhow::Result<Arc<dyn RiskCounters>> {
-    let Some(url) = &config.redis_url else {
+    let Some(url) = config.redis_url.as_ref().map(|u| u.expose_secret()) else {
         return Ok(Arc::new(MemoryRiskCounters::default()));
     };
     let mut settings = phoneguard_counters::RedisCountersConfig::default();
@@ -156,7 +169,7 @@ async fn build_verify(
         config.verify.clone(),
         NumberTable::embedded(),
     );
-    if let Some(url) = &config.redis_url {
+    if let Some(url) = config.redis_url.as_ref().map(|u| u.expose_secret()) {
         let mut settings = phoneguard_counters::RedisVerifyConfig::default();
         if let Some(prefix) = &config.redis_prefix {
             settings.prefix.clone_from(prefix);
@@ -168,7 +181,7 @@ async fn build_verify(
         }
         let hot = Arc::new(hot);
         service = service.with_hot_state(hot.clone()).with_admission(hot);
-    } else if phoneguard_store::is_sqlite(&config.database_url) {
+    } else if phoneguard_store::is_sqlite(config.database_url.expose_secret()) {
         // One node (a SQLite file has one server): send windows in memory,
         // seeded from the recorded sends so a restart forgets no limit. The
         // replay runs in the background (readiness does not wait for it);

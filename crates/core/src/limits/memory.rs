@@ -15,7 +15,8 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use moka::sync::Cache;
 
-use super::{Limiter, LimiterError, QuotaDecision, Rate, RateDecision};
+use super::model::{QuotaDecision, Rate, RateDecision};
+use super::port::{Limiter, LimiterError};
 
 type Gcra = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
 

@@ -8,9 +8,12 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use moka::future::Cache;
 
-use super::{ApiCapability, LimitSettings, Limiter, LimitsConfig, Rate};
-use crate::store::{Store, StoreResult};
-use crate::tenants::Principal;
+use super::model::Rate;
+use super::port::Limiter;
+use super::settings::{ApiCapability, LimitSettings, LimitsConfig};
+use crate::model::Principal;
+use crate::ops::OpsStore;
+use crate::store::error::StoreResult;
 
 /// The figures of the most constraining limit a call met (`RateLimit-Limit`,
 /// `RateLimit-Remaining`, `RateLimit-Reset`).
@@ -58,7 +61,7 @@ pub struct Refusal {
 /// Rate limits and quotas of every tenant and key.
 pub struct Limits {
     limiter: Arc<dyn Limiter>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn OpsStore>,
     defaults: LimitsConfig,
     cache: Cache<String, Arc<LimitSettings>>,
 }
@@ -75,7 +78,11 @@ fn to_midnight(now: DateTime<Utc>) -> u64 {
 impl Limits {
     /// Limits counted by `limiter`, settings read from `store`, `defaults` for
     /// tenants without settings of their own.
-    pub fn new(limiter: Arc<dyn Limiter>, store: Arc<dyn Store>, defaults: LimitsConfig) -> Self {
+    pub fn new(
+        limiter: Arc<dyn Limiter>,
+        store: Arc<dyn OpsStore>,
+        defaults: LimitsConfig,
+    ) -> Self {
         let cache = Cache::builder()
             .max_capacity(100_000)
             .time_to_live(Duration::from_secs(defaults.settings_ttl_s.max(1)))
@@ -230,7 +237,7 @@ impl Limits {
     }
 }
 
-fn limiter_down(e: &super::LimiterError) {
+fn limiter_down(e: &super::port::LimiterError) {
     metrics::counter!("phoneguard_limiter_errors_total").increment(1);
     tracing::warn!(error = %e, "limiter unavailable; letting the call through");
 }

@@ -11,7 +11,7 @@ use super::answers::{
 };
 use super::error::SupplierError;
 use super::identity::IdentityQuery;
-use crate::store::StoreResult;
+use crate::store::error::StoreResult;
 
 /// The number a query is about, and who asks.
 #[derive(Debug, Clone, PartialEq, Eq)]

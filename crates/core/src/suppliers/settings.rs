@@ -63,10 +63,7 @@ pub struct SuppliersConfig {
 }
 
 fn err(key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        key: key.into(),
-        message: message.into(),
-    }
+    ConfigError::new(key, message)
 }
 
 impl RouterConfig {

@@ -8,7 +8,7 @@ use super::code::code_matches;
 use super::error::VerifyError;
 use super::model::{Channel, Delivery, Status, Verification};
 use super::service::VerifyService;
-use crate::tenants::Principal;
+use crate::model::Principal;
 
 /// Most numbers one flash-call report may carry.
 pub const MAX_REPORTED: usize = 50;
@@ -304,7 +304,7 @@ fn parse_templates(
         return Ok(None);
     };
     serde_json::from_str(&raw).map(Some).map_err(|e| {
-        VerifyError::Store(crate::StoreError::Other(format!(
+        VerifyError::Store(crate::store::error::StoreError::Other(format!(
             "tenant {tenant_id}: stored templates do not parse: {e}"
         )))
     })

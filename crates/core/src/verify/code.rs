@@ -55,8 +55,11 @@ pub fn normalize_locale(s: Option<&str>) -> Option<&'static str> {
     }
 }
 
+/// Template keys that may be overridden.
+pub const TEMPLATE_KEYS: &[&str] = &["sms.zh-CN", "sms.en", "voice.zh-CN", "voice.en"];
+
 /// A tenant's own message texts (`PUT /v1/admin/tenants/{id}/verify-templates`),
-/// laid over the configured ones: its app name and any of [`TEMPLATE_KEYS`](super::settings::TEMPLATE_KEYS).
+/// laid over the configured ones: its app name and any of [`TEMPLATE_KEYS`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TenantTemplates {
@@ -73,10 +76,10 @@ pub const MAX_TEMPLATE_CHARS: usize = 480;
 
 /// Checks one template text, naming what is wrong.
 pub fn check_template(key: &str, text: &str) -> Result<(), String> {
-    if !super::settings::TEMPLATE_KEYS.contains(&key) {
+    if !TEMPLATE_KEYS.contains(&key) {
         return Err(format!(
             "unknown template {key:?}; expected one of {}",
-            super::settings::TEMPLATE_KEYS.join(", ")
+            TEMPLATE_KEYS.join(", ")
         ));
     }
     if !text.contains("{code}") {

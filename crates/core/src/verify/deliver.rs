@@ -10,37 +10,18 @@ use rand::seq::SliceRandom;
 
 use super::code::{Templates, code_hash};
 use super::error::VerifyError;
-use super::model::{Attempt, Channel, Delivery, Verification};
+use super::model::{Attempt, Channel, Delivered, Delivery, SendPlan, Verification};
 use super::port::{ConversionRow, MessagingRoute, Outbound};
 use super::select::{ConversionParams, eligible, rank};
 use super::service::VerifyService;
+use crate::model::Principal;
+use crate::store::error::StoreError;
 use crate::suppliers::Capability;
-use crate::tenants::Principal;
 
 /// Suppliers tried for one send before giving up.
 const MAX_TRIES: usize = 3;
 /// Time one supplier may take to accept a message.
 const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(5);
-
-/// One send to make.
-pub(crate) struct SendPlan<'a> {
-    pub v: &'a Verification,
-    pub who: &'a Principal,
-    /// `sms`, `voice` or `flash_call` (never `auto`).
-    pub channel: Channel,
-    /// The new code (unused for a flash call).
-    pub code: String,
-    /// Attempt number.
-    pub seq: u32,
-}
-
-/// A send that a supplier accepted.
-pub(crate) struct Delivered {
-    pub attempt: Attempt,
-    pub code_hash: String,
-    /// Window end and prefix hint of a flash call.
-    pub flash: Option<(DateTime<Utc>, String)>,
-}
 
 /// `+8610` for `+861012345678`: country code and two national digits.
 fn prefix_hint(caller: &str) -> String {
@@ -270,5 +251,74 @@ impl VerifyService {
             }
         }
         Ok(None)
+    }
+}
+
+/// The service's use of the hot state, with the failure policy of
+/// [`super::port`]'s docs.
+impl VerifyService {
+    fn hot_state_error(op: &'static str, e: &StoreError) {
+        metrics::counter!("phoneguard_verify_hot_state_errors_total", "op" => op).increment(1);
+        tracing::warn!(error = %e, op, "verification hot state unavailable; degrading");
+    }
+
+    /// Suppliers excluded for a terminal; none when the state is unreachable.
+    pub(crate) async fn excluded_suppliers(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
+        match self.hot.failover_suppliers(tenant_id, key, now).await {
+            Ok(v) => v,
+            Err(e) => {
+                Self::hot_state_error("failover_read", &e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Excludes a supplier for a terminal until `until` (dropped when unreachable).
+    pub(crate) async fn exclude_supplier(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        supplier_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        if let Err(e) = self
+            .hot
+            .add_failover(tenant_id, key, supplier_id, until, now)
+            .await
+        {
+            Self::hot_state_error("failover_write", &e);
+        }
+    }
+
+    /// Forgets a terminal's exclusions (every supplier was tried).
+    pub(crate) async fn clear_exclusions(&self, tenant_id: &str, key: &str) {
+        if let Err(e) = self.hot.clear_failover(tenant_id, key).await {
+            Self::hot_state_error("failover_clear", &e);
+        }
+    }
+
+    /// Forgets an approved verification's exclusions and callers (left to
+    /// their TTLs when unreachable).
+    pub(crate) async fn forget_approved(&self, v: &Verification) {
+        if let Err(e) = self
+            .hot
+            .on_approved(&v.tenant_id, &v.terminal_key, &v.id)
+            .await
+        {
+            Self::hot_state_error("approved_clear", &e);
+        }
+    }
+
+    /// Frees a verification's caller numbers (left to their TTL when unreachable).
+    pub(crate) async fn free_callers(&self, verification_id: &str) {
+        if let Err(e) = self.hot.release_callers(verification_id).await {
+            Self::hot_state_error("callers_release", &e);
+        }
     }
 }

@@ -3,7 +3,7 @@
 use phoneguard_numbering::ParseError;
 
 use super::model::Status;
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 
 /// A refused or failed verification call; the HTTP layer maps each to a problem code.
 #[derive(Debug, thiserror::Error)]

@@ -1,26 +1,20 @@
 //! Send limits, on by default: per phone per window, per tenant and per end-user
 //! IP per minute, and the SMS-pumping guard (destination-country allow-list,
 //! per-country and per-7-digit-prefix velocity). Admission is a
-//! [`super::hot::SendAdmission`]: counted from the database (`verify_sends`)
+//! [`super::port::SendAdmission`]: counted from the database (`verify_sends`)
 //! by default, in memory on one SQLite node, one atomic Redis script over
 //! every limit when Redis is configured.
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::error::VerifyError;
-use super::hot::{SendLimit, SendWindows};
-use super::port::{SendRecord, SendScope};
+use super::memory::SendWindows;
+use super::port::{SendLimit, SendRecord, SendScope};
 use super::service::{VerifyService, read_through};
 
 /// Window of the per-prefix limit (`prefix_sends_per_hour`), the longest
 /// fixed one.
 const PREFIX_WINDOW_S: u64 = 3600;
-
-/// The 7-digit prefix a pumping attack concentrates on, tagged with the country.
-pub fn prefix_of(country: &str, national: &str) -> String {
-    let p: String = national.chars().take(7).collect();
-    format!("{country}:{p}")
-}
 
 impl VerifyService {
     /// Refuses a send that would pass a limit; `Ok` when every limit allows it.

@@ -4,7 +4,10 @@
 //! - [`model`]: channels, statuses, attempts, the verification record.
 //! - [`port`]: [`VerifyStore`] (durable state: every decision of a check is one
 //!   conditional statement, so nodes on one database agree) and
-//!   [`MessageSender`] / [`MessagingDirectory`] (the suppliers).
+//!   [`MessageSender`] / [`MessagingDirectory`] (the suppliers), and the
+//!   hot-state ports [`SendAdmission`] / [`VerifyHotState`].
+//! - `memory`: [`SendWindows`], send admission in memory for one node.
+//! - [`settings`]: `[verify]` of the configuration ([`VerifyConfig`]).
 //! - [`select`]: the verification-code patent's failover (a terminal that did
 //!   not enter its code gets the next one through another supplier) and the
 //!   conversion-weighted choice.
@@ -16,8 +19,8 @@ pub mod check;
 pub mod code;
 mod deliver;
 pub mod error;
-pub mod hot;
 mod limits;
+mod memory;
 pub mod model;
 pub mod outbox;
 pub mod port;
@@ -28,12 +31,13 @@ pub mod settings;
 pub use check::CheckOutcome;
 pub use code::TenantTemplates;
 pub use error::VerifyError;
-pub use hot::{Refusal, SendAdmission, SendLimit, SendWindows, StoreHotState, VerifyHotState};
-pub use limits::prefix_of;
-pub use model::{Attempt, Channel, Delivery, Status, Verification};
+pub use memory::{SEED_WAIT, SendWindows};
+pub use model::{Attempt, Channel, Delivery, Status, Verification, prefix_of};
 pub use outbox::{Outbox, OutboxCall, OutboxMessage};
 pub use port::{
     Accepted, ConversionRow, MessageSender, MessagingDirectory, MessagingRoute, Outbound,
-    ReceiptTarget, Resend, SendCount, SendRecord, SendScope, VerifyStore,
+    ReceiptTarget, Refusal, Resend, SendAdmission, SendCount, SendLimit, SendRecord, SendScope,
+    VerifyHotState, VerifyStore,
 };
 pub use service::{StartRequest, VerifyService};
+pub use settings::VerifyConfig;

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::model::Principal;
+
 /// How a code (or a call) reaches the phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,4 +204,30 @@ impl Verification {
             self.status
         }
     }
+}
+
+/// The 7-digit prefix a pumping attack concentrates on, tagged with the country.
+pub fn prefix_of(country: &str, national: &str) -> String {
+    let p: String = national.chars().take(7).collect();
+    format!("{country}:{p}")
+}
+
+/// One send to make.
+pub(crate) struct SendPlan<'a> {
+    pub v: &'a Verification,
+    pub who: &'a Principal,
+    /// `sms`, `voice` or `flash_call` (never `auto`).
+    pub channel: Channel,
+    /// The new code (unused for a flash call).
+    pub code: String,
+    /// Attempt number.
+    pub seq: u32,
+}
+
+/// A send that a supplier accepted.
+pub(crate) struct Delivered {
+    pub attempt: Attempt,
+    pub code_hash: String,
+    /// Window end and prefix hint of a flash call.
+    pub flash: Option<(DateTime<Utc>, String)>,
 }

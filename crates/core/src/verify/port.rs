@@ -1,14 +1,35 @@
 //! The ports of verification: [`VerifyStore`] (durable state, shared by every
-//! node) and [`MessageSender`] / [`MessagingDirectory`] (the suppliers that
-//! deliver SMS, voice calls and flash calls).
+//! node), [`MessageSender`] / [`MessagingDirectory`] (the suppliers that
+//! deliver SMS, voice calls and flash calls), and the short-lived state that
+//! decides outcomes on every node: [`SendAdmission`] (the send limits) and
+//! [`VerifyHotState`] (the failover mappings of the verification-code patent
+//! and flash-call caller reservations).
+//!
+//! Every [`VerifyStore`] (as the service holds it, in an `Arc`) implements
+//! both hot-state ports itself (below):
+//! correct on several nodes sharing PostgreSQL without Redis, except that
+//! admission counts then inserts (two requests racing on two nodes can both
+//! pass the last free slot), and each count scans its window.
+//! [`SendWindows`](super::SendWindows), for one node on SQLite, is admission in
+//! memory. The Redis implementation (`phoneguard_counters::RedisVerifyState`)
+//! implements both: admission is one atomic script over all limits, mappings
+//! and reservations are keys with TTLs.
+//!
+//! What the service does when this state is unreachable (Redis down):
+//! - send admission fails closed: 503 `storage_unavailable`, no code is sent;
+//! - caller reservations fail closed: no flash call without a reserved caller;
+//! - failover mappings degrade: reads count as "no supplier excluded", writes
+//!   are dropped, each logged and counted in
+//!   `phoneguard_verify_hot_state_errors_total{op}`; the code is still sent;
+//! - releasing callers degrades: reservations end by their TTL.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::model::{Attempt, Channel, Delivery, Status, Verification};
-use crate::store::StoreResult;
+use crate::store::error::StoreResult;
 use crate::suppliers::{SupplierConfig, SupplierError};
 
 /// One send, kept for the rate limits and the SMS-pumping guard.
@@ -301,4 +322,157 @@ pub struct MessagingRoute {
 pub trait MessagingDirectory: Send + Sync + 'static {
     /// The current messaging suppliers.
     async fn routes(&self) -> Result<Arc<Vec<Arc<MessagingRoute>>>, SupplierError>;
+}
+
+/// One send limit: at most `max` sends of `scope` per `window_s` seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendLimit {
+    /// Name, as in the 429 (`phone`, `tenant`, `country`, `prefix`, `ip`).
+    pub limit: &'static str,
+    /// What is counted (within the send's tenant).
+    pub scope: SendScope,
+    /// Sends allowed in the window.
+    pub max: u32,
+    /// Window length in seconds.
+    pub window_s: u64,
+}
+
+/// The first limit a send would pass, and when it frees a slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Index into the limits given to [`VerifyHotState::admit_send`].
+    pub index: usize,
+    /// Seconds until the oldest send of that limit leaves its window (≥ 1).
+    pub retry_after: u64,
+}
+
+/// Send admission: the send limits, checked and taken together.
+#[async_trait]
+pub trait SendAdmission: Send + Sync + 'static {
+    /// Takes a slot of every limit for `rec`, or none and the refusal when one
+    /// is full.
+    async fn admit_send(
+        &self,
+        rec: &SendRecord,
+        limits: &[SendLimit],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Refusal>>;
+}
+
+/// Failover mappings and caller reservations, shared by every node.
+#[async_trait]
+pub trait VerifyHotState: Send + Sync + 'static {
+    /// Records a supplier against a terminal key until `expires_at`.
+    async fn add_failover(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        supplier_id: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Suppliers recorded against a terminal key and not expired at `now`.
+    async fn failover_suppliers(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>>;
+    /// Deletes every mapping of a terminal key.
+    async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()>;
+
+    /// Reserves a caller number of a pool for a verification until `until`;
+    /// `false` when another verification holds it.
+    async fn reserve_caller(
+        &self,
+        pool: &str,
+        caller: &str,
+        verification_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Frees the caller numbers a verification holds.
+    async fn release_callers(&self, verification_id: &str) -> StoreResult<()>;
+
+    /// A verification was approved: its terminal's mappings and its callers go.
+    /// (The database does both in the approving transaction, so the default
+    /// does nothing.)
+    async fn on_approved(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        verification_id: &str,
+    ) -> StoreResult<()> {
+        let _ = (tenant_id, key, verification_id);
+        Ok(())
+    }
+}
+
+/// A [`VerifyStore`] keeps mappings and reservations as rows; it needs no
+/// `now` to expire them (each row carries its end). (Implemented on the shared
+/// handle, `Arc<dyn VerifyStore>`, which the service holds.)
+#[async_trait]
+impl<S: VerifyStore + ?Sized> VerifyHotState for Arc<S> {
+    async fn add_failover(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        supplier_id: &str,
+        expires_at: DateTime<Utc>,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        VerifyStore::add_failover(&**self, tenant_id, key, supplier_id, expires_at).await
+    }
+
+    async fn failover_suppliers(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
+        VerifyStore::failover_suppliers(&**self, tenant_id, key, now).await
+    }
+
+    async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
+        VerifyStore::clear_failover(&**self, tenant_id, key).await
+    }
+
+    async fn reserve_caller(
+        &self,
+        pool: &str,
+        caller: &str,
+        verification_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        VerifyStore::reserve_caller(&**self, pool, caller, verification_id, until, now).await
+    }
+
+    async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
+        VerifyStore::release_callers(&**self, verification_id).await
+    }
+}
+
+/// A [`VerifyStore`] admits a send by counting the recorded sends
+/// (`verify_sends`, written with the verification) of each limit's window.
+#[async_trait]
+impl<S: VerifyStore + ?Sized> SendAdmission for Arc<S> {
+    async fn admit_send(
+        &self,
+        rec: &SendRecord,
+        limits: &[SendLimit],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Refusal>> {
+        for (index, l) in limits.iter().enumerate() {
+            let window = Duration::seconds(l.window_s as i64);
+            let n =
+                VerifyStore::count_sends(&**self, &rec.tenant_id, &l.scope, now - window).await?;
+            if n.count >= i64::from(l.max) {
+                let free_at = n.oldest.unwrap_or(now) + window;
+                let retry_after = (free_at - now).num_seconds().max(1) as u64;
+                return Ok(Some(Refusal { index, retry_after }));
+            }
+        }
+        Ok(None)
+    }
 }

@@ -7,17 +7,16 @@ use chrono::{DateTime, Duration, Utc};
 use phoneguard_numbering::{NumberTable, lookup};
 
 use super::code::{Templates, is_app_hash, new_code, normalize_locale};
-use super::deliver::{Delivered, SendPlan};
 use super::error::VerifyError;
-use super::hot::{SendAdmission, StoreHotState, VerifyHotState};
-use super::limits::prefix_of;
-use super::model::{Channel, Status, Verification};
+use super::model::{Channel, Delivered, SendPlan, Status, Verification, prefix_of};
 use super::outbox::Outbox;
-use super::port::{MessagingDirectory, Resend, SendRecord, VerifyStore};
-use crate::config::VerifyConfig;
+use super::port::{
+    MessagingDirectory, Resend, SendAdmission, SendRecord, VerifyHotState, VerifyStore,
+};
+use super::settings::VerifyConfig;
 use crate::ids::new_id;
+use crate::model::Principal;
 use crate::secrets::HashKey;
-use crate::tenants::Principal;
 
 /// `POST /v1/verifications`, validated by the service.
 #[derive(Debug, Clone, Default)]
@@ -105,7 +104,9 @@ pub(crate) fn text_field(field: &'static str, v: &str, max: usize) -> Result<(),
 }
 
 impl VerifyService {
-    /// Builds the service.
+    /// Builds the service, with failover mappings, caller reservations and
+    /// send admission kept in `store` until [`Self::with_hot_state`] and
+    /// [`Self::with_admission`] say otherwise.
     pub fn new(
         store: Arc<dyn VerifyStore>,
         directory: Arc<dyn MessagingDirectory>,
@@ -115,10 +116,9 @@ impl VerifyService {
         table: &'static NumberTable,
     ) -> Self {
         let templates = Templates::new(&cfg.app_name, cfg.templates.clone());
-        let db = Arc::new(StoreHotState(store.clone()));
         VerifyService {
-            hot: db.clone(),
-            admission: db,
+            hot: Arc::new(store.clone()),
+            admission: Arc::new(store.clone()),
             store,
             directory,
             outbox,

@@ -1,11 +1,70 @@
-//! Defaults and validation of the `[verify]` keys beyond API.md's five.
-//!
-//! The fields live on [`crate::config::VerifyConfig`]; their serde defaults and
-//! range checks are here, so every key is documented once in `default.toml`.
+//! The `[verify]` section of the configuration: its keys, their defaults and
+//! their validation (every key is documented once in `default.toml`).
 
 use std::collections::BTreeMap;
 
-use crate::config::{ConfigError, VerifyConfig};
+use serde::Deserialize;
+
+use super::code::check_template;
+use crate::config::ConfigError;
+
+/// `[verify]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Lifetime of a code.
+    pub code_ttl_s: u64,
+    /// Wrong checks before `max_attempts_reached`.
+    pub max_check_attempts: u32,
+    /// Minimum seconds between two sends to one verification.
+    pub resend_cooldown_s: u64,
+    /// Sends to one phone within `send_window_s`.
+    pub max_sends_per_phone: u32,
+    /// The window of `max_sends_per_phone`.
+    pub send_window_s: u64,
+    /// Codes one tenant may send per minute.
+    #[serde(default = "d_tenant_sends_per_minute")]
+    pub tenant_sends_per_minute: u32,
+    /// Codes sent for one end-user IP (`ip` of the request) per minute.
+    #[serde(default = "d_ip_sends_per_minute")]
+    pub ip_sends_per_minute: u32,
+    /// SMS-pumping guard: codes one tenant may send to one country per minute.
+    #[serde(default = "d_country_sends_per_minute")]
+    pub country_sends_per_minute: u32,
+    /// SMS-pumping guard: codes one tenant may send to one 7-digit prefix per hour.
+    #[serde(default = "d_prefix_sends_per_hour")]
+    pub prefix_sends_per_hour: u32,
+    /// Destination countries (ISO 3166) a tenant may send to, unless set per tenant.
+    #[serde(default = "d_allowed_countries")]
+    pub allowed_countries: Vec<String>,
+    /// How long a terminal's excluded suppliers (failover mappings) are kept.
+    #[serde(default = "d_failover_ttl_s")]
+    pub failover_ttl_s: u64,
+    /// How long the app listens for a flash call.
+    #[serde(default = "d_flash_call_window_s")]
+    pub flash_call_window_s: u64,
+    /// Moving window of per supplier × carrier conversion.
+    #[serde(default = "d_conversion_window_s")]
+    pub conversion_window_s: u64,
+    /// Smallest conversion factor a supplier's weight is multiplied by.
+    #[serde(default = "d_conversion_floor")]
+    pub conversion_floor: f64,
+    /// Conversion assumed for a supplier without traffic.
+    #[serde(default = "d_conversion_prior")]
+    pub conversion_prior: f64,
+    /// How many sends the prior counts as.
+    #[serde(default = "d_conversion_prior_weight")]
+    pub conversion_prior_weight: f64,
+    /// App name in message templates.
+    #[serde(default = "d_app_name")]
+    pub app_name: String,
+    /// Template overrides: `sms.zh-CN`, `sms.en`, `voice.zh-CN`, `voice.en`.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+    /// Messages and calls the sandbox outbox keeps (a ring).
+    #[serde(default = "d_outbox_capacity")]
+    pub outbox_capacity: usize,
+}
 
 /// `tenant_sends_per_minute`: codes one tenant may send per minute.
 pub fn d_tenant_sends_per_minute() -> u32 {
@@ -87,10 +146,7 @@ impl Default for VerifyConfig {
 }
 
 fn err(key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        key: format!("verify.{key}"),
-        message: message.into(),
-    }
+    ConfigError::new(format!("verify.{key}"), message)
 }
 
 fn range<T: PartialOrd + std::fmt::Display + Copy>(
@@ -99,20 +155,23 @@ fn range<T: PartialOrd + std::fmt::Display + Copy>(
     lo: T,
     hi: T,
 ) -> Result<(), ConfigError> {
-    if v < lo || v > hi {
-        return Err(err(
-            key,
-            format!("{v} is out of range; expected {lo} to {hi}"),
-        ));
-    }
-    Ok(())
+    crate::config::range(&format!("verify.{key}"), v, lo, hi)
 }
 
-/// Template keys that may be overridden.
-pub const TEMPLATE_KEYS: &[&str] = &["sms.zh-CN", "sms.en", "voice.zh-CN", "voice.en"];
+impl VerifyConfig {
+    /// Checks every `[verify]` key, naming the one at fault.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        validate(self)
+    }
+}
 
-/// Checks the extra `[verify]` keys, naming the key at fault.
-pub fn validate(v: &VerifyConfig) -> Result<(), ConfigError> {
+/// Checks every `[verify]` key, naming the one at fault.
+fn validate(v: &VerifyConfig) -> Result<(), ConfigError> {
+    range("code_ttl_s", v.code_ttl_s, 30, 86_400)?;
+    range("max_check_attempts", v.max_check_attempts, 1, 20)?;
+    range("resend_cooldown_s", v.resend_cooldown_s, 0, 3600)?;
+    range("max_sends_per_phone", v.max_sends_per_phone, 1, 1000)?;
+    range("send_window_s", v.send_window_s, 60, 86_400)?;
     range(
         "tenant_sends_per_minute",
         v.tenant_sends_per_minute,
@@ -169,7 +228,7 @@ pub fn validate(v: &VerifyConfig) -> Result<(), ConfigError> {
         ));
     }
     for (k, t) in &v.templates {
-        super::code::check_template(k, t).map_err(|m| err(&format!("templates.{k}"), m))?;
+        check_template(k, t).map_err(|m| err(&format!("templates.{k}"), m))?;
     }
     Ok(())
 }

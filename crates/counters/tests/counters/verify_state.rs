@@ -2,7 +2,7 @@
 //! atomic under concurrency, failover mappings expire, caller reservations are
 //! exclusive and released only by their holder, and every key is prefixed,
 //! hashed and has a TTL. The same checks run against the database
-//! implementation ([`StoreHotState`] is exercised by the HTTP suite).
+//! implementation (the blanket impls over every `VerifyStore`, exercised by the HTTP suite).
 
 use std::sync::Arc;
 

@@ -128,6 +128,44 @@ fn a_bad_config_value_stops_the_start_naming_the_key() {
 }
 
 #[test]
+fn serve_reads_digit_strings_as_strings_and_ignores_the_test_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = clean_env(&mut Command::new(BIN))
+        .current_dir(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("PHONEGUARD_LOG__LEVEL", "warn")
+        .env("PHONEGUARD_VERIFY__APP_NAME", "12306")
+        .env("PHONEGUARD_ADMIN_TOKEN", "12345678901234567890")
+        .env(
+            "PHONEGUARD_TEST_POSTGRES_URL",
+            "postgres://u:p@127.0.0.1:1/none",
+        )
+        .env("PHONEGUARD_TEST_REDIS_URL", "redis://127.0.0.1:1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = lines
+        .map_while(Result::ok)
+        .any(|l| l.starts_with("phoneguard: listening on http://"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(started, "serve started with these variables");
+
+    // An unknown key is still refused, naming the variable.
+    let mut cmd = Command::new(BIN);
+    clean_env(&mut cmd);
+    cmd.current_dir(dir.path())
+        .arg("serve")
+        .env("PHONEGUARD_NO_SUCH_KEY", "1");
+    let out = output_within(&mut cmd, Duration::from_secs(20));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("PHONEGUARD_NO_SUCH_KEY"), "{err}");
+}
+
+#[test]
 fn serve_prints_the_key_once_answers_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let start = || {

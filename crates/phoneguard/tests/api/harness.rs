@@ -5,9 +5,10 @@
 use std::net::SocketAddr;
 
 use figment::providers::Env;
+use phoneguard::config::Config;
 use phoneguard::config::{Overrides, load_from};
-use phoneguard_core::config::Config;
 use reqwest::{Client, RequestBuilder, Response};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -47,7 +48,7 @@ pub fn test_config(db: &std::path::Path) -> Config {
         redis: Some(redis), ..
     } = backend()
     {
-        c.redis_url = Some(redis.clone());
+        c.redis_url = Some(redis.clone().into());
         c.redis_prefix = Some(database_for(db));
     }
     c
@@ -84,10 +85,10 @@ impl TestServer {
         dir: tempfile::TempDir,
     ) -> TestServer {
         let addr = listener.local_addr().unwrap();
-        let pg_database = config
-            .database_url
+        let url = config.database_url.expose_secret();
+        let pg_database = url
             .starts_with("postgres")
-            .then(|| config.database_url.rsplit('/').next().unwrap().to_string());
+            .then(|| url.rsplit('/').next().unwrap().to_string());
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             phoneguard::start::run(&config, state, listener, async {

@@ -307,7 +307,7 @@ fn a_bad_limits_key_in_the_config_file_names_itself() {
 
 /// Generous supplier timeouts: these tests are about limits, not latency, and
 /// must hold on a loaded machine.
-fn patient(mut c: phoneguard_core::config::Config) -> phoneguard_core::config::Config {
+fn patient(mut c: phoneguard::config::Config) -> phoneguard::config::Config {
     c.router.attempt_timeout_ms = 10_000;
     c.router.deadline_ms = 30_000;
     c

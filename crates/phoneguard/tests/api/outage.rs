@@ -86,9 +86,9 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
     let redis_listen = free_addr();
 
     let mut c = test_config(&path);
-    c.database_url = format!("postgres://{}@{listen}/{name}", opts.get_username());
+    c.database_url = format!("postgres://{}@{listen}/{name}", opts.get_username()).into();
     // Redis: behind a proxy that is not started yet.
-    c.redis_url = Some(format!("redis://{redis_listen}"));
+    c.redis_url = Some(format!("redis://{redis_listen}").into());
     c.redis_prefix = Some(name.clone());
     c.verify.resend_cooldown_s = 0;
     c.verify.max_sends_per_phone = 2;

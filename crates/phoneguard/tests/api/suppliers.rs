@@ -194,7 +194,7 @@ async fn credentials_without_a_master_key_stop_the_start_with_a_clear_message() 
         e.contains("PHONEGUARD_MASTER_KEY") && e.contains("ali"),
         "{e}"
     );
-    c.master_key = Some("ab".repeat(32));
+    c.master_key = Some("ab".repeat(32).into());
     let e = phoneguard::start::prepare(&c)
         .await
         .err()

@@ -276,7 +276,9 @@ async fn counts_not_yet_written_are_written_at_graceful_shutdown() {
     let dir = s.stop().await;
     // The same database on either backend (a SQLite file, or its PostgreSQL database).
     let url = crate::harness::test_config(&dir.path().join("pg.db")).database_url;
-    let store = phoneguard_store::open(&url).await.unwrap();
+    let store = phoneguard_store::open(secrecy::ExposeSecret::expose_secret(&url))
+        .await
+        .unwrap();
     let today = Utc::now().date_naive();
     let counts = store.usage(Some(&tenant), today, today).await.unwrap();
     assert_eq!(counts.len(), 1, "{counts:?}");

@@ -64,7 +64,7 @@ async fn store_at(path: &std::path::Path) -> Arc<dyn phoneguard_core::Store> {
 /// The real service on `store` with one supplier that keeps the last code.
 fn in_process(
     store: Arc<dyn phoneguard_core::Store>,
-    cfg: &phoneguard_core::config::VerifyConfig,
+    cfg: &phoneguard_core::verify::VerifyConfig,
 ) -> (VerifyService, Arc<Capture>) {
     let capture = Arc::new(Capture(Mutex::new(String::new())));
     let config: SupplierConfig = serde_json::from_value(
@@ -91,7 +91,7 @@ fn in_process(
 async fn run(ops: Vec<Op>) {
     let dir = tempfile::tempdir().unwrap();
     let store = store_at(&dir.path().join("p.db")).await;
-    let mut cfg = phoneguard_core::config::VerifyConfig {
+    let mut cfg = phoneguard_core::verify::VerifyConfig {
         resend_cooldown_s: 0,
         max_sends_per_phone: 1000,
         ..Default::default()
@@ -198,7 +198,7 @@ async fn a_replay_that_breaks_half_way_counts_each_send_once_on_retry() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("replay.db");
     let store = store_at(&path).await;
-    let cfg = phoneguard_core::config::VerifyConfig {
+    let cfg = phoneguard_core::verify::VerifyConfig {
         resend_cooldown_s: 0,
         max_sends_per_phone: 3,
         ..Default::default()

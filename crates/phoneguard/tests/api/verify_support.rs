@@ -1,7 +1,7 @@
 //! Helpers of the verification tests: servers with chosen messaging
 //! suppliers and limits, starting verifications, reading the sandbox outbox.
 
-use phoneguard_core::config::Config;
+use phoneguard::config::Config;
 use phoneguard_core::suppliers::SupplierConfig;
 use serde_json::{Value, json};
 

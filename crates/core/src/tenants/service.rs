@@ -1,15 +1,17 @@
-//! Tenants, API keys and admin authentication.
+//! [`Tenants`]: tenant and key management and the per-request key resolution.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 
+use super::memory::KeyCache;
+use super::model::{IssuedKey, TenantError};
 use crate::ids::new_id;
-use crate::key_cache::KeyCache;
-use crate::model::{ApiKey, KeyMode, Tenant};
+use crate::model::{ApiKey, KeyMode, Principal, Tenant};
 use crate::secrets::{DomainMac, HashKey, constant_time_eq, new_api_key};
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::Store;
+use crate::store::error::{StoreError, StoreResult};
 
 /// Hash domain of API keys.
 const KEY_DOMAIN: &str = "api_key";
@@ -17,43 +19,6 @@ const KEY_DOMAIN: &str = "api_key";
 const ADMIN_DOMAIN: &str = "admin_token";
 /// `meta` key under which the admin token's hash is kept.
 pub const META_ADMIN_TOKEN_HASH: &str = "admin_token_hash";
-
-/// Who is calling: resolved from an API key on every request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The tenant that owns the key.
-    pub tenant_id: String,
-    /// The key's id (`key_…`).
-    pub key_id: String,
-    /// Test keys reach sandbox suppliers only.
-    pub mode: KeyMode,
-}
-
-/// A key as shown once, at creation.
-#[derive(Debug, Clone)]
-pub struct IssuedKey {
-    /// The stored record (hash, hint…).
-    pub record: ApiKey,
-    /// The key itself: shown to the caller once, never stored.
-    pub key: String,
-}
-
-/// Errors of tenant and key management.
-#[derive(Debug, thiserror::Error)]
-pub enum TenantError {
-    /// Bad input; the message names the field.
-    #[error("{0}")]
-    Invalid(String),
-    /// The name is taken.
-    #[error("a tenant named {0:?} exists already")]
-    NameTaken(String),
-    /// No such tenant or key.
-    #[error("{0} not found")]
-    NotFound(String),
-    /// Storage failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// Tenant and key management plus the per-request key → tenant resolution,
 /// served from an in-memory cache so the hot path does no database round trip.

@@ -10,7 +10,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::tenants::Principal;
+use crate::model::Principal;
 
 /// Shards, so concurrent requests with different keys rarely share a lock.
 const SHARDS: usize = 8;

@@ -3,29 +3,16 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub mod error;
+
+pub use error::{StoreError, StoreResult};
+
 use crate::dashboard::DashboardStore;
 use crate::model::{ApiKey, Tenant};
 use crate::ops::OpsStore;
 use crate::risk::RiskStore;
 use crate::suppliers::SupplierStore;
 use crate::verify::VerifyStore;
-
-/// What can go wrong in storage, in terms callers can act on.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    /// A uniqueness or foreign-key constraint refused the write.
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// The database could not be reached or timed out: retry later, answer 503.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else (a bug or corrupt data): logged with context, answered 500.
-    #[error("storage error: {0}")]
-    Other(String),
-}
-
-/// Result alias for storage calls.
-pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Durable state: tenants, keys, settings (and, in later modules, suppliers,
 /// verifications, risk results, call records, usage).

@@ -6,121 +6,17 @@
 
 use std::sync::{Arc, RwLock};
 
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
-use phoneguard_numbering::{NumberTable, lookup};
+use chrono::{Duration, Utc};
+use phoneguard_numbering::NumberTable;
 use phoneguard_risk::{
-    Assessment, CounterOp, CounterValues, DeviceSource, Engine, EventKind, MemoryCounters,
-    PhoneFacts, PnKind, RiskEvent, RulesError,
+    Assessment, CounterOp, CounterValues, DeviceSource, Engine, RiskEvent, RulesError,
 };
-use serde::{Deserialize, Serialize};
 
+use super::model::{DeviceSummary, LineCheck, RiskReason, RiskRecord, phone_facts};
+use super::port::{CountersError, RiskCounters, RiskStore};
+use super::settings::{RulesLoadError, load_rules, read_rules};
 use crate::secrets::{HashKey, random_base62};
-use crate::store::StoreResult;
-
-/// Hot velocity counters of the risk engine: in process or shared (Redis).
-#[async_trait]
-pub trait RiskCounters: Send + Sync + 'static {
-    /// Records and reads `ops` at `now` (Unix seconds), with the semantics
-    /// documented in `phoneguard_risk::counters`.
-    async fn apply(&self, ops: &[CounterOp], now: u64) -> Result<CounterValues, CountersError>;
-}
-
-/// The counters could not be reached.
-#[derive(Debug, thiserror::Error)]
-#[error("counters unavailable: {0}")]
-pub struct CountersError(pub String);
-
-/// In-process counters (the embedded default; one node only).
-#[derive(Default)]
-pub struct MemoryRiskCounters(MemoryCounters);
-
-#[async_trait]
-impl RiskCounters for MemoryRiskCounters {
-    async fn apply(&self, ops: &[CounterOp], now: u64) -> Result<CounterValues, CountersError> {
-        Ok(self.0.apply(ops, now))
-    }
-}
-
-/// A risk result as kept: no account, IP or device in clear (keyed hashes only).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RiskRecord {
-    /// `rk_…`, unguessable; the caller reads the result back with it.
-    pub token: String,
-    /// Owner.
-    pub tenant_id: String,
-    /// `register` or `login`.
-    pub kind: String,
-    /// 0–4.
-    pub level: u8,
-    /// `allow`, `review`, `deny`.
-    pub decision: String,
-    /// Risk types, most contributing first.
-    pub risk_types: Vec<u8>,
-    /// Rules that fired.
-    pub reasons: Vec<RiskReason>,
-    /// Total score.
-    pub score: i64,
-    /// Keyed hash of the event's device id, if any.
-    #[serde(skip)]
-    pub device_hash: Option<String>,
-    /// Keyed hash of the account.
-    #[serde(skip)]
-    pub account_hash: String,
-    /// When it was assessed.
-    pub created_at: DateTime<Utc>,
-    /// When it is deleted.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// One rule that fired, as kept and shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RiskReason {
-    /// The rule id (`ip_velocity`, `common_password`, …).
-    pub code: String,
-    /// 1 account, 2 network, 3 device, 4 behaviour.
-    pub risk_type: u8,
-    /// The rule's reason, filled in (`23 registrations from this IP in 1h`).
-    pub detail: String,
-    /// What it added to the score.
-    pub score: i64,
-}
-
-/// What is known of one device across its events.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeviceSummary {
-    /// The latest result of the device.
-    pub latest: RiskRecord,
-    /// Its first event.
-    pub first_seen: DateTime<Utc>,
-    /// Distinct accounts seen on it.
-    pub accounts: i64,
-    /// Events seen.
-    pub events: i64,
-}
-
-/// Durable risk results.
-#[async_trait]
-pub trait RiskStore: Send + Sync + 'static {
-    /// Stores a result.
-    async fn insert_risk_result(&self, r: &RiskRecord) -> StoreResult<()>;
-    /// A tenant's unexpired result by token.
-    async fn get_risk_result(
-        &self,
-        tenant_id: &str,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<RiskRecord>>;
-    /// A tenant's unexpired results of one device, summarised.
-    async fn device_summary(
-        &self,
-        tenant_id: &str,
-        device_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<DeviceSummary>>;
-    /// Deletes expired results; returns how many.
-    async fn purge_risk_results(&self, now: DateTime<Utc>) -> StoreResult<u64>;
-}
+use crate::store::error::{StoreError, StoreResult};
 
 /// Hash domains.
 const DEVICE_DOMAIN: &str = "risk_device";
@@ -138,17 +34,6 @@ pub struct RiskService {
     line_status_timeout: Option<std::time::Duration>,
 }
 
-/// Whether a status supplier was asked about the event's phone, and what it said.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineCheck {
-    /// Not asked (turned off, or `pn` is absent or an MD5).
-    NotAsked,
-    /// The line status code (`normal`, `suspended`, …).
-    Status(String),
-    /// Asked, but no supplier answered in time: assessed without it, and said so.
-    Unavailable,
-}
-
 impl RiskService {
     /// Builds the service: rules from `rules_file` when given (else the shipped
     /// defaults), compiled now so a bad file stops the start.
@@ -160,11 +45,7 @@ impl RiskService {
         hash_key: HashKey,
         retention: Duration,
     ) -> Result<Self, RulesLoadError> {
-        let source = match &rules_file {
-            Some(path) => read_rules(path)?,
-            None => phoneguard_risk::DEFAULT_RULES_TOML.to_string(),
-        };
-        let engine = Engine::from_toml(&source).map_err(RulesLoadError::Rules)?;
+        let (engine, source) = load_rules(rules_file.as_deref())?;
         Ok(RiskService {
             engine: RwLock::new((Arc::new(engine), source.into())),
             rules_file,
@@ -383,61 +264,6 @@ impl RiskService {
     }
 }
 
-/// What the number table says of the event's `pn` when it is a plain number
-/// (an MD5 or nothing tells nothing: the defaults raise no risk).
-pub fn phone_facts(numbers: &NumberTable, pn: Option<&str>) -> PhoneFacts {
-    let Some(pn) = pn.filter(|p| PnKind::of(Some(p)) == PnKind::Number) else {
-        return PhoneFacts::default();
-    };
-    match lookup(numbers, pn) {
-        Ok(info) => PhoneFacts {
-            valid: info.valid,
-            network: info
-                .carrier
-                .as_ref()
-                .map(|c| c.network.as_str().to_string()),
-            allocated: true,
-            carrier: info
-                .carrier
-                .as_ref()
-                .and_then(|c| c.code)
-                .map(|c| c.code().to_string()),
-            line_status: None,
-        },
-        Err(e) => PhoneFacts {
-            valid: false,
-            allocated: e.code() != "unallocated_segment",
-            ..PhoneFacts::default()
-        },
-    }
-}
-
-/// Why rules could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum RulesLoadError {
-    /// No `risk.rules_file` is configured.
-    #[error("no rules file is configured (config key `risk.rules_file`)")]
-    NoFile,
-    /// The file could not be read.
-    #[error("cannot read rules file {path}: {error}")]
-    Io {
-        /// The file.
-        path: String,
-        /// What went wrong.
-        error: String,
-    },
-    /// A rule does not compile (the error names it).
-    #[error(transparent)]
-    Rules(RulesError),
-}
-
-fn read_rules(path: &std::path::Path) -> Result<String, RulesLoadError> {
-    std::fs::read_to_string(path).map_err(|e| RulesLoadError::Io {
-        path: path.display().to_string(),
-        error: e.to_string(),
-    })
-}
-
 /// Whether `s` is written as a UUID (8-4-4-4-12 hex digits), as an IDFA is.
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
@@ -473,23 +299,18 @@ pub enum RiskError {
     Counters(CountersError),
     /// Storage failed.
     #[error(transparent)]
-    Store(#[from] crate::StoreError),
-}
-
-/// `register` / `login` as the engine's kind.
-pub fn kind_of(s: &str) -> Option<EventKind> {
-    match s {
-        "register" => Some(EventKind::Register),
-        "login" => Some(EventKind::Login),
-        _ => None,
-    }
+    Store(#[from] StoreError),
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
 
+    use async_trait::async_trait;
+    use chrono::DateTime;
+
     use super::*;
+    use crate::risk::memory::MemoryRiskCounters;
 
     struct DownCounters;
 
@@ -674,44 +495,5 @@ mod tests {
             ["dev-x"],
             "a device_id is not case-folded"
         );
-    }
-
-    #[test]
-    fn a_broken_rules_file_is_refused_at_start_and_an_absent_one_names_itself() {
-        let dir = std::env::temp_dir().join(format!("pg-rules-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("rules.toml");
-        std::fs::write(&path, "[levels]\nthresholds = [1]\n").unwrap();
-        let build = |p: std::path::PathBuf| {
-            RiskService::new(
-                Some(p),
-                Arc::new(MemoryRiskCounters::default()),
-                Arc::new(Kept::default()),
-                NumberTable::embedded(),
-                HashKey::new(vec![7u8; 32]),
-                Duration::days(1),
-            )
-        };
-        assert!(matches!(build(path), Err(RulesLoadError::Rules(_))));
-        let missing = build(dir.join("nope.toml")).err().unwrap().to_string();
-        assert!(missing.contains("nope.toml"), "{missing}");
-    }
-
-    #[test]
-    fn phone_facts_come_from_the_number_table() {
-        let t = NumberTable::embedded();
-        let f = phone_facts(t, Some("17012345678"));
-        assert_eq!(
-            (f.valid, f.network.as_deref(), f.carrier.as_deref()),
-            (true, Some("mvno"), Some("ctcc"))
-        );
-        let f = phone_facts(t, Some("10012345678"));
-        assert!(!f.valid && !f.allocated);
-        assert_eq!(
-            phone_facts(t, Some("6E3652F544C1352516CF1997039F0660")),
-            PhoneFacts::default(),
-            "an MD5 tells nothing"
-        );
-        assert_eq!(phone_facts(t, None), PhoneFacts::default());
     }
 }
