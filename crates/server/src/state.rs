@@ -37,7 +37,7 @@ pub struct Inner {
     /// When the process started serving.
     pub started: Instant,
     /// Admin sessions of `/dashboard`.
-    pub dashboard: phoneguard_core::dashboard::DashboardConfig,
+    pub dashboard: crate::dashboard::DashboardConfig,
 }
 
 impl AppState {

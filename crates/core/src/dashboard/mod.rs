@@ -1,13 +1,12 @@
 //! The monitoring pages' domain: admin sessions, the read-only queries behind
-//! the pages ([`DashboardStore`]) and `[dashboard]` of the configuration.
+//! the pages ([`DashboardStore`]). Its `[dashboard]` settings live with the
+//! pages, in `phoneguard-server`.
 
 mod model;
 mod port;
-mod settings;
 
 pub use model::{
     CallPoint, CarrierConversion, ChannelFunnel, DashboardSession, HashCount, RiskPoint,
     SupplierFunnel,
 };
 pub use port::DashboardStore;
-pub use settings::DashboardConfig;

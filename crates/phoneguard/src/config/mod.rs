@@ -54,7 +54,7 @@ pub struct Config {
     pub limits: phoneguard_core::limits::LimitsConfig,
     /// Admin sessions of `/dashboard`.
     #[serde(default)]
-    pub dashboard: phoneguard_core::dashboard::DashboardConfig,
+    pub dashboard: phoneguard_server::dashboard::DashboardConfig,
 }
 
 /// `[http]`

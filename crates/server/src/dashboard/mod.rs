@@ -12,8 +12,11 @@ mod i18n;
 mod pages;
 mod risk_page;
 mod session;
+mod settings;
 mod suppliers;
 mod view;
+
+pub use settings::DashboardConfig;
 
 use axum::Router;
 use axum::http::HeaderMap;

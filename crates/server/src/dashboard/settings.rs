@@ -1,9 +1,9 @@
-//! The `[dashboard]` section of the configuration (the pages are served by
-//! `phoneguard-server`).
+//! The `[dashboard]` section of the configuration: admin sessions of the pages
+//! this module serves.
 
 use serde::Deserialize;
 
-use crate::config::{ConfigError, range};
+use phoneguard_core::config::{ConfigError, range};
 
 /// `[dashboard]`: admin sessions of `/dashboard`.
 #[derive(Debug, Clone, Deserialize)]
