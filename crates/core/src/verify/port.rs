@@ -125,9 +125,12 @@ pub struct Resend {
 }
 
 /// Durable verification state. Every decision a check makes is a single
-/// conditional statement here, so two nodes on one database agree.
+/// conditional statement here, so two nodes on one database agree. A database
+/// also keeps the failover mappings and caller reservations, as rows (each row
+/// carries its end, so it needs no `now` to expire them): every `VerifyStore`
+/// is a [`VerifyHotState`], which a deployment with Redis replaces.
 #[async_trait]
-pub trait VerifyStore: Send + Sync + 'static {
+pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
     /// Inserts a verification with its first attempt (if any) and the send
     /// record, and cancels older pending verifications of the same tenant,
     /// phone and purpose; one transaction.
@@ -187,24 +190,6 @@ pub trait VerifyStore: Send + Sync + 'static {
         key: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<Option<(String, bool)>>;
-    /// Records a supplier against a terminal key until `expires_at`.
-    async fn add_failover(
-        &self,
-        tenant_id: &str,
-        key: &str,
-        supplier_id: &str,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Suppliers recorded against a terminal key and not expired at `now`.
-    async fn failover_suppliers(
-        &self,
-        tenant_id: &str,
-        key: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<String>>;
-    /// Deletes every mapping of a terminal key.
-    async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()>;
-
     /// Sends of a scope since `since`.
     async fn count_sends(
         &self,
@@ -226,19 +211,6 @@ pub trait VerifyStore: Send + Sync + 'static {
         carrier: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<ConversionRow>>;
-
-    /// Reserves a flash-call caller number of a pool for a verification until
-    /// `until`; `false` when another pending flash call holds it.
-    async fn reserve_caller(
-        &self,
-        pool: &str,
-        caller: &str,
-        verification_id: &str,
-        until: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Frees the caller numbers a verification holds.
-    async fn release_callers(&self, verification_id: &str) -> StoreResult<()>;
 
     /// Sets the delivery of the attempt a supplier knows by `message_ref`.
     async fn record_delivery(
@@ -405,51 +377,6 @@ pub trait VerifyHotState: Send + Sync + 'static {
     ) -> StoreResult<()> {
         let _ = (tenant_id, key, verification_id);
         Ok(())
-    }
-}
-
-/// A [`VerifyStore`] keeps mappings and reservations as rows; it needs no
-/// `now` to expire them (each row carries its end). (Implemented on the shared
-/// handle, `Arc<dyn VerifyStore>`, which the service holds.)
-#[async_trait]
-impl<S: VerifyStore + ?Sized> VerifyHotState for Arc<S> {
-    async fn add_failover(
-        &self,
-        tenant_id: &str,
-        key: &str,
-        supplier_id: &str,
-        expires_at: DateTime<Utc>,
-        _now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        VerifyStore::add_failover(&**self, tenant_id, key, supplier_id, expires_at).await
-    }
-
-    async fn failover_suppliers(
-        &self,
-        tenant_id: &str,
-        key: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<String>> {
-        VerifyStore::failover_suppliers(&**self, tenant_id, key, now).await
-    }
-
-    async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
-        VerifyStore::clear_failover(&**self, tenant_id, key).await
-    }
-
-    async fn reserve_caller(
-        &self,
-        pool: &str,
-        caller: &str,
-        verification_id: &str,
-        until: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        VerifyStore::reserve_caller(&**self, pool, caller, verification_id, until, now).await
-    }
-
-    async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
-        VerifyStore::release_callers(&**self, verification_id).await
     }
 }
 

@@ -117,7 +117,7 @@ impl VerifyService {
     ) -> Self {
         let templates = Templates::new(&cfg.app_name, cfg.templates.clone());
         VerifyService {
-            hot: Arc::new(store.clone()),
+            hot: store.clone(),
             admission: Arc::new(store.clone()),
             store,
             directory,

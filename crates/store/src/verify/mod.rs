@@ -19,7 +19,7 @@ use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{
     Attempt, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord, SendScope,
-    Status, Verification, VerifyStore,
+    Status, Verification, VerifyHotState, VerifyStore,
 };
 
 use crate::sql::{from_ms, to_ms};
@@ -63,10 +63,101 @@ fn corrupt_setting(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
 }
 
-/// Implements [`VerifyStore`] for `$store` on backend `$d` (see
+/// Implements [`VerifyStore`] and [`VerifyHotState`] for `$store` on backend `$d` (see
 /// [`crate::sql`]).
 macro_rules! impl_verify_store {
     ($store:ty, $d:ident) => {
+        // Failover mappings and caller reservations as rows; each row carries
+        // its end, so an expired one is ignored by every read.
+        #[async_trait::async_trait]
+        impl VerifyHotState for $store {
+            async fn add_failover(
+                &self,
+                tenant_id: &str,
+                key: &str,
+                supplier_id: &str,
+                expires_at: DateTime<Utc>,
+                _now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO verify_failover (tenant_id, terminal_key, supplier_id, expires_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, terminal_key, supplier_id) \
+                     DO UPDATE SET expires_at = excluded.expires_at",
+                )
+                .bind(tenant_id)
+                .bind(key)
+                .bind(supplier_id)
+                .bind(to_ms(expires_at))
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn failover_suppliers(
+                &self,
+                tenant_id: &str,
+                key: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<String>> {
+                sqlx::query_scalar(concat!(
+                    "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
+                     AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id",
+                    bytewise!($d)
+                ))
+                .bind(tenant_id)
+                .bind(key)
+                .bind(to_ms(now))
+                .fetch_all(self.readers())
+                .await
+                .map_err(crate::$d::map_err)
+            }
+
+            async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM verify_failover WHERE tenant_id = $1 AND terminal_key = $2")
+                    .bind(tenant_id)
+                    .bind(key)
+                    .execute(self.pool())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn reserve_caller(
+                &self,
+                pool: &str,
+                caller: &str,
+                verification_id: &str,
+                until: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "INSERT INTO flash_callers (pool, caller, verification_id, until) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (pool, caller) DO UPDATE SET \
+                     verification_id = excluded.verification_id, until = excluded.until \
+                     WHERE flash_callers.until <= $5",
+                )
+                .bind(pool)
+                .bind(caller)
+                .bind(verification_id)
+                .bind(to_ms(until))
+                .bind(to_ms(now))
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM flash_callers WHERE verification_id = $1")
+                    .bind(verification_id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl VerifyStore for $store {
             async fn insert_verification(
@@ -201,57 +292,6 @@ macro_rules! impl_verify_store {
                 .map_err(crate::$d::map_err)
             }
 
-            async fn add_failover(
-                &self,
-                tenant_id: &str,
-                key: &str,
-                supplier_id: &str,
-                expires_at: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO verify_failover (tenant_id, terminal_key, supplier_id, expires_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, terminal_key, supplier_id) \
-                     DO UPDATE SET expires_at = excluded.expires_at",
-                )
-                .bind(tenant_id)
-                .bind(key)
-                .bind(supplier_id)
-                .bind(to_ms(expires_at))
-                .execute(self.pool())
-                .await
-                .map_err(crate::$d::map_err)?;
-                Ok(())
-            }
-
-            async fn failover_suppliers(
-                &self,
-                tenant_id: &str,
-                key: &str,
-                now: DateTime<Utc>,
-            ) -> StoreResult<Vec<String>> {
-                sqlx::query_scalar(concat!(
-                    "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
-                     AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id",
-                    bytewise!($d)
-                ))
-                .bind(tenant_id)
-                .bind(key)
-                .bind(to_ms(now))
-                .fetch_all(self.readers())
-                .await
-                .map_err(crate::$d::map_err)
-            }
-
-            async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM verify_failover WHERE tenant_id = $1 AND terminal_key = $2")
-                    .bind(tenant_id)
-                    .bind(key)
-                    .execute(self.pool())
-                    .await
-                    .map_err(crate::$d::map_err)?;
-                Ok(())
-            }
-
             async fn count_sends(
                 &self,
                 tenant_id: &str,
@@ -317,40 +357,6 @@ macro_rules! impl_verify_store {
                         entered,
                     })
                     .collect())
-            }
-
-            async fn reserve_caller(
-                &self,
-                pool: &str,
-                caller: &str,
-                verification_id: &str,
-                until: DateTime<Utc>,
-                now: DateTime<Utc>,
-            ) -> StoreResult<bool> {
-                let r = sqlx::query(
-                    "INSERT INTO flash_callers (pool, caller, verification_id, until) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (pool, caller) DO UPDATE SET \
-                     verification_id = excluded.verification_id, until = excluded.until \
-                     WHERE flash_callers.until <= $5",
-                )
-                .bind(pool)
-                .bind(caller)
-                .bind(verification_id)
-                .bind(to_ms(until))
-                .bind(to_ms(now))
-                .execute(self.pool())
-                .await
-                .map_err(crate::$d::map_err)?;
-                Ok(r.rows_affected() == 1)
-            }
-
-            async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM flash_callers WHERE verification_id = $1")
-                    .bind(verification_id)
-                    .execute(self.pool())
-                    .await
-                    .map_err(crate::$d::map_err)?;
-                Ok(())
             }
 
             async fn record_delivery(

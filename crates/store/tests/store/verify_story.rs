@@ -205,23 +205,23 @@ async fn verify_story(store: Arc<dyn Store>) {
     let key = "tk_+8613800138000";
     let day = now + Duration::hours(24);
     store
-        .add_failover("ten_v", key, "sms-b", day)
+        .add_failover("ten_v", key, "sms-b", day, now)
         .await
         .unwrap();
     store
-        .add_failover("ten_v", key, "sms-a", day)
+        .add_failover("ten_v", key, "sms-a", day, now)
         .await
         .unwrap();
     store
-        .add_failover("ten_v", key, "sms-a", day)
+        .add_failover("ten_v", key, "sms-a", day, now)
         .await
         .unwrap();
     store
-        .add_failover("ten_v", key, "sms-c", now - Duration::seconds(1))
+        .add_failover("ten_v", key, "sms-c", now - Duration::seconds(1), now)
         .await
         .unwrap();
     store
-        .add_failover("ten_v", "tk_other", "sms-a", day)
+        .add_failover("ten_v", "tk_other", "sms-a", day, now)
         .await
         .unwrap();
     assert_eq!(
