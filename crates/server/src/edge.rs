@@ -86,8 +86,8 @@ where
     fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
         let id = match req.headers().get(&REQUEST_ID) {
-            Some(given) => given.clone(),
-            None => {
+            Some(given) if acceptable_request_id(given) => given.clone(),
+            _ => {
                 let id = new_request_id();
                 req.headers_mut().insert(REQUEST_ID.clone(), id.clone());
                 id
@@ -141,6 +141,16 @@ fn bare(status: StatusCode) -> Response {
     let mut resp = Response::new(Body::empty());
     *resp.status_mut() = status;
     resp
+}
+
+/// Whether a client's `x-request-id` is kept: 1 to 64 characters of
+/// `A-Z a-z 0-9 . _ : -`. Anything else (spaces and quotes that would forge a
+/// field of a text log line, or a 30 KB id) is replaced by a new id.
+fn acceptable_request_id(given: &HeaderValue) -> bool {
+    let b = given.as_bytes();
+    (1..=64).contains(&b.len())
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b':' | b'-'))
 }
 
 /// A random (v4) UUID, hyphenated, as generated ids always were.
@@ -281,6 +291,34 @@ mod tests {
             .headers_mut()
             .insert(REQUEST_ID.clone(), HeaderValue::from_static("trace-7"));
         assert_eq!(call(given).await.1.as_deref(), Some("trace-7"));
+    }
+
+    #[tokio::test]
+    async fn a_request_id_that_could_forge_a_log_line_or_is_huge_is_replaced() {
+        let long = "a".repeat(30_000);
+        for bad in [
+            "x\" level=ERROR msg=\"forged",
+            "has space",
+            "",
+            long.as_str(),
+            &"b".repeat(65),
+        ] {
+            let mut req = get_req("/ok");
+            req.headers_mut()
+                .insert(REQUEST_ID.clone(), HeaderValue::from_str(bad).unwrap());
+            let (status, id, _, _) = call(req).await;
+            assert_eq!(status, StatusCode::OK);
+            let id = id.expect("x-request-id answered");
+            assert_ne!(id, bad);
+            assert!(uuid::Uuid::parse_str(&id).is_ok(), "{bad:.40} gave {id}");
+        }
+        let mut edge = get_req("/ok");
+        let sixty_four = "c".repeat(64);
+        edge.headers_mut().insert(
+            REQUEST_ID.clone(),
+            HeaderValue::from_str(&sixty_four).unwrap(),
+        );
+        assert_eq!(call(edge).await.1.as_deref(), Some(sixty_four.as_str()));
     }
 
     #[tokio::test]

@@ -30,6 +30,28 @@ async fn every_response_carries_a_request_id_and_a_given_one_is_kept() {
 }
 
 #[tokio::test]
+async fn a_request_id_that_could_forge_a_log_line_or_is_huge_is_replaced_by_a_new_one() {
+    let s = TestServer::start().await;
+    for bad in [
+        "x level=ERROR msg=\"forged\"".to_string(),
+        "i".repeat(30_000),
+    ] {
+        let r = s
+            .client
+            .get(s.url("/healthz"))
+            .header("x-request-id", bad.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let id = r.headers()["x-request-id"].to_str().unwrap();
+        assert_ne!(id, bad);
+        assert_eq!(id.len(), 36, "a new UUID instead of {bad:.40}: {id}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_template_never_by_number() {
     let s = TestServer::start().await;
     assert_eq!(
