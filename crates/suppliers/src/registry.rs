@@ -136,7 +136,7 @@ impl Registry {
     /// through this registry refreshes the directory before it is answered;
     /// changes made through other nodes reach it within its refresh period.
     pub fn messaging_directory(&self, outbox: Arc<Outbox>) -> Arc<Directory> {
-        let directory = Arc::new(Directory::with_cipher(
+        let directory = Arc::new(Directory::new(
             self.store.clone(),
             self.cipher.clone(),
             outbox,

@@ -34,17 +34,10 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// A directory over `store`; `master_key` opens credentials.
-    pub fn new(
-        store: Arc<dyn SupplierStore>,
-        master_key: Option<&[u8; 32]>,
-        outbox: Arc<Outbox>,
-    ) -> Self {
-        Self::with_cipher(store, master_key.map(CredentialCipher::new), outbox)
-    }
-
-    /// A directory over `store` whose credentials `cipher` opens.
-    pub(crate) fn with_cipher(
+    /// A directory over `store` whose credentials `cipher` opens; made only by
+    /// [`crate::Registry::messaging_directory`], so that every change the
+    /// registry makes refreshes it.
+    pub(crate) fn new(
         store: Arc<dyn SupplierStore>,
         cipher: Option<CredentialCipher>,
         outbox: Arc<Outbox>,
