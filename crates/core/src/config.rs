@@ -41,3 +41,63 @@ pub fn range<T: PartialOrd + std::fmt::Display + Copy>(
     }
     Ok(())
 }
+
+/// Reads a decimal setting from a number or from text (`"0.1"`, as the
+/// environment gives every value), parsing the text as an `f64` directly so
+/// that `0.1` stays `0.1`. Text that is not a finite decimal is refused with a
+/// message saying what was expected.
+pub fn decimal<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    struct Decimal;
+    impl serde::de::Visitor<'_> for Decimal {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a decimal number such as 0.5")
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+            match v.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
+    deserializer.deserialize_any(Decimal)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct S {
+        #[serde(deserialize_with = "super::decimal")]
+        x: f64,
+    }
+
+    fn read(json: &str) -> Result<f64, String> {
+        serde_json::from_str::<S>(json)
+            .map(|s| s.x)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_decimal_reads_from_numbers_and_text_without_losing_digits() {
+        assert_eq!(read(r#"{"x": 0.1}"#), Ok(0.1));
+        assert_eq!(read(r#"{"x": 2}"#), Ok(2.0));
+        assert_eq!(read(r#"{"x": "0.1"}"#), Ok(0.1));
+        assert_eq!(read(r#"{"x": " 1.5 "}"#), Ok(1.5));
+        let err = read(r#"{"x": "half"}"#).unwrap_err();
+        assert!(err.contains("a decimal number"), "{err}");
+        assert!(read(r#"{"x": "NaN"}"#).is_err());
+        assert!(read(r#"{"x": "inf"}"#).is_err());
+        assert!(read(r#"{"x": true}"#).is_err());
+    }
+}

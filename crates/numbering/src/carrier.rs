@@ -9,6 +9,7 @@ use serde::Serialize;
 /// Serialises as its [`code`](Carrier::code): `"cmcc"`, `"cucc"`, `"ctcc"`, `"cbn"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CarrierCode))]
 pub enum Carrier {
     /// China Mobile, 中国移动.
     Cmcc,
@@ -81,6 +82,7 @@ impl fmt::Display for Carrier {
 /// Serialises as its [`as_str`](Network::as_str) code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = NetworkCode))]
 pub enum Network {
     /// A mobile network operator's own subscribers.
     Mno,
@@ -126,6 +128,7 @@ impl fmt::Display for Network {
 /// Serialises as its [`as_str`](NumberType::as_str) code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = NumberTypeCode))]
 pub enum NumberType {
     /// A mobile number (including virtual operators and data-only plans).
     Mobile,

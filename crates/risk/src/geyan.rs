@@ -7,7 +7,11 @@ use crate::event::RiskEvent;
 use crate::wire::{Scalar, object, raw_event};
 
 raw_event!(
-    /// The camelCase body of the compat endpoints.
+    /// Body of `POST /compat/geyan/check-register|check-login`: the seed's
+    /// `GyCheckModel` with its camelCase names; only `account` is required.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = GeyanEventIn,
+        example = json!({"account": "u-1001", "pn": "13800138000", "ip": "203.0.113.7",
+            "deviceId": "dev-42", "runEnv": "4", "operatingTime": "35"})))]
     RawGeyan,
     "camelCase"
 );

@@ -148,37 +148,87 @@ pub(crate) fn kind_of(value: Option<Scalar>, errors: &mut Vec<FieldError>) -> Ev
 }
 
 /// Declares a raw body struct with every field of the event, named in
-/// `$case`, and its conversion into [`RiskEvent`].
+/// `$case`, and its conversion into [`RiskEvent`]. With the `openapi`
+/// feature the struct is also the schema of the body: what it reads is what
+/// the API document says.
 macro_rules! raw_event {
-    ($(#[$meta:meta])* $name:ident, $case:literal) => {
-        $(#[$meta])*
+    ($(#[$meta:meta])* $name:ident, $case:tt) => {
         #[derive(Debug, Default, Deserialize)]
-        #[serde(default, rename_all = $case)]
+        $(#[$meta])*
+        #[serde(rename_all = $case)]
         pub struct $name {
+            /// Set by the endpoint, not read from the body.
+            #[cfg_attr(feature = "openapi", schema(ignore))]
             kind: Option<Scalar>,
+            /// The user's unique id (the MD5 of it when it is a phone or e-mail); required.
+            #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
             account: Option<Scalar>,
+            /// E-mail address, or its MD5.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             email: Option<Scalar>,
+            /// Phone number (any common format) or the 32-hex MD5 of its 11 digits.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             pn: Option<Scalar>,
+            /// 32-hex MD5 of the password.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             pwd: Option<Scalar>,
+            /// Nickname.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             nick_name: Option<Scalar>,
+            /// Registration time, Unix seconds.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             register_time: Option<Scalar>,
+            /// Login time, Unix seconds.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             login_time: Option<Scalar>,
+            /// Client environment, 2–12.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             run_env: Option<Scalar>,
+            /// Pointer or touch moves during the form.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             move_count: Option<Scalar>,
+            /// Clicks during the form.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             click_count: Option<Scalar>,
+            /// Key presses during the form.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             key_count: Option<Scalar>,
+            /// Seconds spent on the form.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             operating_time: Option<Scalar>,
+            /// The client's public IP address.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             ip: Option<Scalar>,
+            /// App version.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             app_ver: Option<Scalar>,
+            /// Device MAC address.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             mac: Option<Scalar>,
+            /// iOS advertising identifier.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             idfa: Option<Scalar>,
+            /// Terminal id (`gyuid` is read as well).
             #[serde(alias = "gyuid")]
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             device_id: Option<Scalar>,
+            /// HTTP `Referer`.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             referrer: Option<Scalar>,
+            /// HTTP `User-Agent`.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             user_agent: Option<Scalar>,
+            /// HTTP `X-Forwarded-For`.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             x_forward_for: Option<Scalar>,
+            /// Outcome: 0 failure, 1 success.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             result: Option<Scalar>,
+            /// Failure reason: 0 other, 1 bad parameters, 2 account conflict, 3 verification error.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             reason: Option<Scalar>,
+            /// Login method: 0 password, 1 QR code, 2 SMS code.
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
             login_type: Option<Scalar>,
         }
 
@@ -225,7 +275,67 @@ macro_rules! raw_event {
 pub(crate) use raw_event;
 
 raw_event!(
-    /// The snake_case body of `POST /v1/risk/register|login`.
+    /// Body of `POST /v1/risk/register|login`: the anti-fraud seed's fields in
+    /// snake_case; only `account` is required, unknown fields are ignored.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RiskEventIn,
+        example = json!({"account": "u-1001", "pn": "13800138000", "ip": "203.0.113.7",
+            "device_id": "dev-42", "run_env": 4, "operating_time": 35})))]
     RawEvent,
     "snake_case"
 );
+
+/// The schema of an integer field: a number, or a string holding one.
+#[cfg(feature = "openapi")]
+pub(crate) fn int_or_string() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let one_of = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Integer))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"^\s*(-?[0-9]+)?\s*$")),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "A number, or a string holding one (the seed's SDK sends every field as a \
+             string); an empty string counts as absent.",
+        ))
+        .build();
+    utoipa::openapi::schema::Schema::OneOf(one_of).into()
+}
+
+/// An event is read from its raw body, so the raw body is its schema.
+#[cfg(feature = "openapi")]
+mod schema {
+    use std::borrow::Cow;
+
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::RawEvent;
+    use crate::event::RiskEvent;
+    use crate::geyan::{GeyanEvent, RawGeyan};
+
+    impl PartialSchema for RiskEvent {
+        fn schema() -> RefOr<Schema> {
+            RawEvent::schema()
+        }
+    }
+    impl ToSchema for RiskEvent {
+        fn name() -> Cow<'static, str> {
+            RawEvent::name()
+        }
+    }
+
+    impl PartialSchema for GeyanEvent {
+        fn schema() -> RefOr<Schema> {
+            RawGeyan::schema()
+        }
+    }
+    impl ToSchema for GeyanEvent {
+        fn name() -> Cow<'static, str> {
+            RawGeyan::name()
+        }
+    }
+}

@@ -3,7 +3,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use phoneguard_core::StoreError;
-use serde_json::{Map, Value, json};
+
+pub use crate::problem::{FieldProblem, Problem, ProblemCode, ProblemExtra, ProblemLimit};
 
 /// Media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -14,62 +15,67 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Stable machine code (`invalid_number`, `rate_limited`, …).
-    pub code: &'static str,
+    pub code: ProblemCode,
     /// What went wrong, for a person.
     pub detail: String,
-    /// Extra members (`reason`, `field`, …).
-    pub extra: Map<String, Value>,
+    /// Extra members (`reason`, `field`, …), when any is set.
+    pub extra: Option<Box<ProblemExtra>>,
     /// Seconds for `Retry-After`.
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with the given status, code and detail.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
             detail: detail.into(),
-            extra: Map::new(),
+            extra: None,
             retry_after: None,
         }
     }
 
-    /// Adds an extra member to the problem document.
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.extra.insert(key.to_string(), value.into());
+    /// Sets extra members of the problem document.
+    pub fn with(mut self, set: impl FnOnce(&mut ProblemExtra)) -> Self {
+        set(self.extra.get_or_insert_with(Box::default));
         self
     }
 
     /// 401 `unauthorized`.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(StatusCode::UNAUTHORIZED, ProblemCode::Unauthorized, detail)
     }
     /// 403 `forbidden`.
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(StatusCode::FORBIDDEN, ProblemCode::Forbidden, detail)
     }
     /// 404 `not_found`.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+        Self::new(StatusCode::NOT_FOUND, ProblemCode::NotFound, detail)
     }
     /// 422 `invalid_request`, naming the field at fault.
     pub fn invalid_field(field: &str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", detail).with("field", field)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemCode::InvalidRequest,
+            detail,
+        )
+        .with(|x| x.field = Some(field.to_string()))
     }
     /// 400 `invalid_request` (malformed syntax).
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+        Self::new(StatusCode::BAD_REQUEST, ProblemCode::InvalidRequest, detail)
     }
     /// 409 `conflict`.
     pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", detail)
+        Self::new(StatusCode::CONFLICT, ProblemCode::Conflict, detail)
     }
     /// 503 `storage_unavailable`.
     pub fn storage_unavailable() -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "storage_unavailable",
+            ProblemCode::StorageUnavailable,
             "the database is not reachable; retry shortly",
         );
         e.retry_after = Some(1);
@@ -80,7 +86,7 @@ impl ApiError {
         tracing::error!(error = %cause, "{context}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ProblemCode::Internal,
             "internal error; quote the x-request-id header when reporting it",
         )
     }
@@ -99,63 +105,17 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// The `title` of a status, as RFC 9457 suggests (the reason phrase).
-fn title(status: StatusCode) -> &'static str {
-    status.canonical_reason().unwrap_or("Error")
-}
-
-/// Builds the problem document for a status, code and detail.
-pub fn problem_body(
-    status: StatusCode,
-    code: &str,
-    detail: &str,
-    extra: &Map<String, Value>,
-) -> Value {
-    let mut doc = json!({
-        "type": format!("https://phoneguard.dev/problems/{code}"),
-        "title": title(status),
-        "status": status.as_u16(),
-        "code": code,
-        "detail": detail,
-    });
-    if let Value::Object(m) = &mut doc {
-        for (k, v) in extra {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    doc
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = problem_body(self.status, self.code, &self.detail, &self.extra);
-        let mut resp = (self.status, body.to_string()).into_response();
+        let none = ProblemExtra::default();
+        let extra = self.extra.as_deref().unwrap_or(&none);
+        let body = Problem::new(self.status, self.code, &self.detail, extra).to_json();
+        let mut resp = (self.status, body).into_response();
         let h = resp.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(s) = self.retry_after {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         resp
-    }
-}
-
-/// The stable code for a bare status produced outside our handlers (rejections,
-/// layers, fallbacks).
-pub fn code_for_status(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 | 422 => "invalid_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        406 => "not_acceptable",
-        408 => "request_timeout",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "rate_limited",
-        503 => "unavailable",
-        504 => "timeout",
-        _ if status.is_server_error() => "internal",
-        _ => "invalid_request",
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, code_for_status};
+use crate::error::{ApiError, ProblemCode};
 
 /// `Json<T>` whose errors are problem+json: 400 for bad syntax, 422 naming the
 /// field for a wrong type or missing field, 413 past the body limit, 415 for a
@@ -48,7 +48,7 @@ fn json_rejection(rej: JsonRejection) -> ApiError {
         }
         other => other.body_text(),
     };
-    ApiError::new(status, code_for_status(status), detail)
+    ApiError::new(status, ProblemCode::for_status(status), detail)
 }
 
 /// `Query<T>` whose errors are 422 problem+json naming the parameter.
@@ -66,7 +66,7 @@ where
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::new(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
+                ProblemCode::InvalidRequest,
                 format!(
                     "invalid query: {}",
                     e.body_text()

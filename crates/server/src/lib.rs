@@ -13,6 +13,7 @@ pub mod extract;
 pub mod limits;
 pub mod middleware;
 pub mod openapi;
+pub mod problem;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

@@ -17,7 +17,7 @@ use chrono::{NaiveDate, Utc};
 use phoneguard_core::limits::{ApiCapability, RefusalKind, Window};
 use phoneguard_core::tenants::Principal;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode, ProblemLimit};
 use crate::state::AppState;
 
 tokio::task_local! {
@@ -121,8 +121,8 @@ pub async fn admit(
         Err(r) => {
             with_slot(|d| d.1 = Some(r.window));
             let (code, what, kind) = match r.kind {
-                RefusalKind::Rate => ("rate_limited", "rate limit", "rate"),
-                RefusalKind::Quota => ("quota_exceeded", "daily quota", "quota"),
+                RefusalKind::Rate => (ProblemCode::RateLimited, "rate limit", "rate"),
+                RefusalKind::Quota => (ProblemCode::QuotaExceeded, "daily quota", "quota"),
             };
             crate::telemetry::rate_limited(cap.as_str(), kind);
             let detail = match r.kind {
@@ -140,10 +140,11 @@ pub async fn admit(
                     cap.as_str()
                 ),
             };
-            let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail)
-                .with("capability", cap.as_str())
-                .with("scope", r.scope)
-                .with("limit", r.window.limit);
+            let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).with(|x| {
+                x.capability = Some(cap.as_str().into());
+                x.scope = Some(r.scope.into());
+                x.limit = Some(ProblemLimit::Count(r.window.limit));
+            });
             e.retry_after = Some(r.retry_after_s);
             Err(e)
         }

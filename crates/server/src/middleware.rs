@@ -5,7 +5,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{PROBLEM_JSON, code_for_status, problem_body};
+use crate::error::{PROBLEM_JSON, Problem, ProblemCode, ProblemExtra};
 
 /// Turns any error response that is not already problem+json (rejections of
 /// extractors, 404/405 of the router, 413 of the body limit, panics, timeouts)
@@ -29,12 +29,13 @@ pub async fn problemize(resp: Response) -> Response {
         }
         _ => default_detail(status.as_u16()).to_string(),
     };
-    let doc = problem_body(status, code_for_status(status), &text, &Default::default());
+    let extra = ProblemExtra::default();
+    let doc = Problem::new(status, ProblemCode::for_status(status), &text, &extra).to_json();
     parts
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(doc.to_string()))
+    Response::from_parts(parts, Body::from(doc))
 }
 
 fn default_detail(status: u16) -> &'static str {

@@ -1,10 +1,11 @@
-//! The records of operations: usage counters, supplier costs and the usage
-//! report that merges them.
+//! The records of operations: usage counters, supplier costs, the usage
+//! report that merges them, and the audit log's entries.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::limits::ApiCapability;
 
@@ -91,4 +92,38 @@ pub fn usage_report(counts: &[UsageDelta], costs: &[SupplierCost]) -> Vec<UsageR
         r.cost_milli += c.cost_milli;
     }
     rows.into_values().collect()
+}
+
+/// One admin change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    /// Assigned by the store, increasing.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who: `admin` (the admin token).
+    pub actor: String,
+    /// What, e.g. `supplier.update`, `tenant.create`, `key.revoke`.
+    pub action: String,
+    /// The id of what changed (`sms-a`, `ten_…`, `key_…`).
+    pub target: String,
+    /// The state before, redacted (`None`: created).
+    pub before: Option<Value>,
+    /// The state after, redacted (`None`: deleted).
+    pub after: Option<Value>,
+    /// `x-request-id` of the request that made the change.
+    pub request_id: Option<String>,
+}
+
+/// Unix milliseconds of the start of a UTC day.
+pub fn day_start_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp_millis()
+}
+
+/// The UTC day of a count of days since 1970-01-01.
+pub fn day_of_index(index: i64) -> NaiveDate {
+    NaiveDate::default() + chrono::Days::new(u64::try_from(index).unwrap_or(0))
 }

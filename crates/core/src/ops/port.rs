@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::audit::AuditEntry;
+use super::model::AuditEntry;
 use super::model::{SupplierCost, UsageDelta};
 use crate::limits::LimitSettings;
 use crate::model::ApiKey;

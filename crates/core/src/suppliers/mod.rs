@@ -1,30 +1,29 @@
 //! Suppliers: the upstream vendors that answer questions about a number (line
 //! status, tenure, portability, name/ID match) and, later, deliver messages.
 //!
-//! This module holds the domain side only: the capabilities and answers
-//! ([`answers`]), supplier configuration ([`config`]), the errors a call can end
-//! in ([`SupplierError`]), the ports ([`Supplier`], [`SupplierStore`]), the
-//! credential cipher ([`crypto`]) and the validation of personal data
-//! ([`identity`]). Adapters and the router live in the `phoneguard-suppliers` crate.
+//! This module holds the domain side only: the capabilities, answers and
+//! records (`model`), the ports ([`Supplier`], [`SupplierStore`]), supplier
+//! configuration and the `[router]` section (`settings`), the errors a call can
+//! end in ([`SupplierError`]), the credential cipher (`crypto`) and the rules of
+//! personal data ([`identity`]). Adapters and the router (the service) live in
+//! the `phoneguard-suppliers` crate.
 
-pub mod answers;
-pub mod config;
-pub mod crypto;
-pub mod error;
+mod crypto;
+mod error;
 pub mod identity;
-pub mod port;
-pub mod settings;
+mod model;
+mod port;
+mod settings;
 
-pub use answers::{
-    Capability, FieldCheck, IdentityAnswer, LineStatus, MatchResult, PortabilityAnswer,
-    StatusAnswer, TenureAnswer, TenureBucket,
-};
-pub use config::{SupplierConfig, SupplierPatch, validate_supplier_id};
 pub use crypto::{CredentialCipher, CryptoError};
 pub use error::SupplierError;
 pub use identity::{IdentityQuery, Personal};
-pub use port::{
-    Answer, CallOutcome, CallRecord, CallStats, Query, SandboxSubscriber, Subject, Supplier,
-    SupplierRecord, SupplierStore, TenantCapabilityCount,
+pub use model::{
+    Answer, CallOutcome, CallRecord, CallStats, Capability, FieldCheck, IdentityAnswer, LineStatus,
+    MatchResult, PortabilityAnswer, Query, SandboxSubscriber, StatusAnswer, Subject,
+    SupplierRecord, TenantCapabilityCount, TenureAnswer, TenureBucket,
 };
-pub use settings::{RouterConfig, SuppliersConfig};
+pub use port::{Supplier, SupplierStore};
+pub use settings::{
+    RouterConfig, SupplierConfig, SupplierPatch, SuppliersConfig, validate_supplier_id,
+};

@@ -8,6 +8,7 @@ use crate::model::Principal;
 /// How a code (or a call) reaches the phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChannelCode))]
 pub enum Channel {
     /// A text message with the code.
     Sms,
@@ -46,6 +47,7 @@ impl Channel {
 /// Where a verification stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = VerificationStatus))]
 pub enum Status {
     /// Waiting for the code (or the flash-call report).
     Pending,
@@ -92,6 +94,7 @@ impl Status {
 /// What a supplier (or its delivery receipt) says about one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DeliveryCode))]
 pub enum Delivery {
     /// Accepted by the supplier, no receipt yet.
     Sent,

@@ -48,12 +48,15 @@ pub struct VerifyConfig {
     pub conversion_window_s: u64,
     /// Smallest conversion factor a supplier's weight is multiplied by.
     #[serde(default = "d_conversion_floor")]
+    #[serde(deserialize_with = "crate::config::decimal")]
     pub conversion_floor: f64,
     /// Conversion assumed for a supplier without traffic.
     #[serde(default = "d_conversion_prior")]
+    #[serde(deserialize_with = "crate::config::decimal")]
     pub conversion_prior: f64,
     /// How many sends the prior counts as.
     #[serde(default = "d_conversion_prior_weight")]
+    #[serde(deserialize_with = "crate::config::decimal")]
     pub conversion_prior_weight: f64,
     /// App name in message templates.
     #[serde(default = "d_app_name")]

@@ -4,10 +4,11 @@
 //! figment's own [`Env`] provider parses each value as TOML-like data, so
 //! `PHONEGUARD_VERIFY__APP_NAME=12306` became the number 12306 and was
 //! refused for a string key (and an all-digit admin token with it). Here a
-//! value is a string unless it is a list or a table (`[…]`, `{…}`) or a
-//! decimal number (`0.5`); the
-//! configuration is then extracted *lossily*, so a number or a boolean key
-//! reads its string ("30", "true") as a number or boolean.
+//! value is a string unless it is a list or a table (`[…]`, `{…}`); the
+//! configuration is then extracted *lossily*, so an integer or a boolean key
+//! reads its string ("30", "true") as a number or boolean, and a decimal key
+//! reads it with [`phoneguard_core::config::decimal`] (exactly: `0.1` stays
+//! `0.1`). A text key given `1.5` keeps the text `1.5`.
 
 use figment::util::nest;
 use figment::value::{Dict, Map, Value};
@@ -35,13 +36,10 @@ impl ConfigEnv {
     }
 }
 
-/// `[…]` and `{…}` stay structured (lists, tables), and a decimal number
-/// stays a number (read as an `f64`: the lossy reading of a string would go
-/// through `f32`); anything else is a string.
+/// `[…]` and `{…}` stay structured (lists, tables); anything else is a string.
 fn value_of(raw: &str) -> Value {
     match raw.parse::<Value>() {
         Ok(v @ (Value::Array(..) | Value::Dict(..))) => v,
-        Ok(v @ Value::Num(..)) if raw.contains('.') => v,
         _ => Value::from(raw.to_string()),
     }
 }

@@ -143,6 +143,29 @@ mod tests {
     }
 
     #[test]
+    fn decimal_text_stays_text_for_string_keys_and_exact_for_decimal_keys() {
+        Jail::expect_with(|jail| {
+            jail.set_env("PHONEGUARD_VERIFY__APP_NAME", "1.5");
+            jail.set_env("PHONEGUARD_REDIS_PREFIX", "2.0");
+            jail.set_env("PHONEGUARD_VERIFY__CONVERSION_FLOOR", "0.1");
+            jail.set_env("PHONEGUARD_ROUTER__PRICE_WEIGHT", "1");
+            let c = load_env().map_err(|e| format!("{e:#}"))?;
+            assert_eq!(c.verify.app_name, "1.5");
+            assert_eq!(c.redis_prefix.as_deref(), Some("2.0"));
+            assert_eq!(c.verify.conversion_floor, 0.1, "not 0.1 read through f32");
+            assert_eq!(c.router.price_weight, 1.0);
+            jail.set_env("PHONEGUARD_ROUTER__BREAKER_FAILURE_RATIO", "half");
+            let e = format!("{:#}", load_env().unwrap_err());
+            assert!(
+                e.contains("PHONEGUARD_ROUTER__BREAKER_FAILURE_RATIO")
+                    && e.contains("a decimal number"),
+                "{e}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn test_variables_are_ignored_and_unknown_keys_name_their_variable() {
         Jail::expect_with(|jail| {
             jail.set_env("PHONEGUARD_TEST_POSTGRES_URL", "postgres://u:p@localhost/t");

@@ -7,11 +7,7 @@
 //! `docs/openapi.json` is this document as committed; a test fails when the
 //! two differ (regenerate with `phoneguard openapi > docs/openapi.json`).
 
-pub mod admin;
-pub mod numbers;
 pub mod problem;
-pub mod risk;
-pub mod verify;
 
 use axum::Router;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -42,7 +38,7 @@ pub const APPCODE: &str = "appcode";
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(
-        schemas(problem::Problem, problem::ProblemCode),
+        schemas(crate::problem::Problem, crate::problem::ProblemCode),
         responses(
             problem::Error, problem::InvalidRequest, problem::InvalidNumber, problem::Unauthorized,
             problem::Forbidden, problem::NotFound, problem::Conflict, problem::RateLimited,

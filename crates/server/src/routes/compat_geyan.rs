@@ -117,7 +117,7 @@ async fn check(
 
 /// The seed's checkRegister: 注册保护 in the seed's wire format.
 #[utoipa::path(post, path = "/compat/geyan/check-register", tag = "compat", security(("api_key" = [])),
-    request_body = crate::openapi::risk::GeyanEventIn,
+    request_body = GeyanEvent,
     responses((status = 200, description = "The seed's envelope; a bad field is `result` 40001 with HTTP 200.",
         body = GeyanOut)))]
 async fn post_check_register(
@@ -130,7 +130,7 @@ async fn post_check_register(
 
 /// The seed's checkLogin: 登录保护 in the seed's wire format.
 #[utoipa::path(post, path = "/compat/geyan/check-login", tag = "compat", security(("api_key" = [])),
-    request_body = crate::openapi::risk::GeyanEventIn,
+    request_body = GeyanEvent,
     responses((status = 200, description = "The seed's envelope; a bad field is `result` 40001 with HTTP 200.",
         body = GeyanOut)))]
 async fn post_check_login(

@@ -28,9 +28,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::authenticate_key;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::extract::ApiJson;
-use crate::openapi::numbers::MatchCode;
 use crate::routes::identity::{cn_mobile, name_query};
 use crate::routes::supply;
 use crate::state::AppState;
@@ -168,7 +167,7 @@ async fn post_mobile_status_check(
     .await
     {
         return fail(
-            if e.code == "quota_exceeded" {
+            if e.code == ProblemCode::QuotaExceeded {
                 "调用次数超出当日配额"
             } else {
                 "调用频率超出限制"
@@ -238,7 +237,7 @@ pub struct TwoFactorOut {
 #[serde(rename_all = "camelCase")]
 pub struct IdDataOut {
     /// The name against the carrier's record.
-    #[schema(value_type = Option<MatchCode>)]
+    #[schema(value_type = Option<phoneguard_core::suppliers::MatchResult>)]
     name_check: Option<&'static str>,
 }
 

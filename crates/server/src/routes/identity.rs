@@ -20,9 +20,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::extract::ApiJson;
-use crate::openapi::numbers::{CarrierCode, MatchCode};
 use crate::routes::numbers::invalid_number;
 use crate::routes::supply;
 use crate::state::AppState;
@@ -64,11 +63,11 @@ pub struct MatchIn {
 #[derive(Serialize, ToSchema)]
 pub struct ChecksOut {
     /// The name's result.
-    #[schema(value_type = Option<MatchCode>)]
+    #[schema(value_type = Option<phoneguard_core::suppliers::MatchResult>)]
     name: Option<&'static str>,
     /// The ID number's result; absent for a name-only (二要素) match.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<MatchCode>)]
+    #[schema(value_type = Option<phoneguard_core::suppliers::MatchResult>)]
     id_number: Option<Option<&'static str>>,
 }
 
@@ -78,12 +77,12 @@ pub struct ChecksOut {
     "carrier": "cmcc", "supplier": "sandbox", "request_id": "0193…"}))]
 pub struct IdentityMatchOut {
     /// The overall result.
-    #[schema(value_type = MatchCode)]
+    #[schema(value_type = phoneguard_core::suppliers::MatchResult)]
     result: &'static str,
     /// Field by field.
     checks: ChecksOut,
     /// The number's carrier.
-    #[schema(value_type = Option<CarrierCode>)]
+    #[schema(value_type = Option<phoneguard_numbering::Carrier>)]
     carrier: Option<&'static str>,
     /// The supplier that answered.
     supplier: String,
@@ -138,10 +137,10 @@ pub fn cn_mobile(s: &AppState, phone: &str) -> Result<NumberInfo, ApiError> {
     if info.country != "CN" || info.carrier.and_then(|c| c.code).is_none() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_number",
+            ProblemCode::InvalidNumber,
             "identity checks cover Chinese mobile numbers of cmcc, cucc, ctcc and cbn only",
         )
-        .with("reason", "unsupported_number"));
+        .with(|x| x.reason = Some("unsupported_number".into())));
     }
     Ok(info)
 }

@@ -10,8 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::openapi::numbers::{CarrierCode, LineStatusCode, NetworkCode, NumberTypeCode};
-use crate::openapi::problem::ProblemCode;
+use crate::problem::ProblemCode;
 use crate::routes::supply::Field;
 
 /// Where a number is registered.
@@ -43,12 +42,10 @@ impl From<Location> for LocationOut {
 #[derive(Serialize, ToSchema)]
 pub struct CarrierOut {
     /// `null` for a segment held by no public carrier.
-    #[schema(value_type = Option<CarrierCode>)]
     code: Option<Carrier>,
     /// Chinese name, e.g. `中国移动`.
     name: Option<&'static str>,
     /// The kind of network.
-    #[schema(value_type = NetworkCode)]
     network: Network,
     /// The leading digits that decided, e.g. `138` or `1703`.
     #[schema(value_type = String)]
@@ -70,7 +67,7 @@ impl From<CarrierInfo> for CarrierOut {
 #[derive(Serialize, ToSchema)]
 pub struct StatusOut {
     /// The status.
-    #[schema(value_type = LineStatusCode)]
+    #[schema(value_type = phoneguard_core::suppliers::LineStatus)]
     pub code: &'static str,
     /// The status-check seed's numeric `result`: `0`–`4` or `999`.
     pub result: &'static str,
@@ -154,7 +151,6 @@ pub struct NumberOut {
     carrier: Option<CarrierOut>,
     /// Mobile, fixed line, … .
     #[serde(rename = "type")]
-    #[schema(value_type = NumberTypeCode)]
     number_type: NumberType,
     /// With `fields=status` (`null` in a batch when no supplier answered).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::number_out::{BatchItem, BatchItemError, BatchOut, NumberOut};
 use crate::routes::supply::{Field, enrich};
@@ -67,10 +67,10 @@ fn truncate(s: &str) -> String {
 pub fn invalid_number(e: &ParseError) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_number",
+        ProblemCode::InvalidNumber,
         e.to_string(),
     )
-    .with("reason", e.code())
+    .with(|x| x.reason = Some(e.code().into()))
 }
 
 /// Query of `GET /v1/numbers/{number}`.
@@ -159,7 +159,7 @@ async fn batch_item(
             for (field, r) in enrich(&s, &caller, &info, &fields).await {
                 match r {
                     Ok(v) => out.set(v),
-                    Err(e) => out.set_failed(field, e.code),
+                    Err(e) => out.set_failed(field, e.code.as_str()),
                 }
             }
             BatchItem::Number(Box::new(out))

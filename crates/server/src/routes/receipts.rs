@@ -34,7 +34,6 @@ use utoipa_axum::routes;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
-use crate::openapi::verify::DeliveryCode;
 use crate::state::AppState;
 
 /// `/v1/receipts/{kind}/{id}` and `/v1/admin/receipts/{id}/secret`.
@@ -61,7 +60,7 @@ pub struct ReceiptOut {
     updated: bool,
     /// The delivery now recorded (`delivered`, `failed`), when updated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<DeliveryCode>)]
+    #[schema(value_type = Option<phoneguard_core::verify::Delivery>)]
     delivery: Option<&'static str>,
     /// The status sent, when it was not one that updates (202).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -288,7 +287,7 @@ fn twilio_receipt(
         (status = 202, description = "A status that changes nothing (e.g. `queued`).", body = ReceiptOut,
             example = json!({"updated": false, "status": "queued"})),
         (status = 401, description = "The signature (or the URL's token) does not verify (`unauthorized`).",
-            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+            body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
 async fn post_receipt(

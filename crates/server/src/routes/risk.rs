@@ -13,8 +13,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::openapi::problem::FieldProblem;
+use crate::error::{ApiError, ProblemCode};
+use crate::problem::FieldProblem;
 use crate::routes::supply;
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ pub fn field_errors(errors: &[FieldError], name: impl Fn(&str) -> String) -> Api
         &name(first.field),
         format!("{}: {}", name(first.field), first.message),
     )
-    .with("errors", serde_json::to_value(all).unwrap_or_default())
+    .with(|x| x.errors = Some(all))
 }
 
 /// Parses the JSON object of an event; anything but an object is a 400/422.
@@ -66,7 +66,7 @@ impl From<RiskError> for ApiError {
             RiskError::Store(s) => s.into(),
             RiskError::Counters(c) => ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "counters_unavailable",
+                ProblemCode::CountersUnavailable,
                 c.to_string(),
             ),
         }
@@ -235,7 +235,7 @@ async fn line_check(state: &AppState, caller: &Caller, event: &RiskEvent) -> Lin
     match tokio::time::timeout(timeout, supply::status(state, &caller.0, &info)).await {
         Ok(Ok((answer, _supplier))) => LineCheck::Status(answer.status.code().to_string()),
         Ok(Err(e)) => {
-            tracing::warn!(code = e.code, "risk: line status unavailable");
+            tracing::warn!(code = e.code.as_str(), "risk: line status unavailable");
             LineCheck::Unavailable
         }
         Err(_) => {
@@ -264,12 +264,12 @@ async fn post_event(
 
 /// 注册保护: assesses a registration.
 #[utoipa::path(post, path = "/v1/risk/register", tag = "risk", security(("api_key" = [])),
-    request_body = crate::openapi::risk::RiskEventIn,
+    request_body = RiskEvent,
     responses(
         (status = 200, description = "The assessment; keep `token` to read it back.", body = RiskResultOut),
         (status = 400, response = crate::openapi::problem::InvalidRequest),
         (status = 422, description = "Bad fields: `field` names the first, `errors` lists all.",
-            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+            body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 async fn post_risk_register(
     caller: Caller,
@@ -281,12 +281,12 @@ async fn post_risk_register(
 
 /// 登录保护: assesses a login.
 #[utoipa::path(post, path = "/v1/risk/login", tag = "risk", security(("api_key" = [])),
-    request_body = crate::openapi::risk::RiskEventIn,
+    request_body = RiskEvent,
     responses(
         (status = 200, description = "The assessment; keep `token` to read it back.", body = RiskResultOut),
         (status = 400, response = crate::openapi::problem::InvalidRequest),
         (status = 422, description = "Bad fields: `field` names the first, `errors` lists all.",
-            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+            body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 async fn post_risk_login(
     caller: Caller,

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Admin;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::state::AppState;
 
 /// `/v1/admin/risk/rules…`.
@@ -44,7 +44,7 @@ impl RulesOut {
 fn invalid_rules(detail: String) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_rules",
+        ProblemCode::InvalidRules,
         format!("{detail}; the rules in force are unchanged"),
     )
 }
@@ -68,7 +68,7 @@ async fn get_rules(_: Admin, State(s): State<AppState>) -> impl IntoResponse {
             example = json!({"rules": 12, "status": "reloaded"})),
         (status = 400, response = crate::openapi::problem::InvalidRequest),
         (status = 422, description = "A rule does not compile (`invalid_rules`); the rules in force are unchanged.",
-            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+            body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 async fn put_rules(
     _: Admin,
@@ -98,7 +98,7 @@ async fn put_rules(
         (status = 200, description = "The file's rules are in force.", body = RulesOut),
         (status = 409, response = crate::openapi::problem::Conflict),
         (status = 422, description = "A rule does not compile (`invalid_rules`).",
-            body = crate::openapi::problem::Problem, content_type = "application/problem+json"),
+            body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 async fn post_rules_reload(
     _: Admin,

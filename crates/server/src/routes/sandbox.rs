@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct SubscriberIn {
     /// Line status the sandbox answers (default `normal`).
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::numbers::LineStatusCode>)]
+    #[schema(value_type = Option<phoneguard_core::suppliers::LineStatus>)]
     status: Option<String>,
     /// The holder's name (kept as a keyed hash).
     #[serde(default)]
@@ -48,7 +48,7 @@ pub struct SubscriberIn {
     tenure_months: Option<u32>,
     /// The carrier the number moved to.
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::numbers::CarrierCode>)]
+    #[schema(value_type = Option<phoneguard_numbering::Carrier>)]
     ported_to: Option<String>,
 }
 

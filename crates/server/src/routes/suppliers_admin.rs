@@ -21,7 +21,6 @@ use utoipa_axum::routes;
 use crate::auth::Admin;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::openapi::admin::CapabilityCode;
 use crate::state::AppState;
 
 /// `/v1/admin/suppliers…`, `/v1/admin/stats`.
@@ -30,44 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_suppliers, create_supplier))
         .routes(routes!(get_supplier, update_supplier, delete_supplier))
         .routes(routes!(get_stats))
-}
-
-/// A partial supplier update: absent fields are kept.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"weight": 50, "enabled": true}))]
-pub struct SupplierPatchIn {
-    /// New capabilities.
-    #[schema(value_type = Option<Vec<CapabilityCode>>)]
-    capabilities: Option<Vec<Capability>>,
-    /// New carriers.
-    carriers: Option<Vec<String>>,
-    /// New weight.
-    weight: Option<u32>,
-    /// New price.
-    price_milli: Option<u32>,
-    /// Enable or disable.
-    enabled: Option<bool>,
-    /// New options (replaces the object).
-    #[schema(value_type = Option<BTreeMap<String, Value>>)]
-    options: Option<Value>,
-    /// New credentials (replaces them).
-    #[schema(value_type = Option<BTreeMap<String, Value>>)]
-    credentials: Option<Value>,
-}
-
-impl From<SupplierPatchIn> for SupplierPatch {
-    fn from(p: SupplierPatchIn) -> Self {
-        SupplierPatch {
-            capabilities: p.capabilities,
-            carriers: p.carriers,
-            weight: p.weight,
-            price_milli: p.price_milli,
-            enabled: p.enabled,
-            options: p.options,
-            credentials: p.credentials,
-        }
-    }
 }
 
 /// Breaker and health of a supplier on this node.
@@ -103,7 +64,6 @@ pub struct SupplierOut {
     /// Adapter kind.
     kind: String,
     /// Capabilities.
-    #[schema(value_type = Vec<CapabilityCode>)]
     capabilities: Vec<Capability>,
     /// Carriers covered.
     carriers: Vec<String>,
@@ -166,7 +126,7 @@ async fn list_suppliers(
 
 /// Adds a supplier; it takes traffic at once, without a restart.
 #[utoipa::path(post, path = "/v1/admin/suppliers", tag = "admin", security(("admin_token" = [])),
-    request_body = crate::openapi::admin::SupplierIn,
+    request_body = SupplierConfig,
     responses(
         (status = 201, description = "Created (credentials are never echoed).", body = SupplierOut),
         (status = 409, response = crate::openapi::problem::Conflict),
@@ -206,7 +166,7 @@ async fn get_supplier(
 /// Changes a supplier live (weight, enabled, carriers, …).
 #[utoipa::path(patch, path = "/v1/admin/suppliers/{id}", tag = "admin", security(("admin_token" = [])),
     params(("id" = String, Path, description = "Supplier id.")),
-    request_body = SupplierPatchIn,
+    request_body = SupplierPatch,
     responses(
         (status = 200, description = "The supplier as changed.", body = SupplierOut),
         (status = 404, response = crate::openapi::problem::NotFound),
@@ -215,10 +175,10 @@ async fn update_supplier(
     _: Admin,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<SupplierPatchIn>,
+    ApiJson(body): ApiJson<SupplierPatch>,
 ) -> Result<Json<SupplierOut>, ApiError> {
     let before = s.suppliers.get(&id).await.ok();
-    let after = s.suppliers.update(&id, body.into()).await?;
+    let after = s.suppliers.update(&id, body).await?;
     crate::audit::record(
         &s,
         "supplier.update",

@@ -11,7 +11,7 @@ use phoneguard_numbering::NumberInfo;
 use phoneguard_suppliers::router::Routed;
 use phoneguard_suppliers::{RegistryError, RouterError};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::routes::number_out::{Extra, PortabilityOut, StatusOut, TenureOut};
 use crate::state::AppState;
 
@@ -78,10 +78,10 @@ pub fn router_error(e: RouterError) -> ApiError {
     };
     let mut err = ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "supplier_unavailable",
+        ProblemCode::SupplierUnavailable,
         detail,
     )
-    .with("capability", cap);
+    .with(|x| x.capability = Some(cap.to_string()));
     err.retry_after = Some(1);
     err
 }

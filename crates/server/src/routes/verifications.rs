@@ -14,9 +14,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode, ProblemLimit};
 use crate::extract::ApiJson;
-use crate::openapi::verify::{ChannelCode, DeliveryCode, VerificationStatus};
 use crate::routes::numbers::invalid_number;
 use crate::state::AppState;
 
@@ -40,28 +39,33 @@ impl From<VerifyError> for ApiError {
             VerifyError::Invalid { field, message } => ApiError::invalid_field(field, message),
             VerifyError::InvalidNumber(p) => invalid_number(&p),
             VerifyError::NotFound => ApiError::not_found("no such verification"),
-            VerifyError::Expired => conflict("verification_expired"),
-            VerifyError::MaxAttempts => conflict("max_attempts_reached"),
-            VerifyError::Closed(status) => {
-                conflict("verification_closed").with("verification_status", status.as_str())
-            }
+            VerifyError::Expired => conflict(ProblemCode::VerificationExpired),
+            VerifyError::MaxAttempts => conflict(ProblemCode::MaxAttemptsReached),
+            VerifyError::Closed(status) => conflict(ProblemCode::VerificationClosed)
+                .with(|x| x.verification_status = Some(status.as_str().into())),
             VerifyError::RateLimited {
                 limit, retry_after, ..
             } => {
-                let mut a = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-                    .with("limit", limit);
+                let mut a = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ProblemCode::RateLimited,
+                    detail,
+                )
+                .with(|x| x.limit = Some(ProblemLimit::Name(limit)));
                 a.retry_after = Some(retry_after);
                 a
             }
-            VerifyError::CountryBlocked(c) => {
-                ApiError::new(StatusCode::FORBIDDEN, "country_not_allowed", detail)
-                    .with("country", c)
-            }
+            VerifyError::CountryBlocked(c) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ProblemCode::CountryNotAllowed,
+                detail,
+            )
+            .with(|x| x.country = Some(c)),
             VerifyError::SupplierUnavailable(m) => {
                 tracing::warn!(error = %m, "no supplier delivered");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "supplier_unavailable",
+                    ProblemCode::SupplierUnavailable,
                     "no supplier could deliver the code; retry shortly",
                 )
             }
@@ -69,10 +73,10 @@ impl From<VerifyError> for ApiError {
                 tracing::warn!(error = %reason, verification = %id, "no supplier delivered the first code");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "supplier_unavailable",
+                    ProblemCode::SupplierUnavailable,
                     "no supplier could deliver the code; the verification is kept as failed; start again shortly",
                 )
-                .with("verification_id", id)
+                .with(|x| x.verification_id = Some(id))
             }
             VerifyError::Store(s) => s.into(),
         }
@@ -89,7 +93,6 @@ pub struct VerificationIn {
     phone: String,
     /// `sms` (default), `voice`, `flash_call` or `auto`.
     #[serde(default)]
-    #[schema(value_type = Option<ChannelCode>)]
     channel: Option<Channel>,
     /// Business type: `login`, `register`, `reset_password`, … (free string).
     purpose: String,
@@ -114,14 +117,13 @@ pub struct VerificationIn {
 #[derive(Serialize, ToSchema)]
 pub struct AttemptOut {
     /// `sms`, `voice` or `flash_call`.
-    #[schema(value_type = ChannelCode)]
     channel: Channel,
     /// The supplier that carried it.
     supplier: String,
     /// When it was handed to the supplier.
     sent_at: DateTime<Utc>,
     /// `sent`, `delivered` or `failed`.
-    #[schema(value_type = DeliveryCode)]
+    #[schema(value_type = phoneguard_core::verify::Delivery)]
     delivery: &'static str,
 }
 
@@ -144,12 +146,11 @@ pub struct VerificationOut {
     /// `ver_…`.
     id: String,
     /// Where it stands.
-    #[schema(value_type = VerificationStatus)]
+    #[schema(value_type = phoneguard_core::verify::Status)]
     status: &'static str,
     /// The phone, masked (`138****8000`).
     phone: String,
     /// The channel of the latest attempt.
-    #[schema(value_type = ChannelCode)]
     channel: Channel,
     /// Business type.
     purpose: String,
@@ -213,7 +214,7 @@ pub struct CheckOut {
     /// Verification id.
     id: String,
     /// `approved` or `pending`.
-    #[schema(value_type = VerificationStatus)]
+    #[schema(value_type = phoneguard_core::verify::Status)]
     status: &'static str,
     /// Wrong checks left.
     remaining_attempts: u32,
@@ -235,7 +236,7 @@ impl From<CheckOutcome> for CheckOut {
     responses(
         (status = 201, description = "Sent.", body = VerificationOut),
         (status = 403, description = "The tenant may not send to this country (`country_not_allowed`), \
-            or the wrong kind of credential (`forbidden`).", body = crate::openapi::problem::Problem,
+            or the wrong kind of credential (`forbidden`).", body = crate::problem::Problem,
             content_type = "application/problem+json"),
         (status = 429, response = crate::openapi::problem::RateLimited),
         (status = 503, response = crate::openapi::problem::SupplierUnavailable),
@@ -292,7 +293,7 @@ pub struct CheckIn {
         (status = 200, description = "`approved`, or `pending` with one attempt fewer.", body = CheckOut),
         (status = 404, response = crate::openapi::problem::NotFound),
         (status = 409, description = "It can no longer pass: `verification_expired`, \
-            `max_attempts_reached` or `verification_closed`.", body = crate::openapi::problem::Problem,
+            `max_attempts_reached` or `verification_closed`.", body = crate::problem::Problem,
             content_type = "application/problem+json"),
     ))]
 async fn check_verification(
@@ -375,7 +376,6 @@ async fn report_flash_call(
 pub struct ResendIn {
     /// Another channel for the new attempt; default the current one.
     #[serde(default)]
-    #[schema(value_type = Option<ChannelCode>)]
     channel: Option<Channel>,
     /// The end user's IP address (for the per-IP send limit).
     #[serde(default)]
