@@ -30,7 +30,8 @@ pub fn write_row(table: &NumberTable, input: &str, format: Format, out: &mut Vec
     match format {
         Format::JsonLines => {
             if let Err(e) = table.write_json(input, out) {
-                let row = json!({"input": input, "valid": false, "error": e.code(), "detail": e.to_string()});
+                let row = json!({"input": input, "valid": false, "reason": e.code(),
+                    "error": e.code(), "detail": e.to_string()});
                 out.extend_from_slice(row.to_string().as_bytes());
             }
         }

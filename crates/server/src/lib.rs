@@ -17,6 +17,7 @@ pub mod problem;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod time;
 
 use std::future::Future;
 use std::sync::OnceLock;

@@ -61,8 +61,28 @@ pub fn load_from(file: Option<&Path>, overrides: &Overrides, env: Env) -> anyhow
         .extract_lossy()
         .map_err(describe)
         .context("invalid configuration")?;
-    config.validate()?;
+    if let Err(e) = config.validate() {
+        let source = source_of(&fig, &e.key);
+        bail!("config key `{}`{source}: {}", e.key, e.message);
+    }
     Ok(config)
+}
+
+/// Where the value of the dotted `key` came from, as ` (from …)`, when it was
+/// not the embedded default: the environment variable, or the file.
+fn source_of(fig: &Figment, key: &str) -> String {
+    let Some(m) = fig.find_metadata(key) else {
+        return String::new();
+    };
+    if m.name == SOURCE {
+        let path: Vec<&str> = key.split('.').collect();
+        let var = m.interpolate(&Profile::Default, &path);
+        return format!(" (from {SOURCE} {var})");
+    }
+    match &m.source {
+        Some(figment::Source::File(path)) => format!(" (from {})", path.display()),
+        _ => String::new(),
+    }
 }
 
 /// The prefix of `env`'s variables, as figment names it in its metadata
@@ -180,6 +200,34 @@ mod tests {
             jail.set_env("PHONEGUARD_VERIFY__NO_SUCH_KEY", "1");
             let e = format!("{:#}", load_env().unwrap_err());
             assert!(e.contains("PHONEGUARD_VERIFY__NO_SUCH_KEY"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_out_of_range_value_names_its_variable_or_file() {
+        Jail::expect_with(|jail| {
+            jail.set_env("PHONEGUARD_VERIFY__CODE_TTL_S", "99999999");
+            let e = format!("{:#}", load_env().unwrap_err());
+            assert!(
+                e.contains("config key `verify.code_ttl_s` (from environment variable PHONEGUARD_VERIFY__CODE_TTL_S)")
+                    && e.contains("out of range")
+                    && !e.contains("``"),
+                "{e}"
+            );
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_file("pg.toml", "[verify]\ncode_ttl_s = 5\n")?;
+            let file = jail.directory().join("pg.toml");
+            let e = load_from(Some(&file), &Overrides::default(), Env::prefixed(PREFIX))
+                .map(|_| ())
+                .unwrap_err();
+            let e = format!("{e:#}");
+            assert!(
+                e.contains("pg.toml") && e.contains("verify.code_ttl_s"),
+                "{e}"
+            );
             Ok(())
         });
     }

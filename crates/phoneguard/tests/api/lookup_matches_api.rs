@@ -100,6 +100,7 @@ async fn lookup_file_rows_in_json_and_csv_are_what_the_api_answers_for_each_numb
             assert_eq!(status, 422, "{number}: {api}");
             assert_eq!(line["valid"], false, "{number}");
             assert_eq!(line["error"], api["reason"], "{number}");
+            assert_eq!(line["reason"], api["reason"], "{number}");
             assert_eq!(line["input"], *number);
             assert_eq!(fields[1], "false", "{number}");
             assert_eq!(Some(fields[14]), api["reason"].as_str(), "{number}");

@@ -127,10 +127,12 @@ async fn a_batch_answers_in_order_with_per_item_errors() {
         (r[1]["valid"].as_bool(), r[1]["error"].as_str()),
         (Some(false), Some("too_short"))
     );
+    assert_eq!(r[1]["reason"], "too_short", "the name a single lookup uses");
     assert_eq!(
         (r[2]["valid"].as_bool(), r[2]["error"].as_str()),
         (Some(false), Some("invalid_type"))
     );
+    assert_eq!(r[2]["reason"], "invalid_type");
     assert_eq!(r[3]["country"], "FR");
     s.stop().await;
 }

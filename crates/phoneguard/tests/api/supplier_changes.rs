@@ -100,6 +100,10 @@ async fn a_supplier_without_calls_has_no_success_rate() {
                 .is_some_and(|r| r.is_null()),
             "no calls, no rate: {sup}"
         );
+        assert!(
+            sup["health"].get("p50_ms").is_some_and(|r| r.is_null()),
+            "no calls, no median latency: {sup}"
+        );
     }
     let r = s
         .get("/v1/numbers/13800138000?fields=status")
@@ -111,6 +115,7 @@ async fn a_supplier_without_calls_has_no_success_rate() {
     assert_eq!(b["health"]["window_calls"], 1, "{b}");
     let rate = b["health"]["success_rate"].as_f64();
     assert!(rate.is_some_and(|r| r > 0.5 && r <= 1.0), "{b}");
+    assert!(b["health"]["p50_ms"].as_f64().is_some(), "{b}");
     let (_, stats) = admin_json(&s, Method::GET, "/v1/admin/stats", None).await;
     let sandbox = stats["suppliers"]
         .as_array()

@@ -167,13 +167,7 @@ async fn when_no_supplier_delivers_the_answer_is_503_and_the_verification_failed
     let id = p["verification_id"]
         .as_str()
         .expect("the 503 names the verification");
-    let (st, v) = json(
-        s.get(&format!("/v1/verifications/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (st, v) = fetch(&s, id).await;
     assert_eq!((st, v["status"].as_str()), (200, Some("failed")), "{v}");
     let (st, _) = check(&s, id, "000000").await;
     assert_eq!(st, 409, "a failed verification takes no check");

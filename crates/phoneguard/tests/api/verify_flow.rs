@@ -45,13 +45,7 @@ async fn an_sms_code_read_from_the_sandbox_outbox_approves_the_verification() {
     );
     let (st, c) = check(&s, id, &code).await;
     assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
-    let (_, g) = json(
-        s.get(&format!("/v1/verifications/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, g) = fetch(&s, id).await;
     assert_eq!(g["status"], "approved");
     s.stop().await;
 }
@@ -187,13 +181,7 @@ async fn a_code_past_its_ttl_is_expired() {
         .await
         .unwrap();
     problem(r, 409, "verification_expired").await;
-    let (_, g) = json(
-        s.get(&format!("/v1/verifications/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, g) = fetch(&s, &id).await;
     assert_eq!(g["status"], "expired");
     s.stop().await;
 }
@@ -264,5 +252,31 @@ async fn bad_requests_name_their_field() {
         "not_found",
     )
     .await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_start_and_the_get_after_it_print_the_same_instants() {
+    let s = server().await;
+    let (st, v) = start(
+        &s,
+        json!({"phone": PHONE, "channel": "sms", "purpose": "timestamps"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap();
+    let (_, g) = fetch(&s, id).await;
+    for field in ["created_at", "expires_at"] {
+        let (posted, got) = (v[field].as_str().unwrap(), g[field].as_str().unwrap());
+        assert_eq!(
+            posted, got,
+            "{field}: the POST printed the instant otherwise"
+        );
+        // 2026-12-06T23:40:32.123Z: three decimals, UTC.
+        assert_eq!(posted.len(), 24, "{field}: {posted}");
+        assert!(posted.ends_with('Z'), "{field}: {posted}");
+    }
+    let sent = v["attempts"][0]["sent_at"].as_str().unwrap();
+    assert_eq!(sent, g["attempts"][0]["sent_at"].as_str().unwrap());
     s.stop().await;
 }

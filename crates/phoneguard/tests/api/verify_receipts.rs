@@ -377,7 +377,15 @@ async fn a_tencent_sms_status_callback_is_taken_with_the_url_token_and_acked_in_
     )
     .await;
     // Another supplier's secret is not this one's.
-    let other = receipt_secret(&s, "ali-a").await;
+    let (st, b) = admin_json(
+        &s,
+        Method::POST,
+        "/v1/admin/suppliers",
+        Some(json!({"id": "other-sms", "kind": "sandbox", "capabilities": ["sms"], "enabled": false})),
+    )
+    .await;
+    assert_eq!(st, 201, "{b}");
+    let other = receipt_secret(&s, "other-sms").await;
     problem(
         push(
             &s,
@@ -405,5 +413,31 @@ async fn a_tencent_sms_status_callback_is_taken_with_the_url_token_and_acked_in_
         json!({"result": 0, "errmsg": "OK"})
     );
     assert_eq!(first_delivery(&s, &live, &id).await, "delivered");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_receipt_secret_of_an_unknown_supplier_is_not_found() {
+    let s = TestServer::start().await;
+    let r = s
+        .admin(Method::GET, "/v1/admin/receipts/no-such-supplier/secret")
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, 404, "not_found").await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("no-such-supplier"),
+        "{p}"
+    );
+    // A known one names its own kind in the URL to give the vendor.
+    let (st, b) = admin_json(&s, Method::GET, "/v1/admin/receipts/sms-a/secret", None).await;
+    assert_eq!(st, 200, "{b}");
+    assert!(
+        b["push_path"]
+            .as_str()
+            .unwrap()
+            .starts_with("/v1/receipts/sandbox/sms-a?token="),
+        "{b}"
+    );
     s.stop().await;
 }

@@ -97,6 +97,17 @@ pub async fn check(s: &TestServer, id: &str, code: &str) -> (u16, Value) {
     .await
 }
 
+/// Reads a verification back; returns status and body.
+pub async fn fetch(s: &TestServer, id: &str) -> (u16, Value) {
+    json(
+        s.get(&format!("/v1/verifications/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 /// Resends; returns status and body.
 pub async fn resend(s: &TestServer, id: &str) -> (u16, Value) {
     json(

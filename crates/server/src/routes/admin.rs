@@ -73,6 +73,7 @@ pub struct TenantRecord {
     /// Display name, unique.
     name: String,
     /// When it was created.
+    #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
 }
 
@@ -98,8 +99,10 @@ pub struct ApiKeyRecord {
     /// The first characters of the key.
     hint: String,
     /// When it was created.
+    #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
     /// When it was revoked.
+    #[serde(serialize_with = "crate::time::opt_ms")]
     revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -225,6 +228,7 @@ pub struct KeyOut {
     /// Test or live.
     mode: KeyModeCode,
     /// When it was created.
+    #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
 }
 

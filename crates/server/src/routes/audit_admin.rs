@@ -43,6 +43,7 @@ pub struct AuditEntryOut {
     /// Increasing.
     id: i64,
     /// When.
+    #[serde(serialize_with = "crate::time::ms")]
     at: DateTime<Utc>,
     /// Who: `admin` (the admin token).
     actor: String,

@@ -219,10 +219,26 @@ pub struct BatchItemError {
     pub number: Value,
     /// Always `false`.
     pub valid: bool,
-    /// `invalid_type` or the number's parse error: `empty`, `too_short`, … .
+    /// Why it is not a number: `invalid_type`, or the parse error a single
+    /// lookup gives as the problem's `reason` (`empty`, `too_short`, …).
+    pub reason: &'static str,
+    /// The same code as `reason` (the name batch items had first).
     pub error: &'static str,
     /// What is wrong, for a person.
     pub detail: String,
+}
+
+impl BatchItemError {
+    /// The item `number` (as sent), refused for `reason`.
+    pub fn new(number: Value, reason: &'static str, detail: String) -> Self {
+        BatchItemError {
+            number,
+            valid: false,
+            reason,
+            error: reason,
+            detail,
+        }
+    }
 }
 
 /// One item of a batch answer.

@@ -145,12 +145,11 @@ async fn batch_item(
     let n = match item {
         Value::String(n) => n,
         other => {
-            return BatchItem::Invalid(BatchItemError {
-                number: other,
-                valid: false,
-                error: "invalid_type",
-                detail: "each item of numbers must be a string".into(),
-            });
+            return BatchItem::Invalid(BatchItemError::new(
+                other,
+                "invalid_type",
+                "each item of numbers must be a string".into(),
+            ));
         }
     };
     match lookup(s.numbers, &n) {
@@ -164,12 +163,11 @@ async fn batch_item(
             }
             BatchItem::Number(Box::new(out))
         }
-        Err(e) => BatchItem::Invalid(BatchItemError {
-            number: Value::String(truncate(&n)),
-            valid: false,
-            error: e.code(),
-            detail: e.to_string(),
-        }),
+        Err(e) => BatchItem::Invalid(BatchItemError::new(
+            Value::String(truncate(&n)),
+            e.code(),
+            e.to_string(),
+        )),
     }
 }
 

@@ -382,23 +382,22 @@ async fn post_receipt(
 /// The HMAC secret a supplier signs its receipts with.
 #[utoipa::path(get, path = "/v1/admin/receipts/{supplier_id}/secret", tag = "admin", security(("admin_token" = [])),
     params(("supplier_id" = String, Path, description = "The supplier's id.")),
-    responses((status = 200, description = "The secret and how to sign.", body = ReceiptSecretOut)))]
+    responses(
+        (status = 200, description = "The secret and how to sign.", body = ReceiptSecretOut),
+        (status = 404, response = crate::openapi::problem::NotFound),
+    ))]
 async fn get_receipt_secret(
     _: Admin,
     State(s): State<AppState>,
     Path(supplier_id): Path<String>,
-) -> Json<ReceiptSecretOut> {
+) -> Result<Json<ReceiptSecretOut>, ApiError> {
+    let kind = s.suppliers.get(&supplier_id).await?.kind;
     let secret = s.verify.receipt_secret(&supplier_id);
-    let kind = s
-        .verify
-        .route(&supplier_id)
-        .await
-        .map_or_else(|| "{kind}".to_string(), |r| r.config.kind.clone());
     let push_path = format!("/v1/receipts/{kind}/{supplier_id}?token={secret}");
-    Json(ReceiptSecretOut {
+    Ok(Json(ReceiptSecretOut {
         supplier_id,
         secret,
         header: "X-Phoneguard-Signature: sha256=<hex HMAC-SHA256(secret, body)>",
         push_path,
-    })
+    }))
 }

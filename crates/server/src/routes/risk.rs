@@ -124,8 +124,10 @@ pub struct RiskResultOut {
     /// `register` or `login`.
     kind: String,
     /// When it was assessed.
+    #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
     /// When it is deleted.
+    #[serde(serialize_with = "crate::time::ms")]
     expires_at: DateTime<Utc>,
 }
 
@@ -159,8 +161,10 @@ pub struct DeviceRiskOut {
     /// Reasons of its latest event.
     reasons: Vec<ReasonOut>,
     /// Its first event.
+    #[serde(serialize_with = "crate::time::ms")]
     first_seen: DateTime<Utc>,
     /// Its latest event.
+    #[serde(serialize_with = "crate::time::ms")]
     last_seen: DateTime<Utc>,
     /// Distinct accounts seen on it.
     accounts: i64,

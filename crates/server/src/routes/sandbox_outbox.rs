@@ -52,6 +52,7 @@ pub struct OutboxMessageOut {
     /// The supplier's message id (receipts refer to it).
     message_id: String,
     /// When it was delivered.
+    #[serde(serialize_with = "crate::time::ms")]
     sent_at: DateTime<Utc>,
 }
 
@@ -80,6 +81,7 @@ pub struct OutboxCallOut {
     /// The supplier's call id.
     call_id: String,
     /// When it was placed.
+    #[serde(serialize_with = "crate::time::ms")]
     placed_at: DateTime<Utc>,
 }
 

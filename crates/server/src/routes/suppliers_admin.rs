@@ -41,8 +41,8 @@ pub struct RouteHealthOut {
     /// Smoothed success rate of the window, `(successes + 1) / (calls + 2)`;
     /// `null` while the window holds no call.
     success_rate: Option<f64>,
-    /// Median latency over the window (ms).
-    p50_ms: f64,
+    /// Median latency over the window (ms); `null` while the window holds no call.
+    p50_ms: Option<f64>,
 }
 
 impl From<RouteHealth> for RouteHealthOut {
@@ -51,7 +51,7 @@ impl From<RouteHealth> for RouteHealthOut {
             breaker: h.breaker,
             window_calls: h.window_calls as u64,
             success_rate: h.success_rate,
-            p50_ms: h.p50_ms,
+            p50_ms: (h.window_calls > 0).then_some(h.p50_ms),
         }
     }
 }
@@ -78,8 +78,10 @@ pub struct SupplierOut {
     /// Whether credentials are stored.
     has_credentials: bool,
     /// Creation time.
+    #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
     /// Last change.
+    #[serde(serialize_with = "crate::time::ms")]
     updated_at: DateTime<Utc>,
     /// Live breaker and health on this node.
     health: Option<RouteHealthOut>,

@@ -121,6 +121,7 @@ pub struct AttemptOut {
     /// The supplier that carried it.
     supplier: String,
     /// When it was handed to the supplier.
+    #[serde(serialize_with = "crate::time::ms")]
     sent_at: DateTime<Utc>,
     /// `sent`, `delivered` or `failed`.
     #[schema(value_type = phoneguard_core::verify::Delivery)]
@@ -155,6 +156,7 @@ pub struct VerificationOut {
     /// Business type.
     purpose: String,
     /// When the code stops working.
+    #[serde(serialize_with = "crate::time::ms")]
     expires_at: DateTime<Utc>,
     /// Wrong checks left.
     remaining_attempts: u32,
@@ -163,8 +165,10 @@ pub struct VerificationOut {
     /// The flash-call window, for a flash call.
     flash_call: Option<FlashCallOut>,
     /// Creation time.
+    #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
     /// Last change.
+    #[serde(serialize_with = "crate::time::ms")]
     updated_at: DateTime<Utc>,
 }
 
