@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod body_wait;
 pub mod dashboard;
 pub mod edge;
 pub mod error;
