@@ -36,6 +36,7 @@ pub(crate) fn normalize(input: &str) -> Result<Normalized, ParseError> {
     let mut plus = false;
     let mut digits = Digits::default();
     let mut count = 0usize;
+    let mut leading = None;
     for c in s.chars() {
         let digit = match c {
             '0'..='9' => Some(c as u8),
@@ -50,10 +51,17 @@ pub(crate) fn normalize(input: &str) -> Result<Normalized, ParseError> {
             plus = true;
         } else if !is_separator(c) {
             return Err(ParseError::NotANumber { found: c });
+        } else if count == 0 && !(c.is_whitespace() || is_opening_bracket(c)) {
+            // `-13800138000`, `.138…`, `/138…`: a sign or a separator before
+            // the first digit is not a way of writing a number.
+            leading.get_or_insert(c);
         }
     }
     if count == 0 {
         return Err(ParseError::NoDigits);
+    }
+    if let Some(found) = leading {
+        return Err(ParseError::NotANumber { found });
     }
     if count > CAPACITY {
         let expected = if plus {
@@ -67,6 +75,11 @@ pub(crate) fn normalize(input: &str) -> Result<Normalized, ParseError> {
         });
     }
     Ok(Normalized { plus, digits })
+}
+
+/// Brackets that may open a number, before its first digit: `(010) …`, `[138] …`.
+fn is_opening_bracket(c: char) -> bool {
+    matches!(c, '(' | '[' | '\u{FF08}')
 }
 
 /// Characters people put between digits: whitespace, dashes, dots, slashes
@@ -84,4 +97,41 @@ fn is_separator(c: char) -> bool {
                 | '\u{FF0E}' // ．
                 | '\u{FF0F}' // ／
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_or_separator_before_the_first_digit_is_refused() {
+        for input in [
+            "-13800138000",
+            "\u{2212}13800138000",
+            ".13800138000",
+            "/138 0013 8000",
+            "- 138",
+        ] {
+            let found = input.trim().chars().next().unwrap();
+            assert_eq!(
+                normalize(input).unwrap_err(),
+                ParseError::NotANumber { found },
+                "{input:?}"
+            );
+        }
+        assert_eq!(
+            normalize("+-13800138000").unwrap_err(),
+            ParseError::NotANumber { found: '-' }
+        );
+        for input in [
+            "(010) 1234 5678",
+            "[138] 0013/8000",
+            "(+86) 138",
+            " +86 138",
+            "\u{FF08}138\u{FF09}",
+        ] {
+            assert!(normalize(input).is_ok(), "{input:?}");
+        }
+        assert_eq!(normalize("---").unwrap_err(), ParseError::NoDigits);
+    }
 }

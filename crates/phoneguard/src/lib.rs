@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod data;
+pub mod fd_limit;
 pub mod limits_setup;
 pub mod logging;
 pub mod lookup;

@@ -131,6 +131,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.log.format = f;
     }
     let _log_guard = logging::init(&config.log.format, &config.log.level)?;
+    // Raises the open-files limit and fits the cap under it, logged at start.
+    config.http.max_connections = phoneguard::fd_limit::connection_cap(config.http.max_connections);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -282,7 +282,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let grace = Duration::from_secs(config.http.shutdown_grace_s);
-    let timeout = Duration::from_secs(config.http.request_timeout_s);
+    let listen = phoneguard_server::listen::ListenConfig {
+        request_timeout: Duration::from_secs(config.http.request_timeout_s),
+        header_read_timeout: Duration::from_secs(config.http.header_read_timeout_s),
+        max_connections: crate::fd_limit::connection_cap(config.http.max_connections),
+    };
     let background = spawn_background(config, &state);
     let verify_purge = spawn_verify_purge(&state);
     let supplier_refresh = spawn_supplier_refresh(&state);
@@ -290,7 +294,7 @@ pub async fn run(
     let usage_flush = crate::limits_setup::spawn_flush(usage.clone());
     let server = tokio::spawn(phoneguard_server::serve(
         state,
-        timeout,
+        listen,
         listener,
         async move {
             shutdown.await;

@@ -20,20 +20,23 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use metrics::{Counter, Histogram};
 use tower::{Layer, Service};
 use tracing::Instrument;
 
+use crate::body_wait::{self, Waiting};
+use crate::error::ApiError;
 use crate::middleware::problemize;
 use crate::telemetry::TenantSlot;
 
 /// The request id header, read from the request or generated, and always answered.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Applies [`Edge`] with a request timeout (503 when it passes) and the
+/// Applies [`Edge`] with a request timeout (503 when it passes, 408 when the
+/// request was waiting for its body) and the
 /// extractors' body limit (413 above it).
 #[derive(Debug, Clone, Copy)]
 pub struct EdgeLayer {
@@ -83,8 +86,9 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request) -> Self::Future {
+    fn call(&mut self, req: Request) -> Self::Future {
         let start = Instant::now();
+        let (mut req, body_wait) = watch_body(req);
         let id = match req.headers().get(&REQUEST_ID) {
             Some(given) if acceptable_request_id(given) => given.clone(),
             _ => {
@@ -113,7 +117,7 @@ where
                         Ok(Ok(Ok(resp))) => resp,
                         Ok(Ok(Err(never))) => match never {},
                         Ok(Err(_panic)) => bare(StatusCode::INTERNAL_SERVER_ERROR),
-                        Err(_elapsed) => bare(StatusCode::SERVICE_UNAVAILABLE),
+                        Err(_elapsed) => timed_out(timeout, body_wait.as_ref()),
                     }
                 }
                 Err(_panic) => bare(StatusCode::INTERNAL_SERVER_ERROR),
@@ -143,6 +147,37 @@ fn bare(status: StatusCode) -> Response {
     resp
 }
 
+/// The request with its body watched (see [`crate::body_wait`]).
+fn watch_body(req: Request) -> (Request, Option<Waiting>) {
+    let (parts, body) = req.into_parts();
+    match body_wait::watch(body) {
+        Ok((body, waiting)) => (Request::from_parts(parts, body), Some(waiting)),
+        Err(body) => (Request::from_parts(parts, body), None),
+    }
+}
+
+/// The answer when `timeout` passed: 408 if the handler was waiting for body
+/// bytes the client did not send (the connection is then closed, the body
+/// being half read), else 503.
+fn timed_out(timeout: Duration, body: Option<&Waiting>) -> Response {
+    if !body.is_some_and(Waiting::now) {
+        return bare(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let detail = format!(
+        "the request body did not arrive within {} s (http.request_timeout_s)",
+        timeout.as_secs_f64()
+    );
+    let mut resp = ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        crate::error::ProblemCode::RequestTimeout,
+        detail,
+    )
+    .into_response();
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
 /// Whether a client's `x-request-id` is kept: 1 to 64 characters of
 /// `A-Z a-z 0-9 . _ : -`. Anything else (spaces and quotes that would forge a
 /// field of a text log line, or a 30 KB id) is replaced by a new id.
@@ -154,7 +189,7 @@ fn acceptable_request_id(given: &HeaderValue) -> bool {
 }
 
 /// A random (v4) UUID, hyphenated, as generated ids always were.
-fn new_request_id() -> HeaderValue {
+pub(crate) fn new_request_id() -> HeaderValue {
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("-"))
@@ -343,6 +378,21 @@ mod tests {
         assert_eq!(ct, "application/problem+json");
         let doc: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(doc["code"], "unavailable", "{doc}");
+    }
+
+    #[tokio::test]
+    async fn a_body_the_client_stops_sending_answers_a_408_problem_and_closes() {
+        let stalled = futures::stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+        let resp = app()
+            .oneshot(req("POST", "/echo", Body::from_stream(stalled)))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(resp.headers()[header::CONNECTION], "close");
+        let body = to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let doc: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(doc["code"], "request_timeout", "{doc}");
+        assert!(doc["detail"].as_str().unwrap().contains("body"), "{doc}");
     }
 
     #[tokio::test]

@@ -6,11 +6,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod body_wait;
 pub mod dashboard;
 pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod listen;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
@@ -72,14 +74,18 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes in-flight
-/// requests.
+/// requests (see [`listen`] for timeouts and the connection cap).
 pub async fn serve(
     state: AppState,
-    request_timeout: Duration,
+    config: listen::ListenConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state, request_timeout))
-        .with_graceful_shutdown(shutdown)
-        .await
+    listen::serve(
+        app(state, config.request_timeout),
+        config,
+        listener,
+        shutdown,
+    )
+    .await
 }

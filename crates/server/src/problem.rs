@@ -40,6 +40,10 @@ pub enum ProblemCode {
     VerificationClosed,
     /// 413: the body is larger than 64 KiB.
     PayloadTooLarge,
+    /// 414: the request line is longer than the server reads.
+    UriTooLong,
+    /// 431: too many header fields, or too large ones.
+    HeadersTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
     /// 429: too many requests (see `Retry-After`).
@@ -79,6 +83,8 @@ impl ProblemCode {
             ProblemCode::MaxAttemptsReached => "max_attempts_reached",
             ProblemCode::VerificationClosed => "verification_closed",
             ProblemCode::PayloadTooLarge => "payload_too_large",
+            ProblemCode::UriTooLong => "uri_too_long",
+            ProblemCode::HeadersTooLarge => "headers_too_large",
             ProblemCode::UnsupportedMediaType => "unsupported_media_type",
             ProblemCode::RateLimited => "rate_limited",
             ProblemCode::QuotaExceeded => "quota_exceeded",
@@ -103,8 +109,10 @@ impl ProblemCode {
             406 => ProblemCode::NotAcceptable,
             408 => ProblemCode::RequestTimeout,
             413 => ProblemCode::PayloadTooLarge,
+            414 => ProblemCode::UriTooLong,
             415 => ProblemCode::UnsupportedMediaType,
             429 => ProblemCode::RateLimited,
+            431 => ProblemCode::HeadersTooLarge,
             503 => ProblemCode::Unavailable,
             504 => ProblemCode::Timeout,
             _ if status.is_server_error() => ProblemCode::Internal,

@@ -63,8 +63,15 @@ pub struct Config {
 pub struct HttpConfig {
     /// Largest accepted request body in bytes (API.md: 64 KiB).
     pub max_body_bytes: usize,
-    /// A request taking longer is answered 503.
+    /// A request taking longer is answered 503 (408 if it was waiting for its body).
     pub request_timeout_s: u64,
+    /// A client must send a whole request head within this many seconds of
+    /// connecting or of the previous response; otherwise the connection is
+    /// closed (slow or silent clients, idle keep-alive connections).
+    pub header_read_timeout_s: u64,
+    /// Most client connections open at once; over it, new ones wait in the
+    /// listen backlog until one closes. Lowered at start to fit the open-files limit.
+    pub max_connections: usize,
     /// How long a resolved API key is trusted before it is read again.
     pub key_cache_ttl_s: u64,
     /// Seconds to finish in-flight requests after SIGTERM.
@@ -158,6 +165,18 @@ impl Config {
             1,
             600,
         )?;
+        range(
+            "http.header_read_timeout_s",
+            self.http.header_read_timeout_s,
+            1,
+            300,
+        )?;
+        range(
+            "http.max_connections",
+            self.http.max_connections,
+            1,
+            1_000_000,
+        )?;
         range("http.key_cache_ttl_s", self.http.key_cache_ttl_s, 0, 3600)?;
         range("http.shutdown_grace_s", self.http.shutdown_grace_s, 0, 600)?;
         self.dashboard.validate()?;
@@ -198,6 +217,8 @@ mod tests {
             http: HttpConfig {
                 max_body_bytes: 65536,
                 request_timeout_s: 30,
+                header_read_timeout_s: 10,
+                max_connections: 4096,
                 key_cache_ttl_s: 30,
                 shutdown_grace_s: 10,
             },
@@ -249,6 +270,12 @@ mod tests {
         let mut c = valid();
         c.http.max_body_bytes = 10;
         assert_eq!(key_of(c), "http.max_body_bytes");
+        let mut c = valid();
+        c.http.header_read_timeout_s = 0;
+        assert_eq!(key_of(c), "http.header_read_timeout_s");
+        let mut c = valid();
+        c.http.max_connections = 0;
+        assert_eq!(key_of(c), "http.max_connections");
         let mut c = valid();
         c.log.format = "xml".into();
         assert_eq!(key_of(c), "log.format");

@@ -376,3 +376,19 @@ async fn supplier_calls_on_the_page_match_the_stats_endpoint() {
     assert_eq!(st, 422, "{body}");
     assert!(body.contains("window"));
 }
+
+#[tokio::test]
+async fn a_form_over_the_body_limit_is_refused_with_413() {
+    let s = TestServer::start().await;
+    let big = format!("token={}", "a".repeat(10 * 1024 * 1024));
+    let r = no_redirects()
+        .post(s.url("/dashboard/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    let b = crate::harness::problem(r, 413, "payload_too_large").await;
+    assert!(b["detail"].as_str().unwrap().contains("form"), "{b}");
+    s.stop().await;
+}

@@ -7,6 +7,7 @@ mod binary;
 mod bootstrap;
 mod cli;
 mod compat_status;
+mod connections;
 mod dashboard;
 mod errors;
 mod harness;

@@ -42,6 +42,7 @@ async fn invalid_numbers_get_422_with_a_reason() {
         ("1380013800", "too_short"),
         ("138001380001234567890", "too_long"),
         ("abc", "not_a_number"),
+        ("-13800138000", "not_a_number"),
         ("+99912345678", "invalid_country_code"),
         ("10012345678", "unallocated_segment"),
     ] {
