@@ -9,8 +9,9 @@
 //!   on one slot of a Redis Cluster.
 //! - failover mappings: `{prefix}:vfo:TERMINAL`, a sorted set of supplier ids
 //!   scored by expiry (ms), expiring with its longest mapping.
-//! - caller reservations: `{prefix}:vcr:CALLER` holds the verification id,
-//!   expiring when the reservation ends; `{prefix}:vcv:VERIFICATION` is the set
+//! - caller reservations: `{prefix}:vcr:CALLER` (a hash of pool, destination
+//!   key and caller: callers are held per tenant's phone) holds the
+//!   verification id, expiring when the reservation ends; `{prefix}:vcv:VERIFICATION` is the set
 //!   of caller keys a verification holds, for release.
 //!
 //! Times in scores are the node's clock in ms; TTLs are relative (PEXPIRE), so
@@ -130,11 +131,11 @@ impl RedisVerifyState {
         )
     }
 
-    fn caller_key(&self, pool: &str, caller: &str) -> String {
+    fn caller_key(&self, pool: &str, phone_key: &str, caller: &str) -> String {
         format!(
             "{}:vcr:{}",
             self.prefix,
-            self.hash(&["caller", pool, caller])
+            self.hash(&["caller", pool, phone_key, caller])
         )
     }
 
@@ -238,13 +239,14 @@ impl VerifyHotState for RedisVerifyState {
     async fn reserve_caller(
         &self,
         pool: &str,
+        phone_key: &str,
         caller: &str,
         verification_id: &str,
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let ttl = ms_until(until, now);
-        let caller_key = self.caller_key(pool, caller);
+        let caller_key = self.caller_key(pool, phone_key, caller);
         let mut reserve = self.reserve.key(&caller_key);
         reserve.arg(verification_id).arg(ttl);
         // Noting the key in the index even when the reservation is refused is

@@ -10,8 +10,9 @@ use super::model::{Channel, Delivery, Status, Verification};
 use super::service::VerifyService;
 use crate::model::Principal;
 
-/// Most numbers one flash-call report may carry.
-pub const MAX_REPORTED: usize = 50;
+/// Most numbers one flash-call report may carry: the few calls the device
+/// actually received in the window, not a list to try.
+pub const MAX_REPORTED: usize = 3;
 
 /// The answer of a check or report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,8 +86,12 @@ impl VerifyService {
         self.check(who, &v.id, code).await
     }
 
-    /// A flash-call report: the numbers that called the device. Approves when the
-    /// chosen caller is among them (any usual format); counts as an attempt.
+    /// A flash-call report: the numbers that called the device (at most
+    /// [`MAX_REPORTED`]). Approves when the chosen caller is among them (any
+    /// usual format); counts as an attempt. Only the device that received the
+    /// call knows which number of the pool placed it, so a report naming two
+    /// or more numbers of the supplier's caller pool is a guess: it counts as
+    /// a wrong attempt and ends the verification as `max_attempts_reached`.
     /// Only within the call's window: a later report is refused (the caller
     /// number may already be another call's).
     pub async fn report(
@@ -98,7 +103,9 @@ impl VerifyService {
         if incoming.len() > MAX_REPORTED {
             return Err(VerifyError::invalid(
                 "incoming_numbers",
-                format!("at most {MAX_REPORTED} numbers"),
+                format!(
+                    "at most {MAX_REPORTED} numbers: the calls the device received in the window, not a list to try"
+                ),
             ));
         }
         let now = Utc::now();
@@ -120,13 +127,56 @@ impl VerifyService {
                 ),
             ));
         }
-        let mut right = false;
-        for n in incoming {
-            if let Ok(p) = parse(n) {
-                right |= code_matches(&self.hash_key, &v.id, &p.e164(), &v.code_hash);
-            }
+        let mut numbers: Vec<String> = incoming
+            .iter()
+            .filter_map(|n| parse(n).ok().map(|p| p.e164()))
+            .collect();
+        numbers.sort();
+        numbers.dedup();
+        if self.pool_numbers(&v, &numbers).await > 1 {
+            return self.end_guessed(who, &v).await;
         }
+        let right = numbers
+            .iter()
+            .any(|n| code_matches(&self.hash_key, &v.id, n, &v.code_hash));
         self.settle(who, &v, right).await
+    }
+
+    /// How many of `numbers` (E.164, distinct) belong to the caller pool of
+    /// the supplier that placed the verification's flash call; when that
+    /// supplier is gone, the numbers that fit the call's prefix hint.
+    async fn pool_numbers(&self, v: &Verification, numbers: &[String]) -> usize {
+        let supplier = v.attempts.last().map(|a| a.supplier.as_str());
+        match supplier {
+            Some(id) => match self.route(id).await {
+                Some(r) => numbers.iter().filter(|n| r.caller_pool.contains(n)).count(),
+                None => {
+                    let hint = v.flash_prefix_hint.as_deref().unwrap_or("+");
+                    numbers.iter().filter(|n| n.starts_with(hint)).count()
+                }
+            },
+            None => 0,
+        }
+    }
+
+    /// A report that named several numbers of the caller pool: a wrong
+    /// attempt that ends the verification (409 `max_attempts_reached`).
+    async fn end_guessed(
+        &self,
+        who: &Principal,
+        v: &Verification,
+    ) -> Result<CheckOutcome, VerifyError> {
+        let now = Utc::now();
+        metrics::counter!("phoneguard_verify_checks_total", "result" => "guessed").increment(1);
+        tracing::info!(verification = %v.id, "flash-call report named several pool numbers; verification ended");
+        if self.store.count_wrong_check(&v.id, now).await?.is_none() {
+            return Err(VerifyError::for_status(self.get(who, &v.id).await?.status));
+        }
+        self.store
+            .transition(&v.id, Status::Pending, Status::MaxAttemptsReached, now)
+            .await?;
+        self.free_callers(&v.id).await;
+        Err(VerifyError::MaxAttempts)
     }
 
     /// Approves (one winner, by a conditional update) or counts a wrong attempt.

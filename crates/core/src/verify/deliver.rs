@@ -68,6 +68,31 @@ impl VerifyService {
         })
     }
 
+    /// [`Self::deliver`], and for `auto` (`asked`) resolved to a flash call
+    /// that could not be placed (no caller of any pool free for this phone,
+    /// or every voice supplier refused), an SMS code instead.
+    pub(crate) async fn deliver_auto(
+        &self,
+        asked: Channel,
+        plan: SendPlan<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Delivered, VerifyError> {
+        match self.deliver(&plan, now).await {
+            Err(VerifyError::SupplierUnavailable(reason))
+                if asked == Channel::Auto && plan.channel == Channel::FlashCall =>
+            {
+                tracing::info!(verification = %plan.v.id, error = %reason,
+                    "no flash call placed; auto falls back to SMS");
+                let sms = SendPlan {
+                    channel: Channel::Sms,
+                    ..plan
+                };
+                self.deliver(&sms, now).await
+            }
+            other => other,
+        }
+    }
+
     /// Chooses suppliers and sends until one accepts.
     pub(crate) async fn deliver(
         &self,
@@ -230,21 +255,44 @@ impl VerifyService {
     }
 
     /// A caller number of the supplier's pool, at random, that no other
-    /// pending flash call holds (reserved in the hot state until the call's
-    /// window ends: a report after it is refused, so the number is free again).
+    /// pending flash call **to the same phone of the same tenant** holds
+    /// (reserved in the hot state until the call's window ends: a report after
+    /// it is refused, so the number is free again).
+    ///
+    /// Why per (tenant, phone) and not per pool:
+    /// - a report names one verification, and is matched only against *that*
+    ///   verification's caller (its code hash is bound to its id), so two
+    ///   calls of one caller to two phones are never ambiguous;
+    /// - a pool-wide reservation let one tenant hold every caller (five flash
+    ///   calls of tenant B made every flash call of tenant A a 503), and
+    ///   worse, let anyone narrow a victim's caller down: hold all but one
+    ///   caller with calls to one's own phones (seeing each caller), start the
+    ///   victim's call, and its caller is the one left. Keyed by the
+    ///   destination, only calls to the victim's own phone (whose callers the
+    ///   attacker never sees) can take callers away from its flash call;
+    /// - what remains reserved is what the device needs: two pending flash
+    ///   calls to one phone (another purpose, a resend) never come from one
+    ///   number.
+    ///
+    /// Each tenant thus has the whole pool for each of its phones; `auto`
+    /// falls back to SMS when no caller is free (see [`Self::deliver_auto`]).
     async fn reserve_caller(
         &self,
         route: &MessagingRoute,
         v: &Verification,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, VerifyError> {
+        let phone_key = self.hash_key.hash(
+            "flash_callers",
+            &format!("{}\u{1f}{}", v.tenant_id, v.phone),
+        );
         let mut pool = route.caller_pool.clone();
         pool.shuffle(&mut rand::rng());
         let until = now + Duration::seconds(self.cfg.flash_call_window_s as i64);
         for caller in pool {
             if self
                 .hot
-                .reserve_caller(&route.config.id, &caller, &v.id, until, now)
+                .reserve_caller(&route.config.id, &phone_key, &caller, &v.id, until, now)
                 .await?
             {
                 return Ok(Some(caller));

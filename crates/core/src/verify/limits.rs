@@ -117,7 +117,8 @@ impl VerifyService {
         Ok(replayed?)
     }
 
-    /// Refuses a resend within `resend_cooldown_s` of the last send.
+    /// Refuses a send within `resend_cooldown_s` of the last one: a resend,
+    /// or a new start of the same tenant, phone and purpose.
     pub(crate) fn check_cooldown(
         &self,
         last_sent_at: DateTime<Utc>,

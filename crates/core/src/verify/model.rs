@@ -57,7 +57,8 @@ pub enum Status {
     Canceled,
     /// Its time ran out: terminal.
     Expired,
-    /// Too many wrong checks: terminal.
+    /// Too many wrong checks, or a flash-call report naming several numbers
+    /// of the caller pool (a guess): terminal.
     MaxAttemptsReached,
     /// No supplier could deliver: terminal.
     Failed,

@@ -152,6 +152,17 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
         phone: &str,
         purpose: &str,
     ) -> StoreResult<Option<Verification>>;
+    /// When a code was last sent for a tenant's phone and purpose: the newest
+    /// `last_sent_at` of its verifications that sent one and were not
+    /// approved (not `failed`, which sent nothing; not `approved`, which
+    /// used its code). A new start within the resend cooldown of it is
+    /// refused like a resend.
+    async fn last_unused_send(
+        &self,
+        tenant_id: &str,
+        phone: &str,
+        purpose: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
     /// Replaces the code of a pending verification and appends the attempt;
     /// `false` when it is no longer pending.
     async fn resend(
@@ -353,11 +364,15 @@ pub trait VerifyHotState: Send + Sync + 'static {
     /// Deletes every mapping of a terminal key.
     async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()>;
 
-    /// Reserves a caller number of a pool for a verification until `until`;
-    /// `false` when another verification holds it.
+    /// Reserves a caller number of a pool for a verification until `until`,
+    /// among the flash calls to one tenant's phone (`phone_key`, a keyed hash
+    /// of tenant and number): `false` when another verification of the same
+    /// `phone_key` holds it. Calls to other phones, or of other tenants, never
+    /// compete for a caller (see `VerifyService::reserve_caller` for why).
     async fn reserve_caller(
         &self,
         pool: &str,
+        phone_key: &str,
         caller: &str,
         verification_id: &str,
         until: DateTime<Utc>,

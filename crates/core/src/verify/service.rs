@@ -167,9 +167,11 @@ impl VerifyService {
         routes.iter().find(|r| r.config.id == supplier_id).cloned()
     }
 
-    /// The keyed hash of an end user's IP address (v4 or v6, in its canonical
-    /// form, so `::ffff:…` spellings of one address count together); a value
-    /// that is not an address is a 422 naming `ip`.
+    /// The keyed hash of an end user's IP address: a v4 address (`::ffff:…`
+    /// spellings of one count together), or the v6 network of
+    /// `ipv6_prefix_len` bits it is in (one subscriber gets a whole /64, so
+    /// counting single v6 addresses would limit nothing); a value that is not
+    /// an address is a 422 naming `ip`.
     fn ip_hash(&self, ip: Option<&str>) -> Result<Option<String>, VerifyError> {
         let Some(raw) = ip else { return Ok(None) };
         let addr: std::net::IpAddr = raw.trim().parse().map_err(|_| {
@@ -178,13 +180,14 @@ impl VerifyService {
                 "not an IPv4 or IPv6 address, e.g. 203.0.113.7 or 2001:db8::1",
             )
         })?;
-        let addr = match addr {
-            std::net::IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
-            v4 => v4,
+        let counted = match addr {
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => ipv6_network(v6, self.cfg.ipv6_prefix_len),
+            },
+            v4 => v4.to_string(),
         };
-        Ok(Some(self.hash_key.hash("ip", &addr.to_string())))
+        Ok(Some(self.hash_key.hash("ip", &counted)))
     }
 
     /// The key that signs delivery receipts of a supplier (hex), to configure at the vendor.
@@ -240,6 +243,16 @@ impl VerifyService {
             country: info.country.to_string(),
             prefix: prefix_of(info.country, &info.national),
         };
+        // The resend cooldown holds for a new verification too: starting
+        // again is no way around a refused resend.
+        if self.cfg.resend_cooldown_s > 0
+            && let Some(last) = self
+                .store
+                .last_unused_send(&who.tenant_id, &info.number, &req.purpose)
+                .await?
+        {
+            self.check_cooldown(last, now)?;
+        }
         self.check_limits(&send, now).await?;
         let carrier = info
             .carrier
@@ -272,19 +285,14 @@ impl VerifyService {
         };
         self.note_unentered(&v, now).await?;
         let channel = self.first_channel(v.channel, who, &v).await?;
-        match self
-            .deliver(
-                &SendPlan {
-                    v: &v,
-                    who,
-                    channel,
-                    code: new_code(code_length),
-                    seq: 1,
-                },
-                now,
-            )
-            .await
-        {
+        let plan = SendPlan {
+            v: &v,
+            who,
+            channel,
+            code: new_code(code_length),
+            seq: 1,
+        };
+        match self.deliver_auto(v.channel, plan, now).await {
             Ok(d) => {
                 apply(&mut v, d);
                 self.store.insert_verification(&v, Some(&send)).await?;
@@ -332,7 +340,8 @@ impl VerifyService {
             prefix: prefix_of(&v.country, &info.national),
         };
         self.check_limits(&send, now).await?;
-        let wanted = match channel.unwrap_or(v.channel) {
+        let asked = channel.unwrap_or(v.channel);
+        let wanted = match asked {
             Channel::Auto => match v.flash_window_ends_at {
                 Some(end) if now >= end => Channel::Sms,
                 Some(_) => Channel::FlashCall,
@@ -343,18 +352,14 @@ impl VerifyService {
         self.note_unentered(&v, now).await?;
         self.free_callers(&v.id).await;
         let seq = v.attempts.len() as u32 + 1;
-        let d = self
-            .deliver(
-                &SendPlan {
-                    v: &v,
-                    who,
-                    channel: wanted,
-                    code: new_code(v.code_length),
-                    seq,
-                },
-                now,
-            )
-            .await?;
+        let plan = SendPlan {
+            v: &v,
+            who,
+            channel: wanted,
+            code: new_code(v.code_length),
+            seq,
+        };
+        let d = self.deliver_auto(asked, plan, now).await?;
         let r = Resend {
             code_hash: d.code_hash.clone(),
             expires_at: now + self.ttl(),
@@ -407,6 +412,17 @@ impl VerifyService {
         }
         Ok(())
     }
+}
+
+/// `2001:db8:1:2::/64` for `2001:db8:1:2:aa:bb:cc:dd` and 64; a full-length
+/// prefix keeps the address as it is (`2001:db8::1`, as before prefixes).
+fn ipv6_network(a: std::net::Ipv6Addr, prefix_len: u8) -> String {
+    if prefix_len >= 128 {
+        return a.to_string();
+    }
+    let mask = u128::MAX << (128 - u32::from(prefix_len));
+    let net = std::net::Ipv6Addr::from(u128::from(a) & mask);
+    format!("{net}/{prefix_len}")
 }
 
 /// Puts a delivered attempt on the verification.

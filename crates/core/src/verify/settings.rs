@@ -28,6 +28,10 @@ pub struct VerifyConfig {
     /// Codes sent for one end-user IP (`ip` of the request) per minute.
     #[serde(default = "d_ip_sends_per_minute")]
     pub ip_sends_per_minute: u32,
+    /// Bits of an IPv6 address that name one end user for `ip_sends_per_minute`
+    /// (64: a subscriber's /64 counts as one address).
+    #[serde(default = "d_ipv6_prefix_len")]
+    pub ipv6_prefix_len: u8,
     /// SMS-pumping guard: codes one tenant may send to one country per minute.
     #[serde(default = "d_country_sends_per_minute")]
     pub country_sends_per_minute: u32,
@@ -76,6 +80,10 @@ pub fn d_tenant_sends_per_minute() -> u32 {
 /// `ip_sends_per_minute`: codes sent for one end-user IP per minute.
 pub fn d_ip_sends_per_minute() -> u32 {
     10
+}
+/// `ipv6_prefix_len`: bits of an IPv6 address counted as one end user.
+pub fn d_ipv6_prefix_len() -> u8 {
+    64
 }
 /// `country_sends_per_minute`: codes one tenant may send to one country per minute.
 pub fn d_country_sends_per_minute() -> u32 {
@@ -132,6 +140,7 @@ impl Default for VerifyConfig {
             send_window_s: 600,
             tenant_sends_per_minute: d_tenant_sends_per_minute(),
             ip_sends_per_minute: d_ip_sends_per_minute(),
+            ipv6_prefix_len: d_ipv6_prefix_len(),
             country_sends_per_minute: d_country_sends_per_minute(),
             prefix_sends_per_hour: d_prefix_sends_per_hour(),
             allowed_countries: d_allowed_countries(),
@@ -182,6 +191,7 @@ fn validate(v: &VerifyConfig) -> Result<(), ConfigError> {
         1_000_000,
     )?;
     range("ip_sends_per_minute", v.ip_sends_per_minute, 1, 100_000)?;
+    range("ipv6_prefix_len", v.ipv6_prefix_len, 32, 128)?;
     range(
         "country_sends_per_minute",
         v.country_sends_per_minute,

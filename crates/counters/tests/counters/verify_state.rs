@@ -185,26 +185,61 @@ async fn a_caller_is_held_by_one_verification_until_it_releases_or_expires() {
     let now = Utc::now();
     let caller = "+8610690000001";
     assert!(
-        s.reserve_caller("flash", caller, "ver_one", now + Duration::seconds(60), now)
-            .await
-            .unwrap()
+        s.reserve_caller(
+            "flash",
+            "phone_a",
+            caller,
+            "ver_one",
+            now + Duration::seconds(60),
+            now
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !s.reserve_caller("flash", caller, "ver_two", now + Duration::seconds(60), now)
-            .await
-            .unwrap(),
+        !s.reserve_caller(
+            "flash",
+            "phone_a",
+            caller,
+            "ver_two",
+            now + Duration::seconds(60),
+            now
+        )
+        .await
+        .unwrap(),
         "another verification cannot take a held caller"
     );
     assert!(
-        s.reserve_caller("flash", caller, "ver_one", now + Duration::seconds(60), now)
-            .await
-            .unwrap(),
+        s.reserve_caller(
+            "flash",
+            "phone_a",
+            caller,
+            "ver_one",
+            now + Duration::seconds(60),
+            now
+        )
+        .await
+        .unwrap(),
         "its holder may reserve it again"
+    );
+    // A call to another phone (or of another tenant) does not compete for it.
+    assert!(
+        s.reserve_caller(
+            "flash",
+            "phone_b",
+            caller,
+            "ver_six",
+            now + Duration::seconds(60),
+            now
+        )
+        .await
+        .unwrap()
     );
     // The same number in another supplier's pool is another caller.
     assert!(
         s.reserve_caller(
             "flash_b",
+            "phone_a",
             caller,
             "ver_two",
             now + Duration::seconds(60),
@@ -216,15 +251,29 @@ async fn a_caller_is_held_by_one_verification_until_it_releases_or_expires() {
     // A release by a verification that does not hold it frees nothing.
     s.release_callers("ver_three").await.unwrap();
     assert!(
-        !s.reserve_caller("flash", caller, "ver_two", now + Duration::seconds(60), now)
-            .await
-            .unwrap()
+        !s.reserve_caller(
+            "flash",
+            "phone_a",
+            caller,
+            "ver_two",
+            now + Duration::seconds(60),
+            now
+        )
+        .await
+        .unwrap()
     );
     s.release_callers("ver_one").await.unwrap();
     assert!(
-        s.reserve_caller("flash", caller, "ver_two", now + Duration::seconds(60), now)
-            .await
-            .unwrap(),
+        s.reserve_caller(
+            "flash",
+            "phone_a",
+            caller,
+            "ver_two",
+            now + Duration::seconds(60),
+            now
+        )
+        .await
+        .unwrap(),
         "released"
     );
     // A reservation ends by itself.
@@ -232,6 +281,7 @@ async fn a_caller_is_held_by_one_verification_until_it_releases_or_expires() {
     assert!(
         s.reserve_caller(
             "flash",
+            "phone_a",
             "+8610690000002",
             "ver_four",
             soon + Duration::milliseconds(150),
@@ -245,6 +295,7 @@ async fn a_caller_is_held_by_one_verification_until_it_releases_or_expires() {
     assert!(
         s.reserve_caller(
             "flash",
+            "phone_a",
             "+8610690000002",
             "ver_five",
             later + Duration::seconds(60),
@@ -290,6 +341,7 @@ async fn every_verify_key_is_prefixed_hashed_and_expires() {
     .unwrap();
     s.reserve_caller(
         "flash",
+        "phone",
         "+8610690000001",
         "ver_x",
         now + Duration::seconds(60),
@@ -341,7 +393,7 @@ async fn with_redis_unreachable_every_operation_is_a_storage_error() {
         Err(phoneguard_core::StoreError::Unavailable(_))
     ));
     assert!(matches!(
-        s.reserve_caller("p", "c", "v", now + Duration::seconds(5), now)
+        s.reserve_caller("p", "k", "c", "v", now + Duration::seconds(5), now)
             .await,
         Err(phoneguard_core::StoreError::Unavailable(_))
     ));

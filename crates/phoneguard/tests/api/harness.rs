@@ -138,6 +138,30 @@ impl TestServer {
             .json(body)
     }
 
+    /// A new tenant named `name` and a test key of it; returns the key.
+    pub async fn other_tenant_key(&self, name: &str) -> String {
+        let (st, t) = json(
+            self.admin(reqwest::Method::POST, "/v1/admin/tenants")
+                .json(&serde_json::json!({ "name": name }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(st, 201, "{t}");
+        let keys = format!("/v1/admin/tenants/{}/keys", t["id"].as_str().unwrap());
+        let (st, k) = json(
+            self.admin(reqwest::Method::POST, &keys)
+                .json(&serde_json::json!({"mode": "test"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(st, 201, "{k}");
+        k["key"].as_str().unwrap().to_string()
+    }
+
     /// A request with the admin token.
     pub fn admin(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
         self.client

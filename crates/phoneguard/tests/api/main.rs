@@ -32,6 +32,7 @@ mod supplier_redirects;
 mod suppliers;
 mod usage;
 mod vendor_fake;
+mod verify_abuse;
 mod verify_durability;
 mod verify_failover;
 mod verify_flash;

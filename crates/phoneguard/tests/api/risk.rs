@@ -141,26 +141,7 @@ async fn results_are_private_to_their_tenant() {
     )
     .await;
     let token = r["token"].as_str().unwrap().to_string();
-    let (_, t) = json(
-        s.admin(Method::POST, "/v1/admin/tenants")
-            .json(&json!({"name": "other"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (_, k) = json(
-        s.admin(
-            Method::POST,
-            &format!("/v1/admin/tenants/{}/keys", t["id"].as_str().unwrap()),
-        )
-        .json(&json!({"mode": "test"}))
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    let other = k["key"].as_str().unwrap();
+    let other = &s.other_tenant_key("other").await;
     let resp = s
         .client
         .get(s.url(&format!("/v1/risk/results/{token}")))

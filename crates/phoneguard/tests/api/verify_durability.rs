@@ -112,11 +112,19 @@ async fn a_verification_survives_kill_9_right_after_its_201() {
     assert_eq!(body["status"], "approved", "{body}");
 }
 
-async fn start(c: &reqwest::Client, base: &str, key: &str, phone: &str) -> (u16, Value) {
+/// Starts an SMS verification of `phone` for `purpose` (a purpose per start:
+/// the resend cooldown refuses a new start of the same phone and purpose).
+async fn start(
+    c: &reqwest::Client,
+    base: &str,
+    key: &str,
+    phone: &str,
+    purpose: &str,
+) -> (u16, Value) {
     let r = c
         .post(format!("{base}/v1/verifications"))
         .bearer_auth(key)
-        .json(&json!({"phone": phone, "channel": "sms", "purpose": "signup"}))
+        .json(&json!({"phone": phone, "channel": "sms", "purpose": purpose}))
         .send()
         .await
         .unwrap();
@@ -130,10 +138,10 @@ async fn the_send_limit_of_a_phone_holds_across_a_restart() {
     let (db, port, base, c, key, mut child) = (&n.db, n.port, &n.base, &n.c, &n.key, n.child);
     // The default allows 5 codes per phone per 600 s.
     for i in 0..5 {
-        let (status, body) = start(c, base, key, "13800138001").await;
+        let (status, body) = start(c, base, key, "13800138001", &format!("signup{i}")).await;
         assert_eq!(status, 201, "send {i}: {body}");
     }
-    let (status, body) = start(c, base, key, "13800138001").await;
+    let (status, body) = start(c, base, key, "13800138001", "signup5").await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["limit"], "phone", "{body}");
     child.kill().unwrap();
@@ -141,8 +149,8 @@ async fn the_send_limit_of_a_phone_holds_across_a_restart() {
 
     let (mut child, _) = spawn(db, port);
     wait_ready(c, base).await;
-    let after = start(c, base, key, "13800138001").await;
-    let other = start(c, base, key, "13800138002").await;
+    let after = start(c, base, key, "13800138001", "signup6").await;
+    let other = start(c, base, key, "13800138002", "signup").await;
     child.kill().unwrap();
     child.wait().unwrap();
     // The restarted node remembers the five sends (their windows were seeded

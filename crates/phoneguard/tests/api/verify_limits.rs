@@ -5,21 +5,6 @@ use serde_json::json;
 use crate::harness::{json, problem};
 use crate::verify_support::*;
 
-async fn limited(s: &crate::harness::TestServer, body: serde_json::Value, limit: &str) {
-    let r = s.post("/v1/verifications", &body).send().await.unwrap();
-    let retry: u64 = r
-        .headers()
-        .get("retry-after")
-        .expect("Retry-After")
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(retry >= 1);
-    let b = problem(r, 429, "rate_limited").await;
-    assert_eq!(b["limit"], limit, "{b}");
-}
-
 #[tokio::test]
 async fn the_resend_cooldown_answers_429_with_retry_after() {
     let s = server_with(|c| c.verify.resend_cooldown_s = 30).await;

@@ -5,7 +5,7 @@ use phoneguard::config::Config;
 use phoneguard_core::suppliers::SupplierConfig;
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, json, test_config};
+use crate::harness::{TestServer, json, problem, test_config};
 
 /// A sandbox messaging supplier seed.
 pub fn sandbox(id: &str, capability: &str, weight: u32, options: Value) -> SupplierConfig {
@@ -116,6 +116,67 @@ pub async fn resend(s: &TestServer, id: &str) -> (u16, Value) {
             .await
             .unwrap(),
     )
+    .await
+}
+
+/// The sandbox call log of a phone (flash calls show their caller).
+pub async fn calls(s: &TestServer, phone: &str) -> Vec<Value> {
+    let (_, v) = json(
+        s.get(&format!("/v1/sandbox/calls?phone={phone}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    v["calls"].as_array().unwrap().clone()
+}
+
+/// Reports a flash call's incoming numbers; returns status and body.
+pub async fn report(s: &TestServer, id: &str, numbers: &[&str]) -> (u16, Value) {
+    json(
+        s.post(
+            &format!("/v1/verifications/{id}/report"),
+            &json!({"incoming_numbers": numbers}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await
+}
+
+/// Starts a verification that a send limit refuses: a 429 `rate_limited`
+/// naming `limit`, with `Retry-After`; returns the seconds it says.
+pub async fn limited(s: &TestServer, body: Value, limit: &str) -> u64 {
+    let r = s.post("/v1/verifications", &body).send().await.unwrap();
+    let retry: u64 = r
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+    let b = problem(r, 429, "rate_limited").await;
+    assert_eq!(b["limit"], limit, "{b}");
+    retry
+}
+
+/// A server whose voice supplier `voice-a` has exactly the caller numbers
+/// `pool`, its config otherwise adjusted by `f`.
+pub async fn server_with_callers(pool: &[&str], f: impl FnOnce(&mut Config)) -> TestServer {
+    let pool: Vec<String> = pool.iter().map(|c| c.to_string()).collect();
+    server_with(|c| {
+        c.suppliers.seed.retain(|x| x.id != "voice-a");
+        c.suppliers.seed.push(sandbox(
+            "voice-a",
+            "voice",
+            10,
+            json!({ "caller_pool": pool }),
+        ));
+        f(c);
+    })
     .await
 }
 

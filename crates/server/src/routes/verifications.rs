@@ -346,8 +346,11 @@ async fn check_by_phone(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportIn {
-    /// The numbers that called the device during the window (at most 50).
-    #[schema(example = json!(["+861012345678"]))]
+    /// The numbers that called the device during the window (at most 3):
+    /// the calls it received, not a list to try. A report naming two or more
+    /// numbers of the supplier's caller pool is a wrong attempt that ends the
+    /// verification (409 `max_attempts_reached`).
+    #[schema(example = json!(["+861012345678"]), max_items = 3)]
     incoming_numbers: Vec<String>,
 }
 
@@ -356,7 +359,7 @@ pub struct ReportIn {
     params(("id" = String, Path, description = "Verification id (`ver_…`).")),
     request_body = ReportIn,
     responses(
-        (status = 200, description = "`approved` when a reported number placed the call.", body = CheckOut),
+        (status = 200, description = "`approved` when a reported number placed the call; `pending` (a wrong attempt) when none did.", body = CheckOut),
         (status = 404, response = crate::openapi::problem::NotFound),
         (status = 409, response = crate::openapi::problem::Conflict),
     ))]

@@ -23,7 +23,7 @@ use phoneguard_core::verify::{
 };
 
 use crate::sql::{from_ms, to_ms};
-use rows::{SendRow, corrupt, replay_sends, send_columns, v_columns};
+use rows::{SendRow, corrupt, count_sends_by, replay_sends, send_columns, v_columns};
 
 mod postgres;
 mod rows;
@@ -44,17 +44,6 @@ macro_rules! select_verification {
     };
     (postgres) => {
         concat!("SELECT ", v_columns!(), " FROM verifications")
-    };
-}
-
-/// Sends of a tenant in one scope since a time: count and oldest.
-macro_rules! count_sends_by {
-    ($column:literal) => {
-        concat!(
-            "SELECT COUNT(*), MIN(at) FROM verify_sends WHERE tenant_id = $1 AND ",
-            $column,
-            " = $2 AND at > $3"
-        )
     };
 }
 
@@ -126,18 +115,20 @@ macro_rules! impl_verify_store {
             async fn reserve_caller(
                 &self,
                 pool: &str,
+                phone_key: &str,
                 caller: &str,
                 verification_id: &str,
                 until: DateTime<Utc>,
                 now: DateTime<Utc>,
             ) -> StoreResult<bool> {
                 let r = sqlx::query(
-                    "INSERT INTO flash_callers (pool, caller, verification_id, until) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (pool, caller) DO UPDATE SET \
+                    "INSERT INTO flash_callers (pool, phone_key, caller, verification_id, until) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pool, phone_key, caller) DO UPDATE SET \
                      verification_id = excluded.verification_id, until = excluded.until \
-                     WHERE flash_callers.until <= $5",
+                     WHERE flash_callers.until <= $6",
                 )
                 .bind(pool)
+                .bind(phone_key)
                 .bind(caller)
                 .bind(verification_id)
                 .bind(to_ms(until))
@@ -194,6 +185,25 @@ macro_rules! impl_verify_store {
                     " DESC LIMIT 1"
                 ));
                 $d::load(self, q.bind(tenant_id).bind(phone).bind(purpose)).await
+            }
+
+            async fn last_unused_send(
+                &self,
+                tenant_id: &str,
+                phone: &str,
+                purpose: &str,
+            ) -> StoreResult<Option<DateTime<Utc>>> {
+                let ms: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(last_sent_at) FROM verifications WHERE tenant_id = $1 \
+                     AND phone = $2 AND purpose = $3 AND status NOT IN ('failed', 'approved')",
+                )
+                .bind(tenant_id)
+                .bind(phone)
+                .bind(purpose)
+                .fetch_one(self.readers())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(ms.map(from_ms))
             }
 
             async fn resend(

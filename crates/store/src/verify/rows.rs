@@ -17,6 +17,18 @@ macro_rules! v_columns {
 }
 pub(crate) use v_columns;
 
+/// Sends of a tenant in one scope since a time: count and oldest.
+macro_rules! count_sends_by {
+    ($column:literal) => {
+        concat!(
+            "SELECT COUNT(*), MIN(at) FROM verify_sends WHERE tenant_id = $1 AND ",
+            $column,
+            " = $2 AND at > $3"
+        )
+    };
+}
+pub(crate) use count_sends_by;
+
 /// Binds a new verification's columns to the query `$q`, in the order of
 /// [`v_columns!`]; `$int` stores a `u32` as the backend's INTEGER (`to_ms`
 /// must be in scope).

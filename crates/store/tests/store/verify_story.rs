@@ -362,47 +362,53 @@ async fn concurrent_checks(store: &Arc<dyn Store>, now: DateTime<Utc>) {
     assert_eq!(wins, 1, "one winner among concurrent correct checks");
 }
 
-/// Flash-call callers: unique among pending calls of a pool, free after the window or release.
+/// Flash-call callers: unique among the pending calls of a pool to one
+/// tenant's phone (`phone_key`), free after the window or release.
 async fn flash_callers(store: &dyn Store, now: DateTime<Utc>) {
     let until = now + Duration::seconds(60);
     let caller = "+8610000000001";
+    let reserve = move |pool: &'static str, phone: &'static str, id: &'static str, until, now| {
+        store.reserve_caller(pool, phone, caller, id, until, now)
+    };
     assert!(
-        store
-            .reserve_caller("pool", caller, "ver_f1", until, now)
+        reserve("pool", "phone_a", "ver_f1", until, now)
             .await
             .unwrap()
     );
     assert!(
-        !store
-            .reserve_caller("pool", caller, "ver_f2", until, now)
+        !reserve("pool", "phone_a", "ver_f2", until, now)
             .await
             .unwrap(),
-        "held by a pending flash call"
+        "held by a pending flash call to the same phone"
     );
     assert!(
-        store
-            .reserve_caller("other", caller, "ver_f2", until, now)
+        reserve("pool", "phone_b", "ver_f5", until, now)
+            .await
+            .unwrap(),
+        "a call to another phone (or of another tenant) does not compete for it"
+    );
+    assert!(
+        reserve("other", "phone_a", "ver_f2", until, now)
             .await
             .unwrap(),
         "another pool is separate"
     );
     assert!(
-        store
-            .reserve_caller(
-                "pool",
-                caller,
-                "ver_f2",
-                until + Duration::seconds(60),
-                until
-            )
-            .await
-            .unwrap(),
+        reserve(
+            "pool",
+            "phone_a",
+            "ver_f2",
+            until + Duration::seconds(60),
+            until
+        )
+        .await
+        .unwrap(),
         "free once the window is over"
     );
     store.release_callers("ver_f2").await.unwrap();
+    store.release_callers("ver_f5").await.unwrap();
     assert!(
-        store
-            .reserve_caller("pool", caller, "ver_f3", until, now)
+        reserve("pool", "phone_a", "ver_f3", until, now)
             .await
             .unwrap(),
         "free once released"
@@ -411,7 +417,7 @@ async fn flash_callers(store: &dyn Store, now: DateTime<Utc>) {
     // One reservation stays for the purge.
     assert!(
         store
-            .reserve_caller("pool", "+8610000000002", "ver_f4", until, now)
+            .reserve_caller("pool", "phone_a", "+8610000000002", "ver_f4", until, now)
             .await
             .unwrap()
     );
