@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod limits;
 pub mod middleware;
 pub mod openapi;
@@ -77,7 +78,12 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state, request_timeout))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = app(state, request_timeout);
+    // The peer address reaches handlers (the throttle of failed admin authentication).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
