@@ -72,9 +72,39 @@ pub fn decimal<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64,
     deserializer.deserialize_any(Decimal)
 }
 
+/// Shortest secret a configured token may be.
+pub const MIN_SECRET_CHARS: usize = 24;
+/// Fewest different characters a configured token must use.
+pub const MIN_SECRET_DISTINCT: usize = 8;
+
+/// Checks that `v`, the value of the secret `key`, is hard to guess: 24 to 256
+/// characters, at least 8 of them different, no spaces or control characters.
+/// The message names the key and its environment variable.
+pub fn strong_secret(key: &str, v: &str) -> Result<(), ConfigError> {
+    let distinct = v.chars().collect::<std::collections::BTreeSet<_>>().len();
+    let chars = v.chars().count();
+    if !(MIN_SECRET_CHARS..=256).contains(&chars)
+        || distinct < MIN_SECRET_DISTINCT
+        || v.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        let var = format!("PHONEGUARD_{}", key.replace('.', "__").to_ascii_uppercase());
+        return Err(ConfigError::new(
+            key,
+            format!(
+                "too weak: a token must be {MIN_SECRET_CHARS} to 256 characters without \
+                 spaces, at least {MIN_SECRET_DISTINCT} of them different (set in the config \
+                 file or {var}; generate one with `openssl rand -hex 24`)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
+
+    use super::*;
 
     #[derive(Deserialize)]
     struct S {
@@ -99,5 +129,27 @@ mod tests {
         assert!(read(r#"{"x": "NaN"}"#).is_err());
         assert!(read(r#"{"x": "inf"}"#).is_err());
         assert!(read(r#"{"x": true}"#).is_err());
+    }
+
+    #[test]
+    fn weak_secrets_are_refused_naming_the_key_and_variable() {
+        for weak in [
+            "a".repeat(16),
+            "a".repeat(40),
+            "ab".repeat(20),
+            "short".into(),
+        ] {
+            let e = strong_secret("admin_token", &weak).unwrap_err().to_string();
+            assert!(
+                e.contains("`admin_token`") && e.contains("PHONEGUARD_ADMIN_TOKEN"),
+                "{e}"
+            );
+        }
+        let e = strong_secret("metrics.token", "x").unwrap_err().to_string();
+        assert!(e.contains("PHONEGUARD_METRICS__TOKEN"), "{e}");
+        let spaced = "adm test token 0123456789abcdef";
+        assert!(strong_secret("admin_token", spaced).is_err());
+        strong_secret("admin_token", "adm_test_token_0123456789abcdef").unwrap();
+        strong_secret("admin_token", "3f9a0c27d84b6e15a2c9f03d7b18e6a4").unwrap();
     }
 }

@@ -113,6 +113,12 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
         max_body_bytes: config.http.max_body_bytes,
         started,
         dashboard: config.dashboard.clone(),
+        guard: phoneguard_server::guard::Guard::new(
+            &config.auth,
+            config.metrics.clone(),
+            phoneguard_server::guard::parse_proxies(&config.http.trusted_proxies)
+                .map_err(|m| anyhow::anyhow!("config key `http.trusted_proxies`: {m}"))?,
+        ),
     });
     Ok((
         state,

@@ -72,7 +72,11 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
-        if state.tenants.is_admin_token(token, &state.admin_hash) {
+        let client = crate::guard::ClientIp::of(parts, state);
+        let ok = state.guard.attempt(client, || {
+            state.tenants.is_admin_token(token, &state.admin_hash)
+        })?;
+        if ok {
             note_tenant(parts, "admin");
             Ok(Admin)
         } else if token.starts_with("pk_") {

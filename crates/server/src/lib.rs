@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod limits;
 pub mod listen;
 pub mod middleware;

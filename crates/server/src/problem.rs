@@ -167,14 +167,15 @@ pub struct ProblemExtra {
 }
 
 /// The `limit` member: how many calls an API rate limit or quota allows, or
-/// which send limit of a verification refused (`phone`, `tenant`, `ip`,
-/// `country`, `prefix`, `resend_cooldown`).
+/// which named limit refused: a send limit of a verification (`phone`,
+/// `tenant`, `ip`, `country`, `prefix`, `resend_cooldown`) or the throttle of
+/// failed admin authentication (`auth_failures`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum ProblemLimit {
     /// Calls per second (`rate_limited`) or per day (`quota_exceeded`).
     Count(u64),
-    /// The verification send limit that refused.
+    /// The named limit that refused.
     Name(&'static str),
 }
 

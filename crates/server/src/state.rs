@@ -38,6 +38,8 @@ pub struct Inner {
     pub started: Instant,
     /// Admin sessions of `/dashboard`.
     pub dashboard: crate::dashboard::DashboardConfig,
+    /// Throttle of failed admin authentication, client addresses, `/metrics` access.
+    pub guard: crate::guard::Guard,
 }
 
 impl AppState {

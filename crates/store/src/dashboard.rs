@@ -16,6 +16,8 @@ pub(crate) const GET_SESSION: &str = "SELECT id_hash, created_at, expires_at FRO
      WHERE id_hash = $1 AND expires_at > $2";
 /// Logout.
 pub(crate) const DELETE_SESSION: &str = "DELETE FROM dashboard_sessions WHERE id_hash = $1";
+/// Every session (the admin token changed).
+pub(crate) const DELETE_ALL_SESSIONS: &str = "DELETE FROM dashboard_sessions";
 /// Supplier calls, newest first.
 pub(crate) const CALL_POINTS: &str = "SELECT at, tenant_id, supplier_id, capability, outcome, latency_us \
      FROM supplier_calls WHERE at >= $1 ORDER BY at DESC LIMIT $2";
@@ -120,6 +122,16 @@ macro_rules! impl_dashboard_store {
                     .await
                     .map_err(crate::$d::map_err)?;
                 Ok(())
+            }
+
+            async fn delete_all_dashboard_sessions(
+                &self,
+            ) -> phoneguard_core::store::StoreResult<u64> {
+                let done = sqlx::query(crate::dashboard::DELETE_ALL_SESSIONS)
+                    .execute(self.pool())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                Ok(done.rows_affected())
             }
 
             async fn call_points(

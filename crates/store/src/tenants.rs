@@ -96,6 +96,19 @@ macro_rules! impl_store {
                     .ok_or_else(|| StoreError::Other(format!("meta {key} vanished after insert")))
             }
 
+            async fn put_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
             async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
                 sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(&t.id)

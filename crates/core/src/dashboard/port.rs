@@ -23,6 +23,8 @@ pub trait DashboardStore: Send + Sync + 'static {
     ) -> StoreResult<Option<DashboardSession>>;
     /// Deletes a session (logout); no error when there is none.
     async fn delete_dashboard_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Deletes every session (the admin token changed); returns how many there were.
+    async fn delete_all_dashboard_sessions(&self) -> StoreResult<u64>;
 
     /// Supplier calls since `since`, newest first, at most `limit`.
     async fn call_points(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<CallPoint>>;

@@ -32,6 +32,8 @@ pub trait Store:
     /// Stores `value` under `key` unless a value is there already; returns the value
     /// that is stored afterwards (so concurrent first starts agree on one).
     async fn put_meta_if_absent(&self, key: &str, value: &str) -> StoreResult<String>;
+    /// Stores `value` under `key`, replacing any value there.
+    async fn put_meta(&self, key: &str, value: &str) -> StoreResult<()>;
 
     /// Inserts a tenant; `Conflict` when the name is taken.
     async fn create_tenant(&self, tenant: &Tenant) -> StoreResult<()>;

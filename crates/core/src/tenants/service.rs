@@ -159,15 +159,29 @@ impl Tenants {
     }
 
     /// Settles the admin token: with a configured token, its hash replaces the stored
-    /// one; without, the stored hash stays, or on first start a token is generated and
-    /// returned (to print once). Returns the hash to check requests against and the
-    /// generated token, if any.
+    /// one (kept for later starts without it) and, when that is a change, every
+    /// dashboard session made with the old token ends; without, the stored hash
+    /// stays, or on first start a token is generated and returned (to print once).
+    /// Returns the hash to check requests against and the generated token, if any.
     pub async fn settle_admin_token(
         &self,
         configured: Option<&str>,
     ) -> StoreResult<(String, Option<String>)> {
         if let Some(token) = configured {
-            return Ok((self.hash_key.hash(ADMIN_DOMAIN, token), None));
+            let hash = self.hash_key.hash(ADMIN_DOMAIN, token);
+            let stored = self.store.get_meta(META_ADMIN_TOKEN_HASH).await?;
+            if stored.as_deref() != Some(hash.as_str()) {
+                // Sessions first: a crash in between rotates again at the next start.
+                let ended = self.store.delete_all_dashboard_sessions().await?;
+                self.store.put_meta(META_ADMIN_TOKEN_HASH, &hash).await?;
+                if stored.is_some() {
+                    tracing::warn!(
+                        sessions_ended = ended,
+                        "admin token rotated: the old token and its dashboard sessions no longer work"
+                    );
+                }
+            }
+            return Ok((hash, None));
         }
         if let Some(hash) = self.store.get_meta(META_ADMIN_TOKEN_HASH).await? {
             return Ok((hash, None));

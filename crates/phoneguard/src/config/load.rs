@@ -142,7 +142,7 @@ mod tests {
     fn string_keys_read_digits_as_strings_and_numbers_still_read_as_numbers() {
         Jail::expect_with(|jail| {
             jail.set_env("PHONEGUARD_VERIFY__APP_NAME", "12306");
-            jail.set_env("PHONEGUARD_ADMIN_TOKEN", "01234567890123456789");
+            jail.set_env("PHONEGUARD_ADMIN_TOKEN", "012345678901234567890123");
             jail.set_env("PHONEGUARD_REDIS_PREFIX", "0042");
             jail.set_env("PHONEGUARD_VERIFY__CODE_TTL_S", "300");
             jail.set_env("PHONEGUARD_RISK__LINE_STATUS", "true");
@@ -151,7 +151,7 @@ mod tests {
             assert_eq!(c.verify.app_name, "12306");
             assert_eq!(
                 c.admin_token.as_ref().map(|t| t.expose_secret()),
-                Some("01234567890123456789"),
+                Some("012345678901234567890123"),
                 "an all-digit token keeps its leading zero"
             );
             assert_eq!(c.redis_prefix.as_deref(), Some("0042"));

@@ -7,7 +7,7 @@ mod load;
 
 pub use load::{DEFAULT_TOML, Overrides, load, load_from};
 
-use phoneguard_core::config::{ConfigError, range};
+use phoneguard_core::config::{ConfigError, range, strong_secret};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -25,7 +25,9 @@ pub struct Config {
     /// Prefix of every Redis key, one per deployment sharing a Redis; unset: `phoneguard`.
     #[serde(default)]
     pub redis_prefix: Option<String>,
-    /// Admin token; unset: one is generated on first start and printed once.
+    /// Admin token (≥ 24 characters); a new one replaces the stored hash and ends
+    /// dashboard sessions; unset: the stored one, or on first start one is
+    /// generated and printed once.
     #[serde(default)]
     pub admin_token: Option<SecretString>,
     /// Master key (32 bytes as 64 hex characters or base64) that encrypts supplier credentials.
@@ -55,6 +57,12 @@ pub struct Config {
     /// Admin sessions of `/dashboard`.
     #[serde(default)]
     pub dashboard: phoneguard_server::dashboard::DashboardConfig,
+    /// Throttle of failed admin authentication per client address.
+    #[serde(default)]
+    pub auth: phoneguard_server::guard::AuthConfig,
+    /// Who may read `/metrics`.
+    #[serde(default)]
+    pub metrics: phoneguard_server::guard::MetricsConfig,
 }
 
 /// `[http]`
@@ -76,6 +84,10 @@ pub struct HttpConfig {
     pub key_cache_ttl_s: u64,
     /// Seconds to finish in-flight requests after SIGTERM.
     pub shutdown_grace_s: u64,
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` names
+    /// the client; empty: the connection's peer is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `[log]`
@@ -127,15 +139,8 @@ impl Config {
                 "expected 1–64 characters of letters, digits, `_`, `-` or `.`",
             ));
         }
-        if let Some(t) = self.admin_token.as_ref().map(ExposeSecret::expose_secret)
-            && (t.len() < 16
-                || t.len() > 256
-                || t.chars().any(|c| c.is_whitespace() || c.is_control()))
-        {
-            return Err(ConfigError::new(
-                "admin_token",
-                "must be 16 to 256 characters without spaces",
-            ));
+        if let Some(t) = self.admin_token.as_ref().map(ExposeSecret::expose_secret) {
+            strong_secret("admin_token", t)?;
         }
         if let Some(s) = self.hash_secret.as_ref().map(ExposeSecret::expose_secret)
             && s.len() < 32
@@ -179,7 +184,11 @@ impl Config {
         )?;
         range("http.key_cache_ttl_s", self.http.key_cache_ttl_s, 0, 3600)?;
         range("http.shutdown_grace_s", self.http.shutdown_grace_s, 0, 600)?;
+        phoneguard_server::guard::parse_proxies(&self.http.trusted_proxies)
+            .map_err(|m| ConfigError::new("http.trusted_proxies", m))?;
         self.dashboard.validate()?;
+        self.auth.validate()?;
+        self.metrics.validate()?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::new(
                 "log.format",
@@ -221,6 +230,7 @@ mod tests {
                 max_connections: 4096,
                 key_cache_ttl_s: 30,
                 shutdown_grace_s: 10,
+                trusted_proxies: vec![],
             },
             log: LogConfig {
                 format: "text".into(),
@@ -232,6 +242,8 @@ mod tests {
             suppliers: Default::default(),
             limits: Default::default(),
             dashboard: Default::default(),
+            auth: Default::default(),
+            metrics: Default::default(),
         }
     }
 
@@ -261,6 +273,18 @@ mod tests {
         let mut c = valid();
         c.admin_token = Some("short".into());
         assert_eq!(key_of(c), "admin_token");
+        let mut c = valid();
+        c.admin_token = Some("a".repeat(16).into());
+        assert_eq!(key_of(c), "admin_token");
+        let mut c = valid();
+        c.http.trusted_proxies = vec!["proxy.local".into()];
+        assert_eq!(key_of(c), "http.trusted_proxies");
+        let mut c = valid();
+        c.auth.max_failures = 0;
+        assert_eq!(key_of(c), "auth.max_failures");
+        let mut c = valid();
+        c.metrics.token = Some("metrics".into());
+        assert_eq!(key_of(c), "metrics.token");
         let mut c = valid();
         c.master_key = Some("not-a-key".into());
         assert_eq!(key_of(c), "master_key");
@@ -304,6 +328,7 @@ mod tests {
         c.database_url = "postgres://app:db-pass-1@db/pg".into();
         c.redis_url = Some("redis://:redis-pass-2@cache:6379".into());
         c.admin_token = Some("admin-token-value-3".into());
+        c.metrics.token = Some("metrics-token-value-5".into());
         c.master_key = Some("ab".repeat(32).into());
         c.hash_secret = Some("hash-secret-value-4-hash-secret-value-4".into());
         let shown = format!("{c:?}");
@@ -313,6 +338,7 @@ mod tests {
             "admin-token-value-3",
             "abab",
             "hash-secret-value-4",
+            "metrics-token-value-5",
         ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }

@@ -107,6 +107,17 @@ fn a_bad_config_value_stops_the_start_naming_the_key() {
         ("PHONEGUARD_VERIFY__CODE_TTL", "600", "code_ttl"),
         ("PHONEGUARD_LOG__FORMAT", "xml", "log.format"),
         ("PHONEGUARD_LISTEN", "nowhere", "listen"),
+        // Issue 18 item 10: a guessable admin token is refused, naming its variable.
+        (
+            "PHONEGUARD_ADMIN_TOKEN",
+            "aaaaaaaaaaaaaaaa",
+            "PHONEGUARD_ADMIN_TOKEN",
+        ),
+        (
+            "PHONEGUARD_ADMIN_TOKEN",
+            "abababababababababababababab",
+            "PHONEGUARD_ADMIN_TOKEN",
+        ),
     ] {
         let mut cmd = Command::new(BIN);
         clean_env(&mut cmd);
@@ -135,7 +146,7 @@ fn serve_reads_digit_strings_as_strings_and_ignores_the_test_variables() {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("PHONEGUARD_LOG__LEVEL", "warn")
         .env("PHONEGUARD_VERIFY__APP_NAME", "12306")
-        .env("PHONEGUARD_ADMIN_TOKEN", "12345678901234567890")
+        .env("PHONEGUARD_ADMIN_TOKEN", "123456789012345678901234")
         .env(
             "PHONEGUARD_TEST_POSTGRES_URL",
             "postgres://u:p@127.0.0.1:1/none",

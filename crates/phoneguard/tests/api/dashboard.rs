@@ -7,18 +7,22 @@ use serde_json::json;
 
 use crate::harness::{ADMIN, TestServer, json};
 
-fn no_redirects() -> Client {
+pub fn no_redirects() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
-/// Logs in and returns the `pg_dash=…` pair and the full Set-Cookie header.
-async fn login(s: &TestServer, c: &Client) -> (String, String) {
-    let r = c
-        .post(s.url("/dashboard/login"))
-        .form(&[("token", ADMIN)])
+/// The answer to a login with `token`.
+pub async fn post_login(s: &TestServer, c: &Client, token: &str) -> Response {
+    c.post(s.url("/dashboard/login"))
+        .form(&[("token", token)])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Logs in and returns the `pg_dash=…` pair and the full Set-Cookie header.
+pub async fn login(s: &TestServer, c: &Client) -> (String, String) {
+    let r = post_login(s, c, ADMIN).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/dashboard?lang=en");
     let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
@@ -26,7 +30,7 @@ async fn login(s: &TestServer, c: &Client) -> (String, String) {
     (pair, set)
 }
 
-async fn page(s: &TestServer, c: &Client, cookie: &str, path: &str) -> (u16, String) {
+pub async fn page(s: &TestServer, c: &Client, cookie: &str, path: &str) -> (u16, String) {
     let r = c
         .get(s.url(path))
         .header("cookie", cookie)
@@ -287,21 +291,7 @@ async fn disabling_a_supplier_on_the_dashboard_moves_new_verifications_to_the_ot
     let s = TestServer::start().await;
     let c = no_redirects();
     let (pair, _) = login(&s, &c).await;
-    let (_, html) = page(&s, &c, &pair, "/dashboard/suppliers").await;
-    let fields = [
-        ("csrf", csrf_in(&html)),
-        ("weight", "20".to_string()),
-        ("enabled", "false".to_string()),
-        ("confirm", "yes".to_string()),
-    ];
-    let r = c
-        .post(s.url("/dashboard/suppliers/sms-a/apply"))
-        .header("cookie", &pair)
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    apply_change(&s, &c, &pair, "sms-a", 20, false).await;
     for i in 0..5 {
         let phone = format!("1380013800{i}");
         let (st, v) = json(
@@ -391,4 +381,46 @@ async fn a_form_over_the_body_limit_is_refused_with_413() {
     let b = crate::harness::problem(r, 413, "payload_too_large").await;
     assert!(b["detail"].as_str().unwrap().contains("form"), "{b}");
     s.stop().await;
+}
+
+#[tokio::test]
+async fn a_supplier_change_on_the_dashboard_is_in_the_audit_log_with_actor_dashboard() {
+    let s = TestServer::start().await;
+    let c = no_redirects();
+    let (pair, _) = login(&s, &c).await;
+    apply_change(&s, &c, &pair, "sms-a", 9, true).await;
+    let (st, log) = json(
+        s.admin(reqwest::Method::GET, "/v1/admin/audit")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{log}");
+    let e = &log["entries"][0];
+    assert_eq!(e["action"], "supplier.update", "{log}");
+    assert_eq!(e["target"], "sms-a");
+    assert_eq!(e["actor"], "dashboard");
+    assert_eq!(e["after"]["weight"], 9);
+    assert_ne!(e["before"]["weight"], 9);
+}
+
+/// Applies a confirmed weight / enabled change to supplier `id` from the
+/// suppliers page, as the confirmation form does.
+async fn apply_change(s: &TestServer, c: &Client, cookie: &str, id: &str, weight: u32, on: bool) {
+    let (_, html) = page(s, c, cookie, "/dashboard/suppliers").await;
+    let fields = [
+        ("csrf", csrf_in(&html)),
+        ("weight", weight.to_string()),
+        ("enabled", on.to_string()),
+        ("confirm", "yes".to_string()),
+    ];
+    let r = c
+        .post(s.url(&format!("/dashboard/suppliers/{id}/apply")))
+        .header("cookie", cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
 }

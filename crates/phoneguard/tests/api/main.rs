@@ -27,6 +27,7 @@ mod risk_rules;
 mod risk_signals;
 mod routing;
 mod sandbox;
+mod security;
 mod supplier_changes;
 mod supplier_redirects;
 mod suppliers;

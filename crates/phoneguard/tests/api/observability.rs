@@ -306,6 +306,7 @@ async fn metrics_cover_every_area_and_no_label_carries_a_number_key_or_raw_path(
     let text = s
         .client
         .get(s.url("/metrics"))
+        .bearer_auth(crate::harness::ADMIN)
         .send()
         .await
         .unwrap()

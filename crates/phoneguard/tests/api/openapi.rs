@@ -7,13 +7,16 @@ use serde_json::Value;
 use crate::harness::{TestServer, json};
 
 #[test]
-fn the_document_is_openapi_3_1_with_the_three_security_schemes_and_problem_codes() {
+fn the_document_is_openapi_3_1_with_its_security_schemes_and_problem_codes() {
     let doc: Value = serde_json::from_str(&phoneguard_server::openapi::openapi_json()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["api_key"]["scheme"], "bearer");
     assert_eq!(schemes["admin_token"]["scheme"], "bearer");
     assert_eq!(schemes["appcode"]["in"], "header");
+    assert_eq!(schemes["metrics_token"]["scheme"], "bearer");
+    let metrics = doc["paths"]["/metrics"]["get"]["security"].to_string();
+    assert!(metrics.contains("metrics_token") && metrics.contains("admin_token"));
     let codes = doc["components"]["schemas"]["ProblemCode"]["enum"]
         .as_array()
         .expect("ProblemCode is an enum");
@@ -42,6 +45,10 @@ fn the_document_is_openapi_3_1_with_the_three_security_schemes_and_problem_codes
                 assert!(
                     security.contains("admin_token"),
                     "{method} {path}: {security}"
+                );
+                assert!(
+                    op["responses"]["429"].is_object(),
+                    "{method} {path}: failed admin tokens are throttled"
                 );
             }
         }

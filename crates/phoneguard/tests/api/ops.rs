@@ -65,6 +65,7 @@ async fn metrics_count_requests_by_route_template_never_by_number() {
     let text = s
         .client
         .get(s.url("/metrics"))
+        .bearer_auth(crate::harness::ADMIN)
         .send()
         .await
         .unwrap()

@@ -150,6 +150,7 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
     let metrics = s
         .client
         .get(s.url("/metrics"))
+        .bearer_auth(crate::harness::ADMIN)
         .send()
         .await
         .unwrap()

@@ -18,6 +18,7 @@ use crate::dashboard::i18n::Lang;
 use crate::dashboard::view;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::guard::ClientIp;
 use crate::state::AppState;
 
 /// Name of the session cookie.
@@ -121,12 +122,16 @@ pub async fn get_login(headers: HeaderMap, ApiQuery(q): ApiQuery<LoginQuery>) ->
 /// `POST /dashboard/login` with field `token`.
 pub async fn post_login(
     State(s): State<AppState>,
+    client: ClientIp,
     headers: HeaderMap,
     form: Form,
 ) -> Result<Response, ApiError> {
     let lang = Lang::pick(form.get("lang"), &headers);
     let token = form.get("token").unwrap_or("").trim();
-    if token.is_empty() || !s.tenants.is_admin_token(token, &s.admin_hash) {
+    let ok = !token.is_empty()
+        && s.guard
+            .attempt(client, || s.tenants.is_admin_token(token, &s.admin_hash))?;
+    if !ok {
         tracing::warn!("dashboard login refused");
         // Post/redirect/get: the form is shown again with the error, no resubmission.
         return Ok(see_other(&format!(

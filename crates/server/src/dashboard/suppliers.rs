@@ -201,7 +201,8 @@ pub async fn post_confirm(
 }
 
 /// `POST /dashboard/suppliers/{id}/apply` (with `confirm=yes`): the change,
-/// through the same registry update as `PATCH /v1/admin/suppliers/{id}`.
+/// through the same update as `PATCH /v1/admin/suppliers/{id}`, audited with
+/// actor `dashboard`.
 pub async fn post_apply(
     State(s): State<AppState>,
     session: Session,
@@ -222,7 +223,13 @@ pub async fn post_apply(
         enabled: Some(enabled),
         ..Default::default()
     };
-    let v = s.suppliers.update(&id, patch).await?;
+    let v = crate::routes::suppliers_admin::update_audited(
+        &s,
+        crate::audit::DASHBOARD_ACTOR,
+        &id,
+        patch,
+    )
+    .await?;
     tracing::info!(supplier = %v.id, weight, enabled, "supplier changed from the dashboard");
     let to = format!(
         "{}&updated={}",

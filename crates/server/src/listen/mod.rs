@@ -80,9 +80,9 @@ pub async fn serve(
                 }
             }
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     accept_error(e).await;
                     continue;
@@ -97,7 +97,7 @@ pub async fn serve(
             done: done_rx.clone(),
             _permit: permit,
         };
-        tokio::spawn(conn.run(stream));
+        tokio::spawn(conn.run(stream, peer));
     }
     drop(listener);
     drop(stop_tx);
@@ -116,10 +116,15 @@ struct Conn {
 }
 
 impl Conn {
-    async fn run(mut self, stream: TcpStream) {
+    async fn run(mut self, stream: TcpStream, peer: std::net::SocketAddr) {
         let app = self.app;
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            app.clone().oneshot(req.map(axum::body::Body::new))
+            let mut req = req.map(axum::body::Body::new);
+            // The peer address reaches handlers (the throttle of failed admin
+            // authentication), as axum's `into_make_service_with_connect_info`.
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req)
         });
         let io = bare::ProblemIo::new(TokioIo::new(stream));
         let conn = self.http.serve_connection(io, service);

@@ -22,6 +22,8 @@ use crate::state::AppState;
 pub const API_KEY: &str = "api_key";
 /// Security scheme of admin endpoints: `Authorization: Bearer <admin token>`.
 pub const ADMIN_TOKEN: &str = "admin_token";
+/// Security scheme of `/metrics`: `Authorization: Bearer <metrics.token>`.
+pub const METRICS_TOKEN: &str = "metrics_token";
 /// Security scheme of the seed-000/001 endpoints: `Authorization: APPCODE <api key>`.
 pub const APPCODE: &str = "appcode";
 
@@ -32,7 +34,8 @@ pub const APPCODE: &str = "appcode";
         description = "Self-hosted phone-number verification and account-risk gateway.\n\n\
             Tenant endpoints take `Authorization: Bearer <api key>` (`pk_test_…` reaches sandbox \
             suppliers only, `pk_live_…` every other supplier, never a sandbox one); admin \
-            endpoints take the admin token the same way; the compat endpoints also accept \
+            endpoints take the admin token the same way (an address with too many failed attempts \
+            is answered 429 `rate_limited` until `Retry-After`); the compat endpoints also accept \
             `Authorization: APPCODE <api key>`. Errors are RFC 9457 `application/problem+json` \
             with a stable `code`. Every response carries `x-request-id` (a given one is kept).",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
@@ -108,6 +111,7 @@ impl Modify for SecuritySchemes {
         };
         components.add_security_scheme(API_KEY, bearer("api key"));
         components.add_security_scheme(ADMIN_TOKEN, bearer("admin token"));
+        components.add_security_scheme(METRICS_TOKEN, bearer("metrics.token"));
         components.add_security_scheme(
             APPCODE,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
@@ -119,7 +123,8 @@ impl Modify for SecuritySchemes {
 }
 
 /// Adds to every operation a `default` problem response, 401/403 where a
-/// credential is required and 422 where there is input, unless it has its own.
+/// credential is required, 429 where it is the admin token (failed attempts are
+/// throttled) and 422 where there is input, unless it has its own.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -135,6 +140,10 @@ impl Modify for CommonResponses {
             ];
             for op in ops.into_iter().flatten() {
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let admin = op.security.as_ref().is_some_and(|s| {
+                    serde_json::to_value(s)
+                        .is_ok_and(|v| v.to_string().contains(&format!("\"{ADMIN_TOKEN}\"")))
+                });
                 let has_input = op.request_body.is_some()
                     || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let responses = &mut op.responses.responses;
@@ -146,6 +155,9 @@ impl Modify for CommonResponses {
                 if secured {
                     add("401", "Unauthorized");
                     add("403", "Forbidden");
+                }
+                if admin {
+                    add("429", "RateLimited");
                 }
                 if has_input {
                     add("422", "InvalidRequest");

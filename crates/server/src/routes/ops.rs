@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::guard::MetricsReader;
 use crate::state::AppState;
 
 /// `/healthz`, `/readyz`, `/metrics`.
@@ -70,11 +71,15 @@ async fn get_readyz(State(state): State<AppState>) -> Result<Json<ReadyOut>, Api
 }
 
 /// Prometheus text exposition.
+///
+/// Needs `metrics.token` or the admin token as a bearer token unless
+/// `metrics.public = true` (labels name tenants and suppliers).
 #[utoipa::path(get, path = "/metrics", tag = "ops",
+    security(("metrics_token" = []), ("admin_token" = [])),
     responses((status = 200, description = "Every series is named `phoneguard_…`; labels are route \
-        templates, supplier ids and codes, never numbers, keys or raw paths.",
+        templates, tenant ids, supplier ids and codes, never numbers, keys or raw paths.",
         body = String, content_type = "text/plain; version=0.0.4")))]
-async fn get_metrics(State(state): State<AppState>) -> impl IntoResponse {
+async fn get_metrics(_: MetricsReader, State(state): State<AppState>) -> impl IntoResponse {
     crate::telemetry::refresh_gauges(&state);
     (
         [(

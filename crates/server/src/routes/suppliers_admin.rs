@@ -179,17 +179,30 @@ async fn update_supplier(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SupplierPatch>,
 ) -> Result<Json<SupplierOut>, ApiError> {
-    let before = s.suppliers.get(&id).await.ok();
-    let after = s.suppliers.update(&id, body).await?;
-    crate::audit::record(
-        &s,
+    let after = update_audited(&s, crate::audit::ADMIN_ACTOR, &id, body).await?;
+    Ok(Json(after.into()))
+}
+
+/// Applies `patch` to supplier `id` and records it in the audit log as done
+/// by `actor`: the one update path of the admin API and the dashboard.
+pub(crate) async fn update_audited(
+    s: &AppState,
+    actor: &str,
+    id: &str,
+    patch: SupplierPatch,
+) -> Result<SupplierView, ApiError> {
+    let before = s.suppliers.get(id).await.ok();
+    let after = s.suppliers.update(id, patch).await?;
+    crate::audit::record_by(
+        s,
+        actor,
         "supplier.update",
-        &id,
+        id,
         before.as_ref().and_then(crate::audit::state),
         crate::audit::state(&after),
     )
     .await;
-    Ok(Json(after.into()))
+    Ok(after)
 }
 
 /// Removes a supplier.

@@ -51,6 +51,24 @@ async fn dashboard_story(store: &dyn Store) {
         store.get_dashboard_session("h_live", now).await.unwrap(),
         None
     );
+    // An admin token rotation ends every session; the new token's hash replaces the old.
+    for h in ["h_a", "h_b"] {
+        store
+            .insert_dashboard_session(&session(h, 600))
+            .await
+            .unwrap();
+    }
+    // h_short (expired, not yet purged) may be counted too.
+    assert!(store.delete_all_dashboard_sessions().await.unwrap() >= 2);
+    for h in ["h_a", "h_b"] {
+        assert_eq!(store.get_dashboard_session(h, now).await.unwrap(), None);
+    }
+    store.put_meta("rotated", "old").await.unwrap();
+    store.put_meta("rotated", "new").await.unwrap();
+    assert_eq!(
+        store.get_meta("rotated").await.unwrap().as_deref(),
+        Some("new")
+    );
 
     let call = |sup: &str, age_s: i64, outcome: &str| CallRecord {
         at: now - Duration::seconds(age_s),
