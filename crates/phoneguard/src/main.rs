@@ -43,7 +43,9 @@ enum RiskCommand {
         /// Rules file (TOML); default: the shipped rules.
         #[arg(long)]
         rules: Option<PathBuf>,
-        /// One event as a JSON object, or JSON lines (evaluated in order, counters shared).
+        /// Path of a file holding one event as a JSON object (the body of
+        /// POST /v1/risk/register or /login), or JSON lines: one event per line,
+        /// evaluated in order with shared counters.
         #[arg(long)]
         event: PathBuf,
     },

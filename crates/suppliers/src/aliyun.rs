@@ -75,22 +75,42 @@ impl AliyunMarketStatus {
             .get("timeout_ms")
             .and_then(Value::as_u64)
             .unwrap_or(5000);
-        let appcode = credentials
-            .get("appcode")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| {
-                BuildError::new(
-                    "credentials.appcode",
-                    "required: the APPCODE of the API market",
-                )
-            })?;
+        let appcode = appcode(credentials)
+            .map_err(|m| BuildError::new("credentials.appcode", m.to_string()))?;
         Ok(AliyunMarketStatus {
             http: ctx.http.clone(),
             url: format!("{}{}", base.trim_end_matches('/'), path),
             appcode: appcode.to_string(),
             timeout: Duration::from_millis(timeout_ms.clamp(100, 60_000)),
         })
+    }
+}
+
+/// The APPCODE, or what is wrong with the value given (never the value itself:
+/// it is a secret).
+fn appcode(credentials: &Value) -> Result<&str, String> {
+    let s = match credentials.get("appcode") {
+        None | Some(Value::Null) => return Err("required: the APPCODE of the API market".into()),
+        Some(Value::String(s)) => s,
+        Some(_) => return Err("must be a string: the APPCODE of the API market".into()),
+    };
+    if s.is_empty() {
+        return Err("is empty: give the APPCODE of the API market".into());
+    }
+    match s.chars().position(|c| !c.is_ascii_graphic()) {
+        None => Ok(s),
+        Some(i) => {
+            let what = match s.chars().nth(i) {
+                Some(' ') => "a space",
+                Some(c) if c.is_control() => "a control character",
+                _ => "a character that is not printable ASCII",
+            };
+            Err(format!(
+                "has {what} at character {}: an APPCODE is printable ASCII with no \
+                 spaces (copy it from the API market's console)",
+                i + 1
+            ))
+        }
     }
 }
 

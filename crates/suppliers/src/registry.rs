@@ -31,7 +31,11 @@ pub enum RegistryError {
         message: String,
     },
     /// Credentials were given but no master key is configured.
-    #[error("credentials need a master key: set PHONEGUARD_MASTER_KEY")]
+    #[error(
+        "credentials are stored encrypted under the master key, and none is configured: \
+         restart the server with PHONEGUARD_MASTER_KEY set to 32 random bytes \
+         (e.g. `openssl rand -hex 32`), and keep that key"
+    )]
     NoMasterKey,
     /// No supplier with that id.
     #[error("supplier {0} not found")]

@@ -241,7 +241,8 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-/// A partial update (`PATCH /v1/admin/suppliers/{id}`): absent fields are kept.
+/// A partial update (`PATCH /v1/admin/suppliers/{id}`): absent fields are kept;
+/// `options` is a JSON merge patch (RFC 7396), `credentials` are replaced whole.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SupplierPatchIn,
@@ -257,10 +258,13 @@ pub struct SupplierPatch {
     pub price_milli: Option<u32>,
     /// Enable or disable.
     pub enabled: Option<bool>,
-    /// New options (replaces the object).
+    /// Changes to the options, as a JSON merge patch (RFC 7396): members given
+    /// are set (objects merged recursively), a member given as `null` is
+    /// removed, members not given are kept.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub options: Option<Value>,
-    /// New credentials (replaces them).
+    /// New credentials: replace the stored ones as a whole (they are
+    /// write-only, so a merge could not be checked).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub credentials: Option<Value>,
 }
@@ -284,10 +288,33 @@ impl SupplierPatch {
             c.enabled = v;
         }
         if let Some(v) = self.options {
-            c.options = v;
+            merge_patch(&mut c.options, v);
         }
         if let Some(v) = self.credentials {
             c.credentials = Some(v);
+        }
+    }
+}
+
+/// Applies a JSON merge patch (RFC 7396) to `target`: an object patch merges
+/// member by member (recursively), `null` removes a member, anything else
+/// replaces the target.
+pub fn merge_patch(target: &mut Value, patch: Value) {
+    let Value::Object(members) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    let Value::Object(t) = target else {
+        unreachable!("made an object above")
+    };
+    for (k, v) in members {
+        if v.is_null() {
+            t.remove(&k);
+        } else {
+            merge_patch(t.entry(k).or_insert(Value::Null), v);
         }
     }
 }
@@ -371,6 +398,24 @@ mod tests {
         for bad in ["", "-a", "A", "a b", "a/b", &"a".repeat(65)] {
             assert!(validate_supplier_id(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn options_are_merge_patched_as_rfc_7396_says() {
+        use serde_json::json;
+        let mut t = json!({"a": "b", "c": {"d": "e", "f": "g"}, "keep": 1});
+        merge_patch(
+            &mut t,
+            json!({"a": "z", "c": {"f": null, "h": [1]}, "new": {"x": null}}),
+        );
+        assert_eq!(
+            t,
+            json!({"a": "z", "c": {"d": "e", "h": [1]}, "keep": 1, "new": {}})
+        );
+        merge_patch(&mut t, json!({"c": "flat"}));
+        assert_eq!(t["c"], "flat");
+        merge_patch(&mut t, json!({"c": {"again": true}}));
+        assert_eq!(t["c"], json!({"again": true}));
     }
 
     #[test]

@@ -277,3 +277,14 @@ fn risk_eval_explains_the_seed_example_and_refuses_a_broken_rule_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad_one"));
 }
+
+#[test]
+fn risk_eval_help_says_the_event_is_a_path_to_a_file() {
+    let out = Command::new(BIN)
+        .args(["risk", "eval", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Path of a file"), "{help}");
+    assert!(help.contains("JSON lines"), "{help}");
+}

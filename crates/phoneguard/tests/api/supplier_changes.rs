@@ -126,3 +126,43 @@ async fn a_supplier_without_calls_has_no_success_rate() {
     assert_eq!(sandbox["health"]["success_rate"].as_f64(), rate, "{stats}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_patch_of_options_is_a_json_merge_patch_and_credentials_are_replaced_whole() {
+    let s = TestServer::start().await;
+    let (st, before) = admin_json(&s, Method::GET, "/v1/admin/suppliers/sms-a", None).await;
+    assert_eq!(st, 200, "{before}");
+    let patch = |options| json!({"options": options});
+    let (st, b) = admin_json(
+        &s,
+        Method::PATCH,
+        "/v1/admin/suppliers/sms-a",
+        Some(patch(json!({"drop_rate": 1.0, "latency_ms": 5}))),
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
+    let mut want = before["options"].clone();
+    want["drop_rate"] = json!(1.0);
+    want["latency_ms"] = json!(5);
+    assert_eq!(b["options"], want, "members not given are kept: {b}");
+    assert!(
+        b["options"].get("fail_rate").is_some(),
+        "fail_rate kept: {b}"
+    );
+
+    let (st, b) = admin_json(
+        &s,
+        Method::PATCH,
+        "/v1/admin/suppliers/sms-a",
+        Some(patch(json!({"latency_ms": null, "drop_rate": 0.0}))),
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
+    assert!(
+        b["options"].get("latency_ms").is_none(),
+        "null removes: {b}"
+    );
+    assert_eq!(b["options"]["drop_rate"], 0.0);
+    assert!(b["options"].get("fail_rate").is_some(), "{b}");
+    s.stop().await;
+}

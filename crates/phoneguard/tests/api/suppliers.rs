@@ -232,3 +232,53 @@ async fn stats_count_calls_per_supplier_and_per_tenant() {
     assert_eq!(st, 422);
     s.stop().await;
 }
+
+/// The README's "Adding a real supplier": with a master key, the create, the
+/// PATCH and the DELETE after it answer 201, 200, 204; a placeholder APPCODE
+/// is refused saying what is wrong with it (not just "required"), without
+/// echoing it; and without a master key the answer says how to make one.
+#[tokio::test]
+async fn adding_a_real_supplier_as_the_readme_shows_works_and_says_what_is_wrong() {
+    let body = |appcode: &str| {
+        json!({"id": "kz-status", "kind": "aliyun_market_status", "capabilities": ["status"],
+            "options": {"base_url": "https://kzmstatev1.market.alicloudapi.com"},
+            "credentials": {"appcode": appcode}})
+    };
+    let post = |s: &TestServer, b: Value| s.admin(Method::POST, "/v1/admin/suppliers").json(&b);
+    let plain = TestServer::start().await;
+    let e = problem(
+        post(&plain, body(APPCODE)).send().await.unwrap(),
+        422,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(e["field"], "credentials", "{e}");
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap()
+            .contains("openssl rand -hex 32"),
+        "{e}"
+    );
+    plain.stop().await;
+
+    let s = start_with_master_key().await;
+    let e = problem(
+        post(&s, body("your AppCode")).send().await.unwrap(),
+        422,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(e["field"], "credentials.appcode", "{e}");
+    let detail = e["detail"].as_str().unwrap();
+    assert!(detail.contains("a space at character 5"), "{e}");
+    assert!(!detail.contains("your AppCode"), "never echoed: {e}");
+    let (st, b) = admin_json(&s, Method::POST, "/v1/admin/suppliers", Some(body(APPCODE))).await;
+    assert_eq!(st, 201, "{b}");
+    let path = "/v1/admin/suppliers/kz-status";
+    let (st, b) = admin_json(&s, Method::PATCH, path, Some(json!({"weight": 30}))).await;
+    assert_eq!((st, &b["weight"]), (200, &json!(30)), "{b}");
+    let (st, _) = admin_json(&s, Method::DELETE, path, None).await;
+    assert_eq!(st, 204);
+    s.stop().await;
+}

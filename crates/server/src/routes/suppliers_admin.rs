@@ -166,6 +166,9 @@ async fn get_supplier(
 }
 
 /// Changes a supplier live (weight, enabled, carriers, …).
+///
+/// Fields not given are kept; `options` is merged (JSON merge patch, RFC 7396: `null` removes a
+/// member), `credentials` are replaced as a whole.
 #[utoipa::path(patch, path = "/v1/admin/suppliers/{id}", tag = "admin", security(("admin_token" = [])),
     params(("id" = String, Path, description = "Supplier id.")),
     request_body = SupplierPatch,
