@@ -8,7 +8,6 @@ pub mod config;
 pub mod dashboard;
 pub mod ids;
 pub mod limits;
-pub mod model;
 pub mod ops;
 pub mod risk;
 pub mod secrets;
@@ -17,5 +16,5 @@ pub mod suppliers;
 pub mod tenants;
 pub mod verify;
 
-pub use model::{ApiKey, KeyMode, Tenant};
 pub use store::{Store, StoreError};
+pub use tenants::{ApiKey, KeyMode, Principal, Tenant, TenantStore};

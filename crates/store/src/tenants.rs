@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::{ApiKey, KeyMode, Store, StoreError, Tenant};
+use phoneguard_core::{ApiKey, KeyMode, Store, StoreError, Tenant, TenantStore};
 
 use crate::sql::{from_ms, to_ms};
 
@@ -61,7 +61,8 @@ impl TryFrom<ApiKeyRow> for ApiKey {
     }
 }
 
-/// Implements [`Store`] for `$store` on backend `$d` (see [`crate::sql`]).
+/// Implements [`Store`] (the server settings) and [`TenantStore`] for `$store`
+/// on backend `$d` (see [`crate::sql`]).
 macro_rules! impl_store {
     ($store:ty, $d:ident) => {
         #[async_trait::async_trait]
@@ -109,6 +110,10 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+        }
+
+        #[async_trait::async_trait]
+        impl TenantStore for $store {
             async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
                 sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(&t.id)

@@ -11,9 +11,9 @@ use moka::future::Cache;
 use super::model::Rate;
 use super::port::Limiter;
 use super::settings::{ApiCapability, LimitSettings, LimitsConfig};
-use crate::model::Principal;
 use crate::ops::OpsStore;
 use crate::store::error::StoreResult;
+use crate::tenants::Principal;
 
 /// The figures of the most constraining limit a call met (`RateLimit-Limit`,
 /// `RateLimit-Remaining`, `RateLimit-Reset`).

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::model::AuditEntry;
 use super::model::{SupplierCost, UsageDelta};
 use crate::limits::LimitSettings;
-use crate::model::ApiKey;
 use crate::store::error::StoreResult;
+use crate::tenants::ApiKey;
 
 /// Durable state of operations.
 #[async_trait]

@@ -10,7 +10,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::model::Principal;
+use crate::tenants::Principal;
 
 /// Shards, so concurrent requests with different keys rarely share a lock.
 const SHARDS: usize = 8;
@@ -99,7 +99,7 @@ impl Hasher for MacHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::KeyMode;
+    use crate::tenants::KeyMode;
 
     fn principal(id: &str) -> Option<Principal> {
         Some(Principal {

@@ -7,8 +7,9 @@
 
 mod memory;
 mod model;
+mod port;
 mod service;
 
-pub use crate::model::Principal;
-pub use model::{IssuedKey, TenantError};
+pub use model::{ApiKey, IssuedKey, KeyMode, Principal, Tenant, TenantError};
+pub use port::TenantStore;
 pub use service::{META_ADMIN_TOKEN_HASH, Tenants};

@@ -8,10 +8,10 @@ use chrono::Utc;
 use super::memory::KeyCache;
 use super::model::{IssuedKey, TenantError};
 use crate::ids::new_id;
-use crate::model::{ApiKey, KeyMode, Principal, Tenant};
 use crate::secrets::{DomainMac, HashKey, constant_time_eq, new_api_key};
 use crate::store::Store;
 use crate::store::error::{StoreError, StoreResult};
+use crate::tenants::{ApiKey, KeyMode, Principal, Tenant};
 
 /// Hash domain of API keys.
 const KEY_DOMAIN: &str = "api_key";

@@ -8,7 +8,7 @@ use super::code::code_matches;
 use super::error::VerifyError;
 use super::model::{Channel, Delivery, Status, Verification};
 use super::service::VerifyService;
-use crate::model::Principal;
+use crate::tenants::Principal;
 
 /// Most numbers one flash-call report may carry: the few calls the device
 /// actually received in the window, not a list to try.

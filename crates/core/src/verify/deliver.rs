@@ -14,9 +14,9 @@ use super::model::{Attempt, Channel, Delivered, Delivery, SendPlan, Verification
 use super::port::{ConversionRow, MessagingRoute, Outbound};
 use super::select::{ConversionParams, eligible, rank};
 use super::service::VerifyService;
-use crate::model::Principal;
 use crate::store::error::StoreError;
 use crate::suppliers::Capability;
+use crate::tenants::Principal;
 
 /// Suppliers tried for one send before giving up.
 const MAX_TRIES: usize = 3;

@@ -15,8 +15,8 @@ use super::port::{
 };
 use super::settings::VerifyConfig;
 use crate::ids::new_id;
-use crate::model::Principal;
 use crate::secrets::HashKey;
+use crate::tenants::Principal;
 
 /// `POST /v1/verifications`, validated by the service.
 #[derive(Debug, Clone, Default)]

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use phoneguard_core::{Store, StoreError, Tenant};
+use phoneguard_core::{Store, StoreError, Tenant, TenantStore};
 use phoneguard_store::postgres::{PoolSettings, PostgresStore};
 use sqlx::postgres::PgConnectOptions;
 use tokio::net::{TcpListener, TcpStream};
