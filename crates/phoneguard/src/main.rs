@@ -139,10 +139,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let (state, bootstrap) = start::prepare(&config).await?;
+        // The listener first: a start that cannot listen must not have
+        // created (and hidden) the one-time admin token and default key.
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("cannot listen on {} (config key `listen`)", config.listen))?;
+        let (state, bootstrap) = start::prepare(&config).await?;
         let addr = listener.local_addr()?;
         let shutdown = start::shutdown_signal();
         start::print_bootstrap(&bootstrap);

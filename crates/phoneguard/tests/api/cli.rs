@@ -288,3 +288,52 @@ fn risk_eval_help_says_the_event_is_a_path_to_a_file() {
     assert!(help.contains("Path of a file"), "{help}");
     assert!(help.contains("JSON lines"), "{help}");
 }
+
+#[test]
+fn a_start_that_cannot_listen_creates_nothing_so_the_next_start_shows_the_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut cmd = Command::new(BIN);
+    clean_env(&mut cmd).current_dir(dir.path()).args([
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let out = output_within(&mut cmd, Duration::from_secs(20));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains("cannot listen"), "{stderr}");
+    assert!(
+        !stdout.contains("adm_") && !stdout.contains("pk_test_"),
+        "no secret made (and shown) by a start that failed: {stdout}"
+    );
+    drop(taken);
+
+    let mut child = clean_env(&mut Command::new(BIN))
+        .current_dir(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("PHONEGUARD_LOG__LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let printed: Vec<String> = lines
+        .map_while(Result::ok)
+        .take_while(|l| !l.starts_with("phoneguard: listening on"))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        printed.iter().any(|l| l.trim().starts_with("adm_")),
+        "the next start shows the admin token: {printed:?}"
+    );
+    assert!(
+        printed.iter().any(|l| l.trim().starts_with("pk_test_")),
+        "and the default key: {printed:?}"
+    );
+}
