@@ -8,7 +8,8 @@ use crate::wire::{Scalar, object, raw_event};
 
 raw_event!(
     /// Body of `POST /compat/geyan/check-register|check-login`: the seed's
-    /// `GyCheckModel` with its camelCase names; only `account` is required.
+    /// `GyCheckModel` with its camelCase names (a multi-word field is also read
+    /// in snake_case, `run_env` for `runEnv`); only `account` is required.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = GeyanEventIn,
         example = json!({"account": "u-1001", "pn": "13800138000", "ip": "203.0.113.7",
             "deviceId": "dev-42", "runEnv": "4", "operatingTime": "35"})))]
@@ -74,6 +75,33 @@ pub fn geyan_field_name(field: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_in_the_other_case_is_read_not_dropped() {
+        let geyan = serde_json::from_str::<GeyanEvent>(
+            r#"{"account":"a","run_env":"4","nick_name":"n","device_id":"d","x_forward_for":"1.2.3.4"}"#,
+        )
+        .unwrap()
+        .into_event();
+        assert_eq!(geyan.run_env, Some(4));
+        assert_eq!(geyan.nick_name.as_deref(), Some("n"));
+        assert_eq!(geyan.device_id.as_deref(), Some("d"));
+        assert_eq!(geyan.x_forward_for.as_deref(), Some("1.2.3.4"));
+        let v1 = serde_json::from_str::<RiskEvent>(
+            r#"{"account":"a","runEnv":5,"operatingTime":"60","loginType":"2","deviceId":"d"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (v1.run_env, v1.operating_time, v1.login_type),
+            (Some(5), Some(60), Some(2))
+        );
+        assert_eq!(v1.device_id.as_deref(), Some("d"));
+        // Both spellings at once is ambiguous: refused, naming the field.
+        let both = serde_json::from_str::<RiskEvent>(r#"{"account":"a","run_env":4,"runEnv":5}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(both.contains("run_env"), "{both}");
+    }
 
     #[test]
     fn every_camel_case_field_lands_in_its_snake_case_twin() {

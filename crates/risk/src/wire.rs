@@ -174,33 +174,42 @@ macro_rules! raw_event {
             pwd: Option<Scalar>,
             /// Nickname.
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+            #[serde(alias = "nick_name", alias = "nickName")]
             nick_name: Option<Scalar>,
             /// Registration time, Unix seconds.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "register_time", alias = "registerTime")]
             register_time: Option<Scalar>,
             /// Login time, Unix seconds.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "login_time", alias = "loginTime")]
             login_time: Option<Scalar>,
             /// Client environment, 2–12.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "run_env", alias = "runEnv")]
             run_env: Option<Scalar>,
             /// Pointer or touch moves during the form.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "move_count", alias = "moveCount")]
             move_count: Option<Scalar>,
             /// Clicks during the form.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "click_count", alias = "clickCount")]
             click_count: Option<Scalar>,
             /// Key presses during the form.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "key_count", alias = "keyCount")]
             key_count: Option<Scalar>,
             /// Seconds spent on the form.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "operating_time", alias = "operatingTime")]
             operating_time: Option<Scalar>,
             /// The client's public IP address.
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             ip: Option<Scalar>,
             /// App version.
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+            #[serde(alias = "app_ver", alias = "appVer")]
             app_ver: Option<Scalar>,
             /// Device MAC address.
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -209,7 +218,7 @@ macro_rules! raw_event {
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             idfa: Option<Scalar>,
             /// Terminal id (`gyuid` is read as well).
-            #[serde(alias = "gyuid")]
+            #[serde(alias = "gyuid", alias = "device_id", alias = "deviceId")]
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             device_id: Option<Scalar>,
             /// HTTP `Referer`.
@@ -217,9 +226,11 @@ macro_rules! raw_event {
             referrer: Option<Scalar>,
             /// HTTP `User-Agent`.
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+            #[serde(alias = "user_agent", alias = "userAgent")]
             user_agent: Option<Scalar>,
             /// HTTP `X-Forwarded-For`.
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+            #[serde(alias = "x_forward_for", alias = "xForwardFor")]
             x_forward_for: Option<Scalar>,
             /// Outcome: 0 failure, 1 success.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
@@ -229,6 +240,7 @@ macro_rules! raw_event {
             reason: Option<Scalar>,
             /// Login method: 0 password, 1 QR code, 2 SMS code.
             #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::int_or_string))]
+            #[serde(alias = "login_type", alias = "loginType")]
             login_type: Option<Scalar>,
         }
 
@@ -276,7 +288,9 @@ pub(crate) use raw_event;
 
 raw_event!(
     /// Body of `POST /v1/risk/register|login`: the anti-fraud seed's fields in
-    /// snake_case; only `account` is required, unknown fields are ignored.
+    /// snake_case (a multi-word field is also read in the seed's camelCase,
+    /// `runEnv` for `run_env`); only `account` is required, unknown fields are
+    /// ignored.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RiskEventIn,
         example = json!({"account": "u-1001", "pn": "13800138000", "ip": "203.0.113.7",
             "device_id": "dev-42", "run_env": 4, "operating_time": 35})))]
