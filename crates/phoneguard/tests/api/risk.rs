@@ -265,42 +265,29 @@ async fn the_geyan_compat_endpoints_speak_the_seed_envelope() {
             200
         );
     }
-    let (st, r) = json(
-        s.post(
-            "/compat/geyan/check-register",
-            &json!({"account": "a", "runEnv": "99"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (st, r["data"]["result"].as_i64()),
-        (200, Some(40001)),
-        "{r}"
-    );
-    assert!(
-        r["data"]["msg"].as_str().unwrap().contains("runEnv"),
-        "the seed's field name: {r}"
-    );
     // A snake_case name is read too, never silently dropped: the same bad
     // value sent as `run_env` is refused the same way.
-    let (st, r) = json(
-        s.post(
-            "/compat/geyan/check-register",
-            &json!({"account": "a", "run_env": "99"}),
+    for field in ["runEnv", "run_env"] {
+        let (st, r) = json(
+            s.post(
+                "/compat/geyan/check-register",
+                &json!({"account": "a", field: "99"}),
+            )
+            .send()
+            .await
+            .unwrap(),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (st, r["data"]["result"].as_i64()),
-        (200, Some(40001)),
-        "run_env was read: {r}"
-    );
+        .await;
+        assert_eq!(
+            (st, r["data"]["result"].as_i64()),
+            (200, Some(40001)),
+            "{field}: {r}"
+        );
+        assert!(
+            r["data"]["msg"].as_str().unwrap().contains("runEnv"),
+            "the seed's field name: {r}"
+        );
+    }
     s.stop().await;
 }
 
