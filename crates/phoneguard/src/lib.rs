@@ -5,6 +5,7 @@
 pub mod config;
 pub mod data;
 pub mod fd_limit;
+pub mod hash_secret;
 pub mod limits_setup;
 pub mod logging;
 pub mod lookup;

@@ -11,14 +11,11 @@ use secrecy::ExposeSecret;
 
 use crate::config::Config;
 use phoneguard_core::risk::{MemoryRiskCounters, RiskCounters, RiskService};
-use phoneguard_core::secrets::{HashKey, random_base62};
+use phoneguard_core::secrets::HashKey;
 use phoneguard_core::tenants::Tenants;
 use phoneguard_numbering::NumberTable;
 use phoneguard_server::{AppState, Inner};
 use tokio::net::TcpListener;
-
-/// `meta` key of the generated hash secret.
-const META_HASH_SECRET: &str = "hash_secret";
 
 /// Secrets created by this start, to be shown once (never in `Debug`).
 #[derive(Default)]
@@ -52,14 +49,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
                 phoneguard_store::redact_url(database_url)
             )
         })?;
-    let secret = match &config.hash_secret {
-        Some(s) => s.expose_secret().to_string(),
-        None => {
-            store
-                .put_meta_if_absent(META_HASH_SECRET, &random_base62(48))
-                .await?
-        }
-    };
+    let secret = crate::hash_secret::settle(config, store.as_ref()).await?;
     let hash_key = HashKey::new(secret.into_bytes());
     let tenants = Arc::new(Tenants::new(
         store.clone(),

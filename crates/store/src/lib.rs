@@ -40,6 +40,22 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+/// The file of a SQLite database URL; `None` for PostgreSQL, an in-memory
+/// database or a URL that does not parse.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    if !is_sqlite(url) {
+        return None;
+    }
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = opts.get_filename();
+    let name = path.to_string_lossy();
+    if name.is_empty() || name.starts_with(':') || name.contains("mode=memory") {
+        return None;
+    }
+    Some(path.to_path_buf())
+}
+
 /// Whether a database URL names SQLite (one node) rather than PostgreSQL.
 pub fn is_sqlite(url: &str) -> bool {
     url.starts_with("sqlite:")

@@ -64,12 +64,34 @@ fn spawn_checkpointer(pool: SqlitePool, alive: std::sync::Weak<()>) {
     });
 }
 
+/// Creates the database file readable by its owner only (0600) when it does
+/// not exist yet; SQLite gives its `-wal` and `-shm` files the same mode.
+fn create_private(path: &std::path::Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Other(format!(
+            "cannot create the database file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 impl SqliteStore {
-    /// Opens (creating if missing) the database at `url` and runs the migrations.
+    /// Opens (creating if missing, mode 0600) the database at `url` and runs the migrations.
     ///
     /// WAL with `synchronous = NORMAL`: a committed transaction survives the process
     /// being killed (not a power loss of the host, which needs `FULL`).
     pub async fn open(url: &str) -> StoreResult<Self> {
+        if let Some(path) = crate::sqlite_file(url) {
+            create_private(&path)?;
+        }
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Other(format!("database_url: {e}")))?
             .create_if_missing(true)

@@ -110,6 +110,15 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+
+            async fn delete_meta(&self, key: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM meta WHERE key = $1")
+                    .bind(key)
+                    .execute(self.pool())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
         }
 
         #[async_trait::async_trait]

@@ -42,4 +42,6 @@ pub trait Store:
     async fn put_meta_if_absent(&self, key: &str, value: &str) -> StoreResult<String>;
     /// Stores `value` under `key`, replacing any value there.
     async fn put_meta(&self, key: &str, value: &str) -> StoreResult<()>;
+    /// Removes `key` (nothing when it is absent).
+    async fn delete_meta(&self, key: &str) -> StoreResult<()>;
 }

@@ -34,9 +34,13 @@ pub struct Config {
     #[serde(default)]
     pub master_key: Option<SecretString>,
     /// Secret under which keys, tokens and codes are hashed (≥ 32 characters);
-    /// unset: generated on first start and kept in the database.
+    /// unset: read from (or generated into) the key file `hash_secret_file`.
     #[serde(default)]
     pub hash_secret: Option<SecretString>,
+    /// File holding the hash secret when `hash_secret` is unset; default for
+    /// SQLite: the database file's name with `.key` appended (created 0600).
+    #[serde(default)]
+    pub hash_secret_file: Option<String>,
     /// HTTP limits and behaviour.
     pub http: HttpConfig,
     /// Logging.
@@ -223,6 +227,7 @@ mod tests {
             admin_token: None,
             master_key: None,
             hash_secret: None,
+            hash_secret_file: None,
             http: HttpConfig {
                 max_body_bytes: 65536,
                 request_timeout_s: 30,

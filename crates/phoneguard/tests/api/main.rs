@@ -11,6 +11,7 @@ mod connections;
 mod dashboard;
 mod errors;
 mod harness;
+mod hash_secret;
 mod identity;
 mod limits;
 mod live_keys;
