@@ -285,7 +285,14 @@ class Shell:
         )
         self.lines = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self.run("curl() { command curl -w '%{stderr}\\n__PGWT_STATUS %{http_code}\\n' \"$@\"; }")
+        # The HTTP status of each curl goes to a file of its own: written to
+        # the shell's output it interleaved with the body under load (tee).
+        self.status_file = os.path.join(workdir, f".pgwt_status_{self.nonce}")
+        open(self.status_file, "w").close()
+        self.run(
+            "curl() { command curl -w '%{stderr}__PGWT_STATUS %{http_code}\\n' \"$@\" "
+            f"2>>'{self.status_file}'; }}"
+        )
 
     def _read(self):
         for line in self.proc.stdout:
@@ -309,9 +316,11 @@ class Shell:
                 rc = int(line.split()[1])
                 break
             out.append(line)
-        body = "".join(out)
-        codes = re.findall(r"__PGWT_STATUS (\d{3})", body)
-        body = re.sub(r"\n?__PGWT_STATUS \d{3}\n?", "", body).strip()
+        body = "".join(out).strip()
+        with open(self.status_file, "r+") as f:
+            codes = re.findall(r"__PGWT_STATUS (\d{3})", f.read())
+            f.seek(0)
+            f.truncate()
         return rc, (int(codes[-1]) if codes else None), body
 
     def phoneguard_env(self):
