@@ -6,9 +6,14 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serializer;
 
+/// A timestamp as text with millisecond precision.
+pub fn ms_text(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
 /// Serializes a timestamp with millisecond precision (`serialize_with`).
 pub fn ms<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
+    s.serialize_str(&ms_text(t))
 }
 
 /// [`ms`] of an optional timestamp (`null` when absent).

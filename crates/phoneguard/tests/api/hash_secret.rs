@@ -17,6 +17,16 @@ fn sqlite_config(dir: &tempfile::TempDir) -> (Config, std::path::PathBuf) {
     (c, db)
 }
 
+/// The status of a lookup with the server's key.
+async fn lookup_status(s: &TestServer) -> u16 {
+    s.get("/v1/numbers/13800138000")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -28,14 +38,7 @@ async fn the_secret_is_kept_in_a_private_key_file_and_the_database_is_private_to
     let url = format!("sqlite://{}", db.display());
     let s = TestServer::start_with(config.clone(), dir).await;
     let key = s.key.clone();
-    assert_eq!(
-        s.get("/v1/numbers/13800138000")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(lookup_status(&s).await, 200);
     let dir = s.stop().await;
     let key_file = dir.path().join("pg.db.key");
     assert_eq!(mode(&db), 0o600, "the database file is the owner's only");
@@ -51,14 +54,7 @@ async fn the_secret_is_kept_in_a_private_key_file_and_the_database_is_private_to
     assert!(boot.default_key.is_none());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let s = TestServer::from_parts(listener, config, state, key, dir).await;
-    assert_eq!(
-        s.get("/v1/numbers/13800138000")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(lookup_status(&s).await, 200);
     s.stop().await;
 }
 

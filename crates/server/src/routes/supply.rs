@@ -208,7 +208,7 @@ pub async fn enrich(
                     .unwrap_or_else(|| a.carrier.is_some() && a.carrier != segment),
                 supplier: supplier_id,
                 cached,
-                checked_at: answered_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                checked_at: crate::time::ms_text(&answered_at),
             })),
             (
                 Ok(Routed {
