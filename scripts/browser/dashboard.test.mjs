@@ -117,11 +117,24 @@ try {
     assert.equal(await text(`tr[data-supplier="${id}"] td.calls`), String(calls), id);
   }
   await shot("suppliers");
+  // Messaging suppliers count their sends as calls.
+  assert.ok(Number(await text('tr[data-supplier="sms-a"] td.calls')) +
+    Number(await text('tr[data-supplier="sms-b"] td.calls')) >= phones.length, "sends are supplier calls");
+  // The suppliers table fits its card at common desktop widths (no cut-off columns).
+  for (const width of [1400, 1280, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    const cut = await page.evaluate(() => {
+      const t = document.querySelector("#suppliers");
+      return t.scrollWidth - t.parentElement.clientWidth;
+    });
+    assert.ok(cut <= 1, `the suppliers table fits at ${width}px (cut ${cut}px)`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   await page.goto(`${base}/dashboard/verifications?window=1h&lang=en`);
   const sms = page.locator("#funnel-channel tr", { hasText: "sms" }).first();
   const cells = (await sms.locator("td").allTextContents()).map((t) => t.trim());
-  assert.deepEqual(cells.slice(0, 4), ["sms", "4", "0", "2"], "started, delivered, approved");
+  assert.deepEqual(cells.slice(0, 4), ["sms", "4", "4", "2"], "started, delivered (sandbox receipts), approved");
   await shot("verifications");
 
   await page.goto(`${base}/dashboard/risk?window=1h&lang=en`);

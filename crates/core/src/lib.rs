@@ -8,6 +8,7 @@ pub mod config;
 pub mod dashboard;
 pub mod ids;
 pub mod limits;
+pub mod net;
 pub mod ops;
 pub mod risk;
 pub mod secrets;

@@ -8,9 +8,12 @@
 //!    mode 0600 and a new random secret. A secret an earlier version kept in
 //!    the database (`meta`) is moved into the file and deleted from the
 //!    database, so every stored hash stays valid.
-//! 3. PostgreSQL with neither: the secret stays in the database as before
-//!    (nodes must share it), with a warning at every start to set
-//!    `hash_secret` on every node.
+//! 3. PostgreSQL with neither: the server does not start. Several nodes share
+//!    the database and must share the secret, so it is configured on each
+//!    (`hash_secret`, or the same `hash_secret_file` copied to each). A secret
+//!    an earlier version generated into the database is not used from there:
+//!    the message says to set `hash_secret_file`, and the next start moves it
+//!    into that file (step 2) for the operator to copy to the other nodes.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -23,8 +26,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::Config;
 
-/// `meta` key of a hash secret kept in the database (earlier versions, and
-/// PostgreSQL without `hash_secret`).
+/// `meta` key of a hash secret an earlier version kept in the database.
 pub const META_HASH_SECRET: &str = "hash_secret";
 
 /// The key file of `config`: `hash_secret_file`, or the SQLite file + `.key`.
@@ -48,14 +50,21 @@ pub async fn settle(config: &Config, store: &dyn Store) -> anyhow::Result<String
             // An in-memory database: its hashes die with the process.
             return Ok(random_base62(48));
         }
-        tracing::warn!(
-            "the hash secret is kept in the database: set hash_secret (the same on every node) \
-             or hash_secret_file, so that a copy of the database alone cannot be used to \
-             recover codes offline"
+        if store.get_meta(META_HASH_SECRET).await?.is_some() {
+            anyhow::bail!(
+                "config key `hash_secret_file`: this PostgreSQL database holds the hash secret an \
+                 earlier version generated into it, and the secret must not live beside the \
+                 hashes; set hash_secret_file (PHONEGUARD_HASH_SECRET_FILE) to a path on this \
+                 node and start once: the secret is moved into that file (mode 0600); then copy \
+                 the file to every other node"
+            );
+        }
+        anyhow::bail!(
+            "config key `hash_secret`: with PostgreSQL, set hash_secret (PHONEGUARD_HASH_SECRET, \
+             at least 32 characters, e.g. `openssl rand -base64 36`) or hash_secret_file, the \
+             same on every node; it is the key of every stored hash and is never kept in the \
+             database"
         );
-        return Ok(store
-            .put_meta_if_absent(META_HASH_SECRET, &random_base62(48))
-            .await?);
     };
     let legacy = store.get_meta(META_HASH_SECRET).await?;
     let secret = match read(&path)? {

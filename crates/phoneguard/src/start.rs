@@ -89,6 +89,9 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     phoneguard_numbering::preload();
     let numbers: &'static NumberTable = NumberTable::embedded();
     let verify = build_verify(config, tenants.store().clone(), &suppliers, &hash_key).await?;
+    tokio::spawn(
+        phoneguard_core::verify::VerifyService::run_sandbox_receipts(Arc::downgrade(&verify)),
+    );
     let (limits, usage) = crate::limits_setup::build(config, tenants.store().clone())?;
     let state = AppState::new(Inner {
         tenants,
@@ -164,7 +167,8 @@ async fn build_verify(
         hash_key.clone(),
         config.verify.clone(),
         NumberTable::embedded(),
-    );
+    )
+    .with_call_log(suppliers.router().call_log());
     if let Some(url) = config.redis_url.as_ref().map(|u| u.expose_secret()) {
         let mut settings = phoneguard_counters::RedisVerifyConfig::default();
         if let Some(prefix) = &config.redis_prefix {

@@ -23,7 +23,7 @@ pub use model::{
     MatchResult, PortabilityAnswer, Query, SandboxSubscriber, StatusAnswer, Subject,
     SupplierRecord, TenantCapabilityCount, TenureAnswer, TenureBucket,
 };
-pub use port::{Supplier, SupplierStore};
+pub use port::{CallLog, Supplier, SupplierStore};
 pub use settings::{
     RouterConfig, SupplierConfig, SupplierPatch, SuppliersConfig, validate_supplier_id,
 };

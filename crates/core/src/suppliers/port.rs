@@ -18,6 +18,14 @@ pub trait Supplier: Send + Sync + 'static {
     async fn call(&self, query: &Query) -> Result<Answer, SupplierError>;
 }
 
+/// Where supplier calls are recorded for monitoring and billing (the router's
+/// background writer): the verification service records its sends there too,
+/// so a messaging supplier's calls show beside every other supplier's.
+pub trait CallLog: Send + Sync + 'static {
+    /// Queues a record; never waits on the database.
+    fn record(&self, record: CallRecord);
+}
+
 /// Durable supplier state.
 #[async_trait]
 pub trait SupplierStore: Send + Sync + 'static {

@@ -265,6 +265,46 @@ impl VerifyService {
         Ok(true)
     }
 
+    /// Applies the delivery receipts the sandbox suppliers owe (every message
+    /// or call they delivered, `drop_rate` aside), as a real supplier's
+    /// callback would: runs for the life of the service. A receipt can come
+    /// before its attempt is stored (the send answers first); it is tried
+    /// again every 100 ms, for at most [`SANDBOX_RECEIPT_TRIES`] times. Holds
+    /// the service weakly: it ends once the service is gone.
+    pub async fn run_sandbox_receipts(service: std::sync::Weak<Self>) {
+        let Some(outbox) = service.upgrade().map(|s| s.outbox.clone()) else {
+            return;
+        };
+        loop {
+            let batch = outbox.take_receipts().await;
+            let Some(this) = service.upgrade() else {
+                return;
+            };
+            let mut again = false;
+            for mut r in batch {
+                let applied = match this
+                    .receipt(&r.supplier, &r.message_id, Delivery::Delivered)
+                    .await
+                {
+                    Ok(applied) => applied,
+                    Err(e) => {
+                        tracing::warn!(supplier = %r.supplier, error = %e, "sandbox receipt not applied; retrying");
+                        false
+                    }
+                };
+                r.tries += 1;
+                if !applied && r.tries < SANDBOX_RECEIPT_TRIES {
+                    outbox.push_receipt(r);
+                    again = true;
+                }
+            }
+            drop(this);
+            if again {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+
     /// Sets (or clears) the destination countries a tenant may send to.
     pub async fn set_tenant_countries(
         &self,
@@ -344,6 +384,10 @@ impl VerifyService {
             .await?)
     }
 }
+
+/// Times a sandbox receipt is tried before it is given up (its attempt was
+/// never stored: the verification's start failed after the send).
+const SANDBOX_RECEIPT_TRIES: u32 = 50;
 
 /// Stored per-tenant templates (JSON), parsed.
 fn parse_templates(

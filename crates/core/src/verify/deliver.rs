@@ -15,7 +15,7 @@ use super::port::{ConversionRow, MessagingRoute, Outbound};
 use super::select::{ConversionParams, eligible, rank};
 use super::service::VerifyService;
 use crate::store::error::StoreError;
-use crate::suppliers::Capability;
+use crate::suppliers::{CallRecord, Capability};
 use crate::tenants::Principal;
 
 /// Suppliers tried for one send before giving up.
@@ -157,12 +157,14 @@ impl VerifyService {
                 _ => None,
             };
             let msg = self.outbound(plan, templates, caller.clone());
+            let started = std::time::Instant::now();
             let res = tokio::time::timeout(SEND_TIMEOUT, route.sender.send(&msg)).await;
             let outcome = match &res {
                 Ok(Ok(_)) => "ok",
                 Ok(Err(e)) => e.outcome(),
                 Err(_) => "timeout",
             };
+            self.record_call(route, v, cap, outcome, now, started.elapsed());
             metrics::counter!("phoneguard_verify_sends_total", "supplier" => route.config.id.clone(),
                 "channel" => plan.channel.as_str(), "outcome" => outcome).increment(1);
             match res {
@@ -206,6 +208,32 @@ impl VerifyService {
             self.free_callers(&v.id).await;
         }
         Err(VerifyError::SupplierUnavailable(last))
+    }
+
+    /// A send as a supplier call (see [`VerifyService::with_call_log`]).
+    fn record_call(
+        &self,
+        route: &MessagingRoute,
+        v: &Verification,
+        capability: Capability,
+        outcome: &str,
+        at: DateTime<Utc>,
+        latency: std::time::Duration,
+    ) {
+        let Some(calls) = &self.calls else { return };
+        calls.record(CallRecord {
+            at,
+            tenant_id: v.tenant_id.clone(),
+            supplier_id: route.config.id.clone(),
+            capability,
+            outcome: outcome.to_string(),
+            latency_us: i64::try_from(latency.as_micros()).unwrap_or(i64::MAX),
+            price_milli: if outcome == "ok" {
+                i64::from(route.config.price_milli)
+            } else {
+                0
+            },
+        });
     }
 
     /// Codes sent and entered per supplier for a carrier over the conversion

@@ -140,12 +140,27 @@ impl<T: Addressed + Clone> Ring<T> {
     }
 }
 
-/// The two rings.
+/// A delivery receipt a sandbox supplier owes for a message or call it
+/// delivered: applied by [`super::VerifyService::run_sandbox_receipts`], as a
+/// real supplier's receipt is by `POST /v1/receipts/…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxReceipt {
+    /// Supplier id.
+    pub supplier: String,
+    /// The supplier's message or call id.
+    pub message_id: String,
+    /// Times it was tried before (the attempt it names may not be stored yet).
+    pub tries: u32,
+}
+
+/// The two rings, and the receipts not yet applied.
 #[derive(Debug)]
 pub struct Outbox {
     capacity: usize,
     messages: Mutex<Ring<OutboxMessage>>,
     calls: Mutex<Ring<OutboxCall>>,
+    receipts: Mutex<VecDeque<SandboxReceipt>>,
+    receipts_ready: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -159,6 +174,35 @@ impl Outbox {
             capacity: capacity.max(1),
             messages: Mutex::new(Ring::new()),
             calls: Mutex::new(Ring::new()),
+            receipts: Mutex::new(VecDeque::new()),
+            receipts_ready: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Queues a receipt, dropping the oldest past the capacity (a receipt
+    /// lost that way leaves its attempt `sent`, as a lost vendor callback does).
+    pub fn push_receipt(&self, r: SandboxReceipt) {
+        {
+            let mut q = lock(&self.receipts);
+            if q.len() >= self.capacity {
+                q.pop_front();
+            }
+            q.push_back(r);
+        }
+        self.receipts_ready.notify_one();
+    }
+
+    /// Every queued receipt, waiting until there is one.
+    pub async fn take_receipts(&self) -> Vec<SandboxReceipt> {
+        loop {
+            let ready = self.receipts_ready.notified();
+            {
+                let mut q = lock(&self.receipts);
+                if !q.is_empty() {
+                    return q.drain(..).collect();
+                }
+            }
+            ready.await;
         }
     }
 

@@ -224,6 +224,7 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
     ) -> StoreResult<Vec<ConversionRow>>;
 
     /// Sets the delivery of the attempt a supplier knows by `message_ref`.
+    /// `failed` is final: a receipt arriving after it (out of order) leaves it.
     async fn record_delivery(
         &self,
         supplier_id: &str,

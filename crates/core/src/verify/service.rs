@@ -56,6 +56,8 @@ pub struct VerifyService {
     /// most every [`TENANT_SETTINGS_TTL`] on the send path.
     pub(crate) countries_cache: moka::sync::Cache<String, Option<Vec<String>>>,
     pub(crate) templates_cache: moka::sync::Cache<String, Option<String>>,
+    /// Where sends are recorded as supplier calls (none: not recorded).
+    pub(crate) calls: Option<Arc<dyn crate::suppliers::CallLog>>,
 }
 
 /// How long a tenant's own destination countries and message texts are reused
@@ -132,7 +134,18 @@ impl VerifyService {
                 .build(),
             countries_cache: tenant_cache(),
             templates_cache: tenant_cache(),
+            calls: None,
         }
+    }
+
+    /// Records every send (accepted or not) in `calls`, as a supplier call of
+    /// capability `sms` or `voice` with its outcome, latency and price, so
+    /// messaging suppliers count in the supplier statistics and in usage like
+    /// every other supplier.
+    #[must_use]
+    pub fn with_call_log(mut self, calls: Arc<dyn crate::suppliers::CallLog>) -> Self {
+        self.calls = Some(calls);
+        self
     }
 
     /// Keeps failover mappings and caller reservations in `hot` (Redis, for
@@ -180,12 +193,11 @@ impl VerifyService {
                 "not an IPv4 or IPv6 address, e.g. 203.0.113.7 or 2001:db8::1",
             )
         })?;
-        let counted = match addr {
-            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.to_string(),
-                None => ipv6_network(v6, self.cfg.ipv6_prefix_len),
-            },
-            v4 => v4.to_string(),
+        // `2001:db8:1:2::/64`; a full-length prefix keeps the address as it is.
+        let len = self.cfg.ipv6_prefix_len;
+        let counted = match crate::net::counted_network(addr, len) {
+            std::net::IpAddr::V6(net) if len < 128 => format!("{net}/{len}"),
+            other => other.to_string(),
         };
         Ok(Some(self.hash_key.hash("ip", &counted)))
     }
@@ -413,18 +425,6 @@ impl VerifyService {
         Ok(())
     }
 }
-
-/// `2001:db8:1:2::/64` for `2001:db8:1:2:aa:bb:cc:dd` and 64; a full-length
-/// prefix keeps the address as it is (`2001:db8::1`, as before prefixes).
-fn ipv6_network(a: std::net::Ipv6Addr, prefix_len: u8) -> String {
-    if prefix_len >= 128 {
-        return a.to_string();
-    }
-    let mask = u128::MAX << (128 - u32::from(prefix_len));
-    let net = std::net::Ipv6Addr::from(u128::from(a) & mask);
-    format!("{net}/{prefix_len}")
-}
-
 /// Puts a delivered attempt on the verification.
 fn apply(v: &mut Verification, d: Delivered) {
     v.code_hash = d.code_hash;

@@ -29,6 +29,9 @@ pub struct TestServer {
     pg_database: Option<String>,
 }
 
+/// The hash secret of test servers on PostgreSQL (every node of one test shares it).
+pub const PG_HASH_SECRET: &str = "pg_test_hash_secret_0123456789abcdefghijkl";
+
 /// A configuration for a test, with a fresh database at `db` (a SQLite file,
 /// or the PostgreSQL database standing for that path).
 pub fn test_config(db: &std::path::Path) -> Config {
@@ -44,12 +47,13 @@ pub fn test_config(db: &std::path::Path) -> Config {
     let mut c = load_from(None, &overrides, Env::prefixed("PHONEGUARD_TEST_NOTHING_"))
         .expect("default config loads");
     c.admin_token = Some(ADMIN.into());
-    if let Backend::Postgres {
-        redis: Some(redis), ..
-    } = backend()
-    {
-        c.redis_url = Some(redis.clone().into());
-        c.redis_prefix = Some(database_for(db));
+    if let Backend::Postgres { redis, .. } = backend() {
+        // Required with PostgreSQL: the secret never lives in the database.
+        c.hash_secret = Some(PG_HASH_SECRET.into());
+        if let Some(redis) = redis {
+            c.redis_url = Some(redis.clone().into());
+            c.redis_prefix = Some(database_for(db));
+        }
     }
     c
 }
@@ -176,6 +180,19 @@ impl Drop for TestServer {
             drop_database(server, &db);
         }
     }
+}
+
+/// The `/metrics` page (the metrics are shared by every server of the process).
+pub async fn metrics_text(s: &TestServer) -> String {
+    s.client
+        .get(s.url("/metrics"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Status and JSON body of a response.

@@ -83,3 +83,48 @@ async fn a_secret_an_earlier_version_kept_in_the_database_moves_into_the_key_fil
         "and it is gone from the database"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
+async fn with_postgresql_the_secret_must_be_configured_and_an_old_one_moves_out_of_the_database() {
+    let server = crate::backend::test_env("PHONEGUARD_TEST_POSTGRES_URL");
+    let name = format!("pgapi_{}_hash_secret", std::process::id());
+    let url = crate::backend::ensure_database(&server, &name);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir.path().join("pg.db"));
+    config.database_url = url.clone().into();
+    config.redis_url = None;
+    config.hash_secret = None;
+
+    // Neither hash_secret nor hash_secret_file: no start, and no secret
+    // generated into the database.
+    let err = format!(
+        "{:#}",
+        phoneguard::start::prepare(&config).await.err().unwrap()
+    );
+    assert!(
+        err.contains("`hash_secret`") && err.contains("PostgreSQL"),
+        "{err}"
+    );
+    let store = phoneguard_store::open(&url).await.unwrap();
+    assert_eq!(store.get_meta(META_HASH_SECRET).await.unwrap(), None);
+
+    // A database of an earlier version, with the secret inside: the start
+    // says how to move it out, and hash_secret_file moves it.
+    let legacy = "legacy_pg_secret_0123456789abcdefghijklmnopq";
+    store.put_meta(META_HASH_SECRET, legacy).await.unwrap();
+    let err = format!(
+        "{:#}",
+        phoneguard::start::prepare(&config).await.err().unwrap()
+    );
+    assert!(err.contains("hash_secret_file"), "{err}");
+    let file = dir.path().join("hash.key");
+    config.hash_secret_file = Some(file.display().to_string());
+    let (state, _) = phoneguard::start::prepare(&config).await.unwrap();
+    drop(state);
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), legacy);
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(store.get_meta(META_HASH_SECRET).await.unwrap(), None);
+    drop(store);
+    crate::backend::drop_database(&server, &name);
+}

@@ -28,6 +28,7 @@ mod risk_rules;
 mod risk_signals;
 mod routing;
 mod sandbox;
+mod sandbox_sends;
 mod security;
 mod supplier_changes;
 mod supplier_redirects;

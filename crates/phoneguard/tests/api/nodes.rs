@@ -51,6 +51,7 @@ impl Cluster {
             .env("PHONEGUARD_REDIS_URL", &self.redis)
             .env("PHONEGUARD_REDIS_PREFIX", &self.database)
             .env("PHONEGUARD_ADMIN_TOKEN", ADMIN)
+            .env("PHONEGUARD_HASH_SECRET", crate::harness::PG_HASH_SECRET)
             .env("PHONEGUARD_VERIFY__RESEND_COOLDOWN_S", "0");
         for (k, v) in env {
             cmd.env(k, v);

@@ -303,16 +303,7 @@ async fn metrics_cover_every_area_and_no_label_carries_a_number_key_or_raw_path(
         .await
         .unwrap();
     phoneguard_server::telemetry::rate_limited("lookup", "rate");
-    let text = s
-        .client
-        .get(s.url("/metrics"))
-        .bearer_auth(crate::harness::ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = crate::harness::metrics_text(&s).await;
     for series in [
         "phoneguard_http_requests_total{",
         "phoneguard_http_request_duration_seconds_bucket{",

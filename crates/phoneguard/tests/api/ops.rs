@@ -62,16 +62,7 @@ async fn metrics_count_requests_by_route_template_never_by_number() {
             .status(),
         200
     );
-    let text = s
-        .client
-        .get(s.url("/metrics"))
-        .bearer_auth(crate::harness::ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = crate::harness::metrics_text(&s).await;
     assert!(text.contains(r#"phoneguard_http_requests_total{route="/v1/numbers/{number}",method="GET",status="200",tenant="ten_"#), "{text}");
     assert!(
         text.contains("phoneguard_http_request_duration_seconds_bucket"),

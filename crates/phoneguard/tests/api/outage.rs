@@ -55,23 +55,63 @@ fn free_addr() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], crate::binary::free_port()))
 }
 
+/// A fresh PostgreSQL database reached through a [`Proxy`] that the test
+/// stops and starts.
+struct PgBehindProxy {
+    server: String,
+    name: String,
+    path: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    listen: SocketAddr,
+    upstream: SocketAddr,
+    proxy: Proxy,
+    /// The database's URL through the proxy.
+    url: String,
+}
+
+impl PgBehindProxy {
+    async fn start() -> PgBehindProxy {
+        let server = test_env("PHONEGUARD_TEST_POSTGRES_URL");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outage.db");
+        let name = database_for(&path);
+        ensure_database(&server, &name);
+        let opts: sqlx::postgres::PgConnectOptions = server.parse().unwrap();
+        let upstream = tokio::net::lookup_host((opts.get_host(), opts.get_port()))
+            .await
+            .unwrap()
+            .next()
+            .unwrap();
+        let listen = free_addr();
+        let proxy = Proxy::start(listen, upstream).await;
+        let url = format!("postgres://{}@{listen}/{name}", opts.get_username());
+        PgBehindProxy {
+            server,
+            name,
+            path,
+            dir,
+            listen,
+            upstream,
+            proxy,
+            url,
+        }
+    }
+}
+
 #[ignore = "needs PostgreSQL + Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_down_every_path_is_503_until_it_returns()
  {
-    let server = test_env("PHONEGUARD_TEST_POSTGRES_URL");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("outage.db");
-    let name = database_for(&path);
-    ensure_database(&server, &name);
-    let opts: sqlx::postgres::PgConnectOptions = server.parse().unwrap();
-    let upstream = tokio::net::lookup_host((opts.get_host(), opts.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let listen = free_addr();
-    let proxy = Proxy::start(listen, upstream).await;
+    let PgBehindProxy {
+        server,
+        name,
+        path,
+        dir,
+        listen,
+        upstream,
+        proxy,
+        url,
+    } = PgBehindProxy::start().await;
 
     let redis_upstream = test_env("PHONEGUARD_TEST_REDIS_URL");
     let redis_host = redis_upstream
@@ -86,7 +126,8 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
     let redis_listen = free_addr();
 
     let mut c = test_config(&path);
-    c.database_url = format!("postgres://{}@{listen}/{name}", opts.get_username()).into();
+    c.database_url = url.into();
+    c.hash_secret = Some(crate::harness::PG_HASH_SECRET.into());
     // Redis: behind a proxy that is not started yet.
     c.redis_url = Some(format!("redis://{redis_listen}").into());
     c.redis_prefix = Some(name.clone());
@@ -147,16 +188,7 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
             "a rate limit on a Redis that is down fails open"
         );
     }
-    let metrics = s
-        .client
-        .get(s.url("/metrics"))
-        .bearer_auth(crate::harness::ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = crate::harness::metrics_text(&s).await;
     let errors: f64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("phoneguard_limiter_errors_total "))
@@ -282,4 +314,94 @@ async fn with_redis_down_risk_degrades_and_otp_fails_closed_and_with_postgres_do
     s.stop().await;
     proxy.stop().await;
     drop_database(&server, &name);
+}
+
+/// Supplier calls of `supplier` in the admin statistics of the last hour.
+async fn calls_of(s: &TestServer, supplier: &str) -> i64 {
+    let (st, stats) =
+        crate::suppliers::admin_json(s, reqwest::Method::GET, "/v1/admin/stats?window=3600", None)
+            .await;
+    assert_eq!(st, 200, "{stats}");
+    stats["suppliers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["supplier_id"] == supplier)
+        .map_or(0, |r| r["calls"].as_i64().unwrap())
+}
+
+/// Calls of `supplier` the router made since the start, by its metric.
+async fn calls_made(s: &TestServer, supplier: &str) -> i64 {
+    let text = crate::harness::metrics_text(s).await;
+    let label = format!("supplier=\"{supplier}\"");
+    text.lines()
+        .filter(|l| l.starts_with("phoneguard_supplier_calls_total{") && l.contains(&label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as i64
+}
+
+const SUPPLIER: &str = "sandbox-item8";
+
+/// Issue 18 item 8 on a real database: supplier calls made while PostgreSQL is
+/// away are kept and written once it is back, none lost, none twice.
+#[ignore = "needs PostgreSQL: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
+#[tokio::test]
+async fn call_records_made_while_postgres_is_away_are_written_once_it_is_back() {
+    let pg = PgBehindProxy::start().await;
+    let mut c = test_config(&pg.path);
+    c.database_url = pg.url.clone().into();
+    c.hash_secret = Some(crate::harness::PG_HASH_SECRET.into());
+    c.redis_url = None;
+    // Every status lookup asks the supplier (no cache in between), one of
+    // this test's own (the metrics are shared by every server of the process).
+    c.router.status_cache_ttl_s = 0;
+    // ... and keeps asking it while its answers fail (no open circuit).
+    c.router.breaker_failures = 10_000;
+    for seed in &mut c.suppliers.seed {
+        if seed.id == "sandbox" {
+            seed.id = SUPPLIER.into();
+        }
+    }
+    let s = TestServer::start_with(c, pg.dir).await;
+    let lookup = |i: usize| {
+        let req = s.get(&format!("/v1/numbers/1380013{i:04}?fields=status"));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    for i in 0..20 {
+        assert_eq!(lookup(i).await, 200);
+    }
+    assert_eq!(calls_of(&s, SUPPLIER).await, 20);
+
+    // PostgreSQL away: lookups still reach the supplier (whatever it answers
+    // without its database); each is a call record that cannot be written now.
+    pg.proxy.stop().await;
+    let before = calls_made(&s, SUPPLIER).await;
+    for i in 20..140 {
+        let st = lookup(i).await;
+        assert!(st == 200 || st == 503, "{st}");
+    }
+    let during = calls_made(&s, SUPPLIER).await - before;
+    assert!(during >= 10, "lookups reached the supplier: {during}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Back: every record is written, exactly once.
+    let proxy = Proxy::start(pg.listen, pg.upstream).await;
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = calls_of(&s, SUPPLIER).await;
+        if seen >= 20 + during {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        seen,
+        20 + during,
+        "the calls made while the database was away"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(calls_of(&s, SUPPLIER).await, 20 + during, "and none twice");
+    s.stop().await;
+    proxy.stop().await;
+    drop_database(&pg.server, &pg.name);
 }

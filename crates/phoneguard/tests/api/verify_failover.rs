@@ -16,18 +16,10 @@ fn supplier_of(v: &serde_json::Value) -> String {
 }
 
 async fn server_a_drops() -> crate::harness::TestServer {
-    server_with(|c| {
-        c.suppliers.seed.retain(|s| {
-            !s.capabilities
-                .contains(&phoneguard_core::suppliers::Capability::Sms)
-        });
-        c.suppliers
-            .seed
-            .push(sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})));
-        c.suppliers
-            .seed
-            .push(sandbox("sms-b", "sms", 10, json!({})));
-    })
+    server_with_sms(vec![
+        sandbox("sms-a", "sms", 20, json!({"drop_rate": 1.0})),
+        sandbox("sms-b", "sms", 10, json!({})),
+    ])
     .await
 }
 

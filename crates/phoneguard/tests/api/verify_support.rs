@@ -24,6 +24,18 @@ pub async fn server_with(f: impl FnOnce(&mut Config)) -> TestServer {
     TestServer::start_with(c, dir).await
 }
 
+/// A server whose SMS suppliers are `sms` instead of the default ones.
+pub async fn server_with_sms(sms: Vec<SupplierConfig>) -> TestServer {
+    server_with(|c| {
+        c.suppliers.seed.retain(|s| {
+            !s.capabilities
+                .contains(&phoneguard_core::suppliers::Capability::Sms)
+        });
+        c.suppliers.seed.extend(sms);
+    })
+    .await
+}
+
 /// A server with the embedded default suppliers (sms-a 20, sms-b 10, voice-a).
 pub async fn server() -> TestServer {
     server_with(|_| {}).await

@@ -62,7 +62,7 @@ pub async fn get_suppliers(
                         tr data-supplier=(v.id) {
                             td { b { (v.id) } }
                             td { (v.kind) }
-                            td { (v.capabilities.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")) }
+                            td.wrap { (v.capabilities.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")) }
                             td class=(match v.health.as_ref().map(|h| h.breaker) { Some("closed") => "ok", None => "muted", _ => "bad" }) {
                                 (v.health.as_ref().map(|h| h.breaker).unwrap_or("–"))
                             }

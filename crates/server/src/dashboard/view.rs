@@ -35,14 +35,14 @@ header a{color:#d1d5db;text-decoration:none;padding:.2rem .4rem;border-radius:4p
 header .brand{font-weight:600;margin-right:.5rem}nav{display:flex;flex-wrap:wrap;gap:.25rem}
 .bar{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;padding:.5rem 1rem;background:#e5e7eb}
 .bar a{padding:.15rem .5rem;border:1px solid #9ca3af;border-radius:4px;color:#111827;text-decoration:none}.bar a.on{background:#111827;color:#fff}
-main{padding:1rem;max-width:1200px;margin:auto}h1{font-size:1.3rem;margin:.2rem 0 1rem}h2{font-size:1.05rem;margin:1.2rem 0 .5rem}
+main{padding:1rem;max-width:1600px;margin:auto}h1{font-size:1.3rem;margin:.2rem 0 1rem}h2{font-size:1.05rem;margin:1.2rem 0 .5rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:1rem;margin-bottom:1rem}
 .card{background:#fff;border-radius:8px;padding:.8rem;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow-x:auto}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.8rem;margin-bottom:1rem}
 .tile{background:#fff;border-radius:8px;padding:.7rem}.tile b{display:block;font-size:1.4rem}
 svg{max-width:100%;height:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e5e7eb;white-space:nowrap}th{background:#f9fafb}
-td.n,th.n{text-align:right}.muted{color:#6b7280}.ok{color:#15803d}.bad{color:#b91c1c}
+td.n,th.n{text-align:right}td.wrap{white-space:normal;min-width:7em}.muted{color:#6b7280}.ok{color:#15803d}.bad{color:#b91c1c}
 form.inline{display:flex;gap:.4rem;align-items:center;flex-wrap:wrap}input,select,button{font:inherit;padding:.3rem .5rem}
 button{background:#2563eb;color:#fff;border:0;border-radius:4px;cursor:pointer}button.ghost{background:#6b7280}
 .note{background:#dcfce7;padding:.6rem;border-radius:6px;margin-bottom:1rem}

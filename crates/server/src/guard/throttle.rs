@@ -2,7 +2,7 @@
 //! fixed window, in memory on each node.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -15,16 +15,7 @@ const MAX_TRACKED: usize = 65_536;
 type Key = Option<IpAddr>;
 
 fn key_of(ip: Option<IpAddr>) -> Key {
-    Some(match ip? {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let bits = u128::from(v6) & !((1u128 << 64) - 1);
-                IpAddr::V6(Ipv6Addr::from(bits))
-            }
-        },
-        v4 => v4,
-    })
+    Some(phoneguard_core::net::counted_network(ip?, 64))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -376,7 +376,8 @@ macro_rules! impl_verify_store {
                 delivery: Delivery,
             ) -> StoreResult<Option<ReceiptTarget>> {
                 let row: Option<(String, String, String)> = sqlx::query_as(
-                    "UPDATE verify_attempts SET delivery = $1 WHERE supplier_id = $2 \
+                    "UPDATE verify_attempts SET delivery = CASE WHEN delivery = 'failed' \
+                     THEN delivery ELSE $1 END WHERE supplier_id = $2 \
                      AND message_ref = $3 RETURNING tenant_id, terminal_key, verification_id",
                 )
                 .bind(delivery.as_str())

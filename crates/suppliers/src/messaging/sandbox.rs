@@ -1,5 +1,6 @@
 //! The `sandbox` messaging supplier: SMS and voice messages go into the
-//! in-memory outbox, flash calls into the call log — never the database.
+//! in-memory outbox, flash calls into the call log — never the database —
+//! and each one delivered is followed by its delivery receipt.
 //!
 //! Options: `drop_rate` (0–1: accepted but never delivered, so it is not in
 //! the outbox), `fail_rate` (0–1: refused), `latency_ms` (delay before
@@ -12,7 +13,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use phoneguard_core::suppliers::SupplierError;
 use phoneguard_core::verify::{
-    Accepted, Channel, MessageSender, Outbound, Outbox, OutboxCall, OutboxMessage,
+    Accepted, Channel, MessageSender, Outbound, Outbox, OutboxCall, OutboxMessage, SandboxReceipt,
 };
 use rand::Rng;
 use serde_json::Value;
@@ -109,6 +110,12 @@ impl MessageSender for SandboxMessenger {
                 sent_at: now,
             }),
         }
+        // Delivered: the receipt follows, as a real supplier's callback does.
+        self.outbox.push_receipt(SandboxReceipt {
+            supplier: self.id.clone(),
+            message_id: id.clone(),
+            tries: 0,
+        });
         Ok(Accepted {
             message_ref: Some(id),
         })

@@ -184,6 +184,12 @@ impl Router {
         })
     }
 
+    /// Where calls made outside the router (verification sends) are recorded,
+    /// in the same queue as the router's own.
+    pub fn call_log(&self) -> Arc<dyn phoneguard_core::suppliers::CallLog> {
+        Arc::new(self.recorder.clone())
+    }
+
     /// Writes queued call records (the stats endpoint calls this first).
     pub async fn flush_records(&self) {
         self.recorder.flush().await;

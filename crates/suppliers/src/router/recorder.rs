@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use phoneguard_core::suppliers::{CallRecord, SupplierStore};
+use phoneguard_core::suppliers::{CallLog, CallRecord, SupplierStore};
 use tokio::sync::{mpsc, oneshot};
 
 enum Msg {
@@ -50,6 +50,12 @@ impl Recorder {
         if self.tx.send(Msg::Flush(tx)).await.is_ok() {
             let _ = rx.await;
         }
+    }
+}
+
+impl CallLog for Recorder {
+    fn record(&self, r: CallRecord) {
+        Recorder::record(self, r);
     }
 }
 
