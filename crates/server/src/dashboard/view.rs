@@ -42,7 +42,7 @@ main{padding:1rem;max-width:1600px;margin:auto}h1{font-size:1.3rem;margin:.2rem 
 .tile{background:#fff;border-radius:8px;padding:.7rem}.tile b{display:block;font-size:1.4rem}
 svg{max-width:100%;height:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e5e7eb;white-space:nowrap}th{background:#f9fafb}
-td.n,th.n{text-align:right}td.wrap{white-space:normal;min-width:7em}.muted{color:#6b7280}.ok{color:#15803d}.bad{color:#b91c1c}
+td.n,th.n{text-align:right}td.wrap{white-space:normal;min-width:7em}#suppliers th{white-space:normal}.muted{color:#6b7280}.ok{color:#15803d}.bad{color:#b91c1c}
 form.inline{display:flex;gap:.4rem;align-items:center;flex-wrap:wrap}input,select,button{font:inherit;padding:.3rem .5rem}
 button{background:#2563eb;color:#fff;border:0;border-radius:4px;cursor:pointer}button.ghost{background:#6b7280}
 .note{background:#dcfce7;padding:.6rem;border-radius:6px;margin-bottom:1rem}
