@@ -56,6 +56,8 @@ pub struct VerifyService {
     /// most every [`TENANT_SETTINGS_TTL`] on the send path.
     pub(crate) countries_cache: moka::sync::Cache<String, Option<Vec<String>>>,
     pub(crate) templates_cache: moka::sync::Cache<String, Option<String>>,
+    /// App names by purpose (Twilio Verify services), when set.
+    pub(crate) app_names: Option<Arc<dyn super::port::AppNames>>,
 }
 
 /// How long a tenant's own destination countries and message texts are reused
@@ -132,7 +134,15 @@ impl VerifyService {
                 .build(),
             countries_cache: tenant_cache(),
             templates_cache: tenant_cache(),
+            app_names: None,
         }
+    }
+
+    /// Asks `names` for the app name of a verification's messages by its purpose.
+    #[must_use]
+    pub fn with_app_names(mut self, names: Arc<dyn super::port::AppNames>) -> Self {
+        self.app_names = Some(names);
+        self
     }
 
     /// Keeps failover mappings and caller reservations in `hot` (Redis, for
