@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod store;
 pub mod suppliers;
 pub mod tenants;
+pub mod twilio;
 pub mod verify;
 
 pub use store::{Store, StoreError};

@@ -88,7 +88,17 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     .map_err(anyhow::Error::msg)?;
     phoneguard_numbering::preload();
     let numbers: &'static NumberTable = NumberTable::embedded();
-    let verify = build_verify(config, tenants.store().clone(), &suppliers, &hash_key).await?;
+    let twilio = Arc::new(phoneguard_core::twilio::TwilioServices::new(
+        tenants.store().clone(),
+    ));
+    let verify = build_verify(
+        config,
+        tenants.store().clone(),
+        &suppliers,
+        &hash_key,
+        twilio.clone(),
+    )
+    .await?;
     tokio::spawn(
         phoneguard_core::verify::VerifyService::run_sandbox_receipts(Arc::downgrade(&verify)),
     );
@@ -100,6 +110,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
         numbers,
         suppliers,
         verify,
+        twilio,
         limits,
         usage,
         metrics: phoneguard_server::metrics_handle(),
@@ -155,6 +166,7 @@ async fn build_verify(
     store: Arc<dyn phoneguard_core::Store>,
     suppliers: &phoneguard_suppliers::Registry,
     hash_key: &HashKey,
+    twilio: Arc<phoneguard_core::twilio::TwilioServices>,
 ) -> anyhow::Result<Arc<phoneguard_core::verify::VerifyService>> {
     let outbox = Arc::new(phoneguard_core::verify::Outbox::new(
         config.verify.outbox_capacity,
@@ -168,7 +180,8 @@ async fn build_verify(
         config.verify.clone(),
         NumberTable::embedded(),
     )
-    .with_call_log(suppliers.router().call_log());
+    .with_call_log(suppliers.router().call_log())
+    .with_app_names(twilio);
     if let Some(url) = config.redis_url.as_ref().map(|u| u.expose_secret()) {
         let mut settings = phoneguard_counters::RedisVerifyConfig::default();
         if let Some(prefix) = &config.redis_prefix {

@@ -99,6 +99,7 @@ where
         };
         let route = req.extensions().get::<MatchedPath>().cloned();
         let method = req.method().clone();
+        let twilio_wire = req.uri().path().starts_with("/v2/");
         let timeout = self.timeout;
         // The auth extractors note the tenant here, for the request metrics.
         let tenant = TenantSlot::default();
@@ -122,7 +123,11 @@ where
                 }
                 Err(_panic) => bare(StatusCode::INTERNAL_SERVER_ERROR),
             };
-            let mut resp = problemize(resp).await;
+            let mut resp = if twilio_wire {
+                crate::routes::twilio::wire_error(resp).await
+            } else {
+                problemize(resp).await
+            };
             if !resp.headers().contains_key(&REQUEST_ID) {
                 resp.headers_mut().insert(REQUEST_ID.clone(), id);
             }

@@ -26,6 +26,8 @@ pub struct Inner {
     pub suppliers: Arc<phoneguard_suppliers::Registry>,
     /// Verifications: codes, failover, limits, flash calls, the sandbox outbox.
     pub verify: Arc<phoneguard_core::verify::VerifyService>,
+    /// Twilio Verify v2 services (`/v2/Services`).
+    pub twilio: Arc<phoneguard_core::twilio::TwilioServices>,
     /// Rate limits and daily quotas.
     pub limits: Arc<phoneguard_core::limits::Limits>,
     /// Usage counted per tenant × capability × day, written in batches.

@@ -19,6 +19,7 @@ pub mod sqlite;
 mod sqlite_commit;
 mod suppliers;
 mod tenants;
+mod twilio;
 mod verify;
 
 use std::sync::Arc;

@@ -11,6 +11,7 @@ use crate::ops::OpsStore;
 use crate::risk::RiskStore;
 use crate::suppliers::SupplierStore;
 use crate::tenants::TenantStore;
+use crate::twilio::TwilioStore;
 use crate::verify::VerifyStore;
 
 /// Durable state: server settings (`meta`) here, and every area's store port
@@ -28,6 +29,7 @@ pub trait Store:
     + VerifyStore
     + OpsStore
     + DashboardStore
+    + TwilioStore
     + Send
     + Sync
     + 'static

@@ -141,10 +141,21 @@ impl VerifyService {
         let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
         let templates = match plan.channel {
             Channel::FlashCall => None,
-            _ => self
-                .send_templates(&v.tenant_id)
-                .await?
-                .map(|t| self.templates.for_tenant(&t)),
+            _ => {
+                let own = self.send_templates(&v.tenant_id).await?;
+                let named = match &self.app_names {
+                    Some(n) => n.app_name(&v.tenant_id, &v.purpose).await,
+                    None => None,
+                };
+                match (own, named) {
+                    (own, Some(name)) => {
+                        let mut t = own.unwrap_or_default();
+                        t.app_name = Some(name);
+                        Some(self.templates.for_tenant(&t))
+                    }
+                    (own, None) => own.map(|t| self.templates.for_tenant(&t)),
+                }
+            }
         };
         let templates = templates.as_ref().unwrap_or(&self.templates);
         let mut last = String::from("no supplier accepted the message");

@@ -35,7 +35,7 @@ pub use memory::{SEED_WAIT, SendWindows};
 pub use model::{Attempt, Channel, Delivery, Status, Verification, prefix_of};
 pub use outbox::{Outbox, OutboxCall, OutboxMessage, SandboxReceipt};
 pub use port::{
-    Accepted, ConversionRow, MessageSender, MessagingDirectory, MessagingRoute, Outbound,
+    Accepted, AppNames, ConversionRow, MessageSender, MessagingDirectory, MessagingRoute, Outbound,
     ReceiptTarget, Refusal, Resend, SendAdmission, SendCount, SendLimit, SendRecord, SendScope,
     VerifyHotState, VerifyStore,
 };

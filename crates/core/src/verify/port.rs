@@ -419,3 +419,11 @@ impl<S: VerifyStore + ?Sized> SendAdmission for Arc<S> {
         Ok(None)
     }
 }
+
+/// The app name a verification's messages carry when its purpose names one
+/// (a Twilio Verify service's `FriendlyName`); `None` keeps the tenant's.
+#[async_trait]
+pub trait AppNames: Send + Sync + 'static {
+    /// The name for a verification of `tenant_id` with `purpose`.
+    async fn app_name(&self, tenant_id: &str, purpose: &str) -> Option<String>;
+}

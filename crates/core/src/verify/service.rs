@@ -58,6 +58,8 @@ pub struct VerifyService {
     pub(crate) templates_cache: moka::sync::Cache<String, Option<String>>,
     /// Where sends are recorded as supplier calls (none: not recorded).
     pub(crate) calls: Option<Arc<dyn crate::suppliers::CallLog>>,
+    /// App names by purpose (Twilio Verify services), when set.
+    pub(crate) app_names: Option<Arc<dyn super::port::AppNames>>,
 }
 
 /// How long a tenant's own destination countries and message texts are reused
@@ -135,6 +137,7 @@ impl VerifyService {
             countries_cache: tenant_cache(),
             templates_cache: tenant_cache(),
             calls: None,
+            app_names: None,
         }
     }
 
@@ -145,6 +148,13 @@ impl VerifyService {
     #[must_use]
     pub fn with_call_log(mut self, calls: Arc<dyn crate::suppliers::CallLog>) -> Self {
         self.calls = Some(calls);
+        self
+    }
+
+    /// Asks `names` for the app name of a verification's messages by its purpose.
+    #[must_use]
+    pub fn with_app_names(mut self, names: Arc<dyn super::port::AppNames>) -> Self {
+        self.app_names = Some(names);
         self
     }
 

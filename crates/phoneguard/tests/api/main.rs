@@ -33,6 +33,7 @@ mod security;
 mod supplier_changes;
 mod supplier_redirects;
 mod suppliers;
+mod twilio;
 mod usage;
 mod vendor_fake;
 mod verify_abuse;

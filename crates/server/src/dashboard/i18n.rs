@@ -141,6 +141,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("device", "Device", "设备"),
     ("max_level", "Max level", "最高等级"),
     ("tenant", "Tenant", "租户"),
+    (
+        "account_sid",
+        "Account SID (Twilio API)",
+        "Account SID (Twilio 接口)",
+    ),
     ("name", "Name", "名称"),
     ("created", "Created", "创建时间"),
     ("keys", "Keys", "密钥"),

@@ -178,6 +178,7 @@ pub async fn get_tenants(
             rows.push(vec![
                 t.name.clone(),
                 t.id.clone(),
+                phoneguard_core::twilio::account_sid(&t.id),
                 k.id.clone(),
                 k.mode.as_str().to_string(),
                 k.hint.clone(),
@@ -191,7 +192,7 @@ pub async fn get_tenants(
     }
     let body = html! {
         div.card id="tenants" {
-            (table(lang, &["name", "tenant", "keys", "mode", "hint", "created", "status"], 7, rows))
+            (table(lang, &["name", "tenant", "account_sid", "keys", "mode", "hint", "created", "status"], 8, rows))
         }
     };
     Ok(view::page(&ctx, "/dashboard/tenants", "tenants", body))

@@ -58,6 +58,8 @@ pub const APPCODE: &str = "appcode";
         (name = "receipts", description = "Delivery receipts from messaging suppliers."),
         (name = "admin", description = "Tenants, keys, suppliers, rules, stats (admin token)."),
         (name = "ops", description = "Liveness, readiness, metrics."),
+        (name = "twilio", description = "Twilio Verify v2 and Lookup v2 on the wire, for the official SDKs: \
+            HTTP Basic (account sid or key sid + API key), form fields, Twilio's error JSON."),
     ),
 )]
 struct ApiDoc;
@@ -113,6 +115,19 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(ADMIN_TOKEN, bearer("admin token"));
         components.add_security_scheme(METRICS_TOKEN, bearer("metrics.token"));
         components.add_security_scheme(
+            crate::routes::twilio::TWILIO_BASIC,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "HTTP Basic as the Twilio SDKs send it: the tenant's account sid (`AC…`) or \
+                         the key's sid (`SK…`) as user, an API key as password (`/v2` only)"
+                            .to_string(),
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             APPCODE,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "Authorization",
@@ -130,7 +145,12 @@ struct CommonResponses;
 impl Modify for CommonResponses {
     fn modify(&self, doc: &mut Document) {
         let reference = |name: &str| RefOr::Ref(Ref::new(format!("#/components/responses/{name}")));
-        for item in doc.paths.paths.values_mut() {
+        for (path, item) in &mut doc.paths.paths {
+            // `/v2` answers Twilio's error JSON, never problem+json.
+            if path.starts_with("/v2/") {
+                crate::routes::twilio::document_errors(item);
+                continue;
+            }
             let ops = [
                 &mut item.get,
                 &mut item.put,

@@ -72,6 +72,8 @@ pub struct TenantRecord {
     id: String,
     /// Display name, unique.
     name: String,
+    /// `AC` + 32 hex: the user of HTTP Basic on `/v2` (Twilio SDKs).
+    account_sid: String,
     /// When it was created.
     #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
@@ -80,6 +82,7 @@ pub struct TenantRecord {
 impl From<Tenant> for TenantRecord {
     fn from(t: Tenant) -> Self {
         TenantRecord {
+            account_sid: phoneguard_core::twilio::account_sid(&t.id),
             id: t.id,
             name: t.name,
             created_at: t.created_at,
@@ -92,6 +95,8 @@ impl From<Tenant> for TenantRecord {
 pub struct ApiKeyRecord {
     /// `key_…`.
     id: String,
+    /// `SK` + 32 hex: may stand for the account sid on `/v2` (Twilio SDKs).
+    sid: String,
     /// Owner.
     tenant_id: String,
     /// Test or live.
@@ -109,6 +114,7 @@ pub struct ApiKeyRecord {
 impl From<ApiKey> for ApiKeyRecord {
     fn from(k: ApiKey) -> Self {
         ApiKeyRecord {
+            sid: phoneguard_core::twilio::key_sid(&k.id),
             id: k.id,
             tenant_id: k.tenant_id,
             mode: k.mode.into(),
@@ -148,7 +154,7 @@ pub struct KeysOut {
     request_body = TenantIn,
     responses(
         (status = 201, description = "Created.", body = TenantOut,
-            example = json!({"id": "ten_01JD…", "name": "acme", "created_at": "2026-11-23T10:00:00Z"})),
+            example = json!({"id": "ten_01JD…", "name": "acme", "account_sid": "AC0196f6d1c3a47b6e8f5c2d1a9b3e7f40", "created_at": "2026-11-23T10:00:00Z"})),
         (status = 409, response = crate::openapi::problem::Conflict),
     ))]
 async fn create_tenant(
@@ -221,6 +227,8 @@ pub struct KeyIn {
 pub struct KeyOut {
     /// `key_…`.
     id: String,
+    /// `SK` + 32 hex: may stand for the account sid on `/v2` (Twilio SDKs).
+    sid: String,
     /// The key itself: shown this once, stored only as a hash.
     key: String,
     /// Owner.
@@ -238,7 +246,7 @@ pub struct KeyOut {
     request_body = KeyIn,
     responses(
         (status = 201, description = "The key, shown once.", body = KeyOut,
-            example = json!({"id": "key_01JD…", "key": "pk_test_…", "tenant_id": "ten_01JD…", "mode": "test",
+            example = json!({"id": "key_01JD…", "sid": "SK0196f6d1c3a47b6e8f5c2d1a9b3e7f41", "key": "pk_test_…", "tenant_id": "ten_01JD…", "mode": "test",
                 "created_at": "2026-11-23T10:00:00Z"})),
         (status = 404, response = crate::openapi::problem::NotFound),
     ))]
@@ -267,6 +275,7 @@ async fn create_key(
     Ok((
         StatusCode::CREATED,
         Json(KeyOut {
+            sid: phoneguard_core::twilio::key_sid(&issued.record.id),
             id: issued.record.id,
             key: issued.key,
             tenant_id: issued.record.tenant_id,

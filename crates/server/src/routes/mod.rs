@@ -19,6 +19,7 @@ pub mod sandbox;
 pub mod sandbox_outbox;
 pub mod suppliers_admin;
 pub mod supply;
+pub mod twilio;
 pub mod usage;
 pub mod verifications;
 pub mod verify_admin;
@@ -47,4 +48,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(limits_admin::router())
         .merge(usage::router())
         .merge(audit_admin::router())
+        .merge(twilio::router())
 }

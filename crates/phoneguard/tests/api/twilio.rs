@@ -1,0 +1,687 @@
+//! Twilio Verify v2 and Lookup v2 on the wire (`/v2`): HTTP Basic with the
+//! account sid or key sid, form fields, Twilio's error JSON on every error,
+//! and the same verification records as `/v1`. The official SDKs run against
+//! the binary in CI (scripts/twilio/).
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+use crate::harness::{ADMIN, TestServer, json};
+use crate::verify_support::{code_in, messages, server, wrong};
+
+/// The default tenant's account sid, from the admin API.
+async fn account_sid(s: &TestServer) -> String {
+    let (st, v) = json(
+        s.admin(Method::GET, "/v1/admin/tenants")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let t = &v["tenants"][0];
+    let sid = t["account_sid"].as_str().unwrap().to_string();
+    assert_eq!(sid.len(), 34);
+    assert_eq!(
+        &sid[2..],
+        t["id"].as_str().unwrap().trim_start_matches("ten_")
+    );
+    sid
+}
+
+/// A `/v2` request with HTTP Basic.
+fn v2(s: &TestServer, method: Method, path: &str, user: &str, key: &str) -> RequestBuilder {
+    s.client
+        .request(method, s.url(path))
+        .basic_auth(user, Some(key))
+}
+
+/// Asserts Twilio's error JSON with the HTTP status and Twilio code.
+async fn twilio_error(resp: Response, status: u16, code: u64) -> Value {
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let (st, body) = json(resp).await;
+    assert_eq!((st, body["code"].as_u64()), (status, Some(code)), "{body}");
+    assert_eq!(ct, "application/json", "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(
+        body["more_info"],
+        format!("https://www.twilio.com/docs/errors/{code}")
+    );
+    assert!(
+        body.get("type").is_none() && body.get("title").is_none(),
+        "{body}"
+    );
+    body
+}
+
+async fn create_service(s: &TestServer, ac: &str, name: &str) -> String {
+    let (st, v) = json(
+        v2(s, Method::POST, "/v2/Services", ac, &s.key)
+            .form(&[("FriendlyName", name), ("CodeLength", "6")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    v["sid"].as_str().unwrap().to_string()
+}
+
+/// A server, the default tenant's account sid and a service named Acme.
+async fn with_service() -> (TestServer, String, String) {
+    let s = server().await;
+    let ac = account_sid(&s).await;
+    let va = create_service(&s, &ac, "Acme").await;
+    (s, ac, va)
+}
+
+async fn send(s: &TestServer, ac: &str, va: &str, to: &str) -> (u16, Value) {
+    json(
+        v2(
+            s,
+            Method::POST,
+            &format!("/v2/Services/{va}/Verifications"),
+            ac,
+            &s.key,
+        )
+        .form(&[("To", to), ("Channel", "sms")])
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await
+}
+
+async fn check_to(s: &TestServer, ac: &str, va: &str, to: &str, code: &str) -> Response {
+    v2(
+        s,
+        Method::POST,
+        &format!("/v2/Services/{va}/VerificationCheck"),
+        ac,
+        &s.key,
+    )
+    .form(&[("To", to), ("Code", code)])
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn code_for(s: &TestServer, national: &str) -> String {
+    code_in(messages(s, national).await[0]["text"].as_str().unwrap())
+}
+
+#[tokio::test]
+async fn a_twilio_verification_sends_resends_checks_and_is_the_v1_record() {
+    let (s, ac, va) = with_service().await;
+    assert!(va.starts_with("VA") && va.len() == 34);
+    let to = "+8613800138000";
+    let (st, v) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{v}");
+    let ve = v["sid"].as_str().unwrap().to_string();
+    assert!(ve.starts_with("VE") && ve.len() == 34);
+    assert_eq!(
+        (v["status"].as_str(), v["valid"].as_bool(), v["to"].as_str()),
+        (Some("pending"), Some(false), Some(to))
+    );
+    assert_eq!(
+        (v["service_sid"].as_str(), v["account_sid"].as_str()),
+        (Some(va.as_str()), Some(ac.as_str()))
+    );
+    assert_eq!(v["send_code_attempts"].as_array().unwrap().len(), 1);
+    let date = v["date_created"].as_str().unwrap();
+    assert!(date.len() == 20 && date.ends_with('Z'), "{date}");
+    let text = messages(&s, "13800138000").await[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("【Acme】"),
+        "the service's name is the app name: {text}"
+    );
+
+    // A second create for the same To is a resend of the same sid.
+    let (st, again) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{again}");
+    assert_eq!(again["sid"], ve.as_str());
+    assert_eq!(again["send_code_attempts"].as_array().unwrap().len(), 2);
+    let code = code_for(&s, "13800138000").await;
+
+    let (st, c) = json(check_to(&s, &ac, &va, to, &wrong(&code)).await).await;
+    assert_eq!(
+        (st, c["status"].as_str(), c["valid"].as_bool()),
+        (200, Some("pending"), Some(false)),
+        "{c}"
+    );
+    // By VerificationSid, with the key sid as user.
+    let (st, k) = json(
+        s.admin(Method::GET, "/v1/admin/tenants")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let tenant = k["tenants"][0]["id"].as_str().unwrap().to_string();
+    let (_, t) = json(
+        s.admin(Method::GET, &format!("/v1/admin/tenants/{tenant}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let sk = t["keys"][0]["sid"].as_str().unwrap().to_string();
+    assert!(sk.starts_with("SK") && sk.len() == 34, "{t}");
+    let (st, c) = json(
+        v2(
+            &s,
+            Method::POST,
+            &format!("/v2/Services/{va}/VerificationCheck"),
+            &sk,
+            &s.key,
+        )
+        .form(&[("VerificationSid", ve.as_str()), ("Code", code.as_str())])
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, c["status"].as_str(), c["valid"].as_bool()),
+        (200, Some("approved"), Some(true)),
+        "{c}"
+    );
+
+    // Approved: 20404 afterwards, to a fetch and to a second check.
+    let fetched = v2(
+        &s,
+        Method::GET,
+        &format!("/v2/Services/{va}/Verifications/{ve}"),
+        &ac,
+        &s.key,
+    )
+    .send()
+    .await
+    .unwrap();
+    twilio_error(fetched, 404, 20404).await;
+    twilio_error(check_to(&s, &ac, &va, to, &code).await, 404, 20404).await;
+
+    // The same record on /v1: approved, two attempts.
+    let id = format!("ver_{}", &ve[2..]);
+    let (st, g) = json(
+        s.get(&format!("/v1/verifications/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((st, g["status"].as_str()), (200, Some("approved")), "{g}");
+    assert_eq!(g["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(g["purpose"], va.as_str());
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn five_wrong_checks_then_60202_and_a_canceled_verification_is_20404() {
+    let (s, ac, va) = with_service().await;
+    let to = "+8613900139000";
+    assert_eq!(send(&s, &ac, &va, to).await.0, 201);
+    let code = code_for(&s, "13900139000").await;
+    for i in 0..5 {
+        let (st, c) = json(check_to(&s, &ac, &va, to, &wrong(&code)).await).await;
+        assert_eq!(
+            (st, c["valid"].as_bool()),
+            (200, Some(false)),
+            "check {i}: {c}"
+        );
+    }
+    twilio_error(check_to(&s, &ac, &va, to, &code).await, 429, 60202).await;
+
+    let to = "+8613700137000";
+    let (_, v) = send(&s, &ac, &va, to).await;
+    let ve = v["sid"].as_str().unwrap();
+    let (st, c) = json(
+        v2(
+            &s,
+            Method::POST,
+            &format!("/v2/Services/{va}/Verifications/{ve}"),
+            &ac,
+            &s.key,
+        )
+        .form(&[("Status", "canceled")])
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((st, c["status"].as_str()), (200, Some("canceled")), "{c}");
+    let code = code_for(&s, "13700137000").await;
+    twilio_error(check_to(&s, &ac, &va, to, &code).await, 404, 20404).await;
+    let bad = v2(
+        &s,
+        Method::POST,
+        &format!("/v2/Services/{va}/Verifications/{ve}"),
+        &ac,
+        &s.key,
+    )
+    .form(&[("Status", "paused")])
+    .send()
+    .await
+    .unwrap();
+    twilio_error(bad, 400, 60200).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn services_are_listed_updated_deleted_and_private_to_their_tenant() {
+    let (s, ac, va) = with_service().await;
+    let (st, l) = json(
+        v2(&s, Method::GET, "/v2/Services", &ac, &s.key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, l["meta"]["key"].as_str()),
+        (200, Some("services")),
+        "{l}"
+    );
+    assert_eq!(l["services"][0]["sid"], va.as_str());
+    let (st, u) = json(
+        v2(&s, Method::POST, &format!("/v2/Services/{va}"), &ac, &s.key)
+            .form(&[("FriendlyName", "Shop"), ("CodeLength", "8")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, u["friendly_name"].as_str(), u["code_length"].as_u64()),
+        (200, Some("Shop"), Some(8)),
+        "{u}"
+    );
+    for (form, field) in [
+        (vec![("CodeLength", "3")], "CodeLength"),
+        (vec![("CodeLength", "x")], "CodeLength"),
+        (vec![("FriendlyName", "")], "FriendlyName"),
+    ] {
+        let r = v2(&s, Method::POST, "/v2/Services", &ac, &s.key)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let e = twilio_error(r, 400, 60200).await;
+        assert!(e["message"].as_str().unwrap().contains(field), "{e}");
+    }
+
+    // Another tenant: its own account sid and key; this tenant's service is 20404 to it.
+    let other_key = s.other_tenant_key("other").await;
+    let (_, ts) = json(
+        s.admin(Method::GET, "/v1/admin/tenants")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let other_ac = ts["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "other")
+        .unwrap()["account_sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let theirs = v2(
+        &s,
+        Method::GET,
+        &format!("/v2/Services/{va}"),
+        &other_ac,
+        &other_key,
+    )
+    .send()
+    .await
+    .unwrap();
+    twilio_error(theirs, 404, 20404).await;
+    let theirs = v2(
+        &s,
+        Method::POST,
+        &format!("/v2/Services/{va}/Verifications"),
+        &other_ac,
+        &other_key,
+    )
+    .form(&[("To", "+8613800138000"), ("Channel", "sms")])
+    .send()
+    .await
+    .unwrap();
+    twilio_error(theirs, 404, 20404).await;
+    let gone = v2(
+        &s,
+        Method::DELETE,
+        &format!("/v2/Services/{va}"),
+        &other_ac,
+        &other_key,
+    )
+    .send()
+    .await
+    .unwrap();
+    twilio_error(gone, 404, 20404).await;
+    // Mixed credentials: one tenant's account sid with the other's key.
+    let mixed = v2(&s, Method::GET, "/v2/Services", &ac, &other_key)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(mixed, 401, 20003).await;
+
+    let del = v2(
+        &s,
+        Method::DELETE,
+        &format!("/v2/Services/{va}"),
+        &ac,
+        &s.key,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(del.status(), 204);
+    let again = v2(&s, Method::GET, &format!("/v2/Services/{va}"), &ac, &s.key)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(again, 404, 20404).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn every_v2_error_is_twilio_json_never_problem_json() {
+    let (s, ac, va) = with_service().await;
+    // Credentials: none, Bearer, wrong key, malformed sid, the admin token.
+    let none = s.client.get(s.url("/v2/Services")).send().await.unwrap();
+    twilio_error(none, 401, 20003).await;
+    let bearer = s
+        .client
+        .get(s.url("/v2/Services"))
+        .bearer_auth(&s.key)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(bearer, 401, 20003).await;
+    let wrong_key = v2(
+        &s,
+        Method::GET,
+        "/v2/Services",
+        &ac,
+        "pk_test_wrongwrongwrong",
+    )
+    .send()
+    .await
+    .unwrap();
+    twilio_error(wrong_key, 401, 20003).await;
+    let bad_user = v2(&s, Method::GET, "/v2/Services", "ACnothex", &s.key)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(bad_user, 401, 20003).await;
+    let admin = v2(&s, Method::GET, "/v2/Services", &ac, ADMIN)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(admin, 401, 20003).await;
+    let junk = s
+        .client
+        .get(s.url("/v2/Services"))
+        .header("authorization", "Basic !!!not-base64")
+        .send()
+        .await
+        .unwrap();
+    twilio_error(junk, 401, 20003).await;
+
+    // Parameters.
+    let path = format!("/v2/Services/{va}/Verifications");
+    for (form, code, field) in [
+        (vec![("To", "123"), ("Channel", "sms")], 60200, "To"),
+        (vec![("Channel", "sms")], 60200, "To"),
+        (
+            vec![("To", "+8613800138000"), ("Channel", "whatsapp")],
+            60200,
+            "Channel",
+        ),
+        (vec![("To", "+8613800138000")], 60200, "Channel"),
+        (
+            vec![
+                ("To", "+8613800138000"),
+                ("Channel", "sms"),
+                ("Locale", "fr"),
+            ],
+            60200,
+            "Locale",
+        ),
+        (
+            vec![("To", "+861012345678"), ("Channel", "sms")],
+            60205,
+            "landline",
+        ),
+    ] {
+        let r = v2(&s, Method::POST, &path, &ac, &s.key)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let e = twilio_error(r, 400, code).await;
+        assert!(e["message"].as_str().unwrap().contains(field), "{e}");
+    }
+    let no_code = v2(
+        &s,
+        Method::POST,
+        &format!("/v2/Services/{va}/VerificationCheck"),
+        &ac,
+        &s.key,
+    )
+    .form(&[("To", "+8613800138000")])
+    .send()
+    .await
+    .unwrap();
+    twilio_error(no_code, 400, 60200).await;
+    let bad_ve = v2(
+        &s,
+        Method::POST,
+        &format!("/v2/Services/{va}/VerificationCheck"),
+        &ac,
+        &s.key,
+    )
+    .form(&[("VerificationSid", "VE123"), ("Code", "123456")])
+    .send()
+    .await
+    .unwrap();
+    twilio_error(bad_ve, 400, 60200).await;
+    let unknown_ve = v2(
+        &s,
+        Method::GET,
+        &format!("/v2/Services/{va}/Verifications/VE0196f6d1c3a47b6e8f5c2d1a9b3e7f40"),
+        &ac,
+        &s.key,
+    )
+    .send()
+    .await
+    .unwrap();
+    twilio_error(unknown_ve, 404, 20404).await;
+
+    // The framework's own rejections on /v2 paths.
+    let nowhere = v2(&s, Method::GET, "/v2/Nowhere", &ac, &s.key)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(nowhere, 404, 20404).await;
+    let put = v2(&s, Method::PUT, "/v2/Services", &ac, &s.key)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(put, 405, 20004).await;
+    let big = v2(&s, Method::POST, "/v2/Services", &ac, &s.key)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("FriendlyName={}", "a".repeat(200_000)))
+        .send()
+        .await
+        .unwrap();
+    twilio_error(big, 413, 60200).await;
+    // /v1 keeps problem+json.
+    let v1 = s
+        .client
+        .get(s.url("/v1/verifications/ver_x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.headers()["content-type"], "application/problem+json");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn lookup_answers_line_type_from_local_data_and_validation_errors() {
+    let s = server().await;
+    let ac = account_sid(&s).await;
+    let get = |n: &str, fields: &str| {
+        v2(
+            &s,
+            Method::GET,
+            &format!("/v2/PhoneNumbers/{n}?Fields={fields}"),
+            &ac,
+            &s.key,
+        )
+        .send()
+    };
+    let cases = [
+        ("+8613800138000", "mobile", "China Mobile", "00"),
+        ("+8617001234567", "mobile", "China Telecom (MVNO)", "03"),
+        ("+8614812345678", "iot", "China Mobile (IoT)", "00"),
+    ];
+    for (n, kind, name, mnc) in cases {
+        let (st, v) = json(get(n, "line_type_intelligence").await.unwrap()).await;
+        assert_eq!((st, v["valid"].as_bool()), (200, Some(true)), "{v}");
+        assert_eq!(v["phone_number"], n);
+        assert_eq!(v["country_code"], "CN");
+        assert_eq!(v["calling_country_code"], "86");
+        let lti = &v["line_type_intelligence"];
+        assert_eq!(
+            (
+                lti["type"].as_str(),
+                lti["carrier_name"].as_str(),
+                lti["mobile_network_code"].as_str()
+            ),
+            (Some(kind), Some(name), Some(mnc)),
+            "{v}"
+        );
+        assert_eq!(lti["mobile_country_code"], "460");
+        assert!(
+            v["line_status"].is_null() && v["identity_match"].is_null(),
+            "unrequested: {v}"
+        );
+    }
+    let (st, v) = json(get("+86123", "").await.unwrap()).await;
+    assert_eq!((st, v["valid"].as_bool()), (200, Some(false)), "{v}");
+    assert_eq!(v["validation_errors"], json!(["TOO_SHORT"]));
+    assert!(v["line_type_intelligence"].is_null());
+    let (_, v) = json(get("abc", "").await.unwrap()).await;
+    assert_eq!(v["validation_errors"], json!(["NOT_A_NUMBER"]));
+    let (_, v) = json(get("+8613800138000", "caller_name").await.unwrap()).await;
+    assert_eq!(
+        v["caller_name"]["error_code"], 60607,
+        "a package not offered says so: {v}"
+    );
+    let r = get("+8613800138000", "nonsense").await.unwrap();
+    twilio_error(r, 400, 60200).await;
+    let r = s
+        .client
+        .get(s.url("/v2/PhoneNumbers/+8613800138000"))
+        .send()
+        .await
+        .unwrap();
+    twilio_error(r, 401, 20003).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn lookup_line_status_and_identity_match_ask_the_sandbox_suppliers() {
+    let s = server().await;
+    let ac = account_sid(&s).await;
+    let (st, v) = json(
+        v2(
+            &s,
+            Method::GET,
+            "/v2/PhoneNumbers/+8613800138000?Fields=line_status,identity_match&LastName=%E5%BC%A0&FirstName=%E4%B8%89&NationalId=11010519491231002X",
+            &ac,
+            &s.key,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let status = &v["line_status"];
+    assert!(
+        status["status"].is_string() || status["error_code"].is_number(),
+        "{v}"
+    );
+    let m = &v["identity_match"];
+    assert!(
+        m["summary_score"].is_number() || m["error_code"].is_number(),
+        "{v}"
+    );
+    // Bad identity input is refused before any supplier is paid.
+    let r = v2(
+        &s,
+        Method::GET,
+        "/v2/PhoneNumbers/+8613800138000?Fields=identity_match&FirstName=%E4%B8%89&NationalId=123",
+        &ac,
+        &s.key,
+    )
+    .send()
+    .await
+    .unwrap();
+    twilio_error(r, 400, 60200).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_created_key_shows_its_sid_and_works_as_the_basic_user() {
+    let s = server().await;
+    let (_, ts) = json(
+        s.admin(Method::GET, "/v1/admin/tenants")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let tenant = ts["tenants"][0]["id"].as_str().unwrap();
+    let (st, k) = json(
+        s.admin(Method::POST, &format!("/v1/admin/tenants/{tenant}/keys"))
+            .json(&json!({"mode": "test"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201, "{k}");
+    let sk = k["sid"].as_str().unwrap();
+    assert_eq!(
+        &sk[2..],
+        k["id"].as_str().unwrap().trim_start_matches("key_")
+    );
+    let key = k["key"].as_str().unwrap();
+    let ok = v2(&s, Method::GET, "/v2/Services", sk, key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // The key sid with another key of the same tenant is refused.
+    let other = v2(&s, Method::GET, "/v2/Services", sk, &s.key)
+        .send()
+        .await
+        .unwrap();
+    twilio_error(other, 401, 20003).await;
+    s.stop().await;
+}

@@ -1,0 +1,619 @@
+//! Twilio Verify v2: `/v2/Services…`. Services are stored per tenant;
+//! verifications and checks go through the `/v1` verification service (the
+//! same record, limits, pumping guard and failover), with the service's sid
+//! as the verification's purpose and its `FriendlyName` as the app name of
+//! the message. Only the wire differs: `VE` sids, form fields, Twilio errors.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use phoneguard_core::tenants::Principal;
+use phoneguard_core::twilio::service::verification_id;
+use phoneguard_core::twilio::{ServiceInput, VerifyServiceRecord, account_sid, is_sid, sid_of};
+use phoneguard_core::verify::{Channel, StartRequest, Status, Verification, VerifyError};
+use phoneguard_numbering::{NumberType, lookup, parse};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Params, TwilioCaller, TwilioError, TwilioErrorOut, query, twilio_date};
+use crate::state::AppState;
+
+/// `/v2/Services…`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_service, list_services))
+        .routes(routes!(fetch_service, update_service, delete_service))
+        .routes(routes!(create_verification))
+        .routes(routes!(fetch_verification, update_verification))
+        .routes(routes!(create_verification_check))
+}
+
+/// Form of `POST /v2/Services` and `POST /v2/Services/{ServiceSid}`.
+#[derive(ToSchema)]
+#[schema(as = TwilioServiceForm)]
+#[allow(
+    dead_code,
+    non_snake_case,
+    reason = "documents the form; parsed by Params"
+)]
+pub struct ServiceForm {
+    /// The app name in the message text, 1–30 characters (required on create).
+    FriendlyName: Option<String>,
+    /// Digits of the codes, 4–10 (default 6).
+    CodeLength: Option<u32>,
+}
+
+/// Form of `POST /v2/Services/{ServiceSid}/Verifications`.
+#[derive(ToSchema)]
+#[schema(as = TwilioVerificationForm)]
+#[allow(
+    dead_code,
+    non_snake_case,
+    reason = "documents the form; parsed by Params"
+)]
+pub struct VerificationForm {
+    /// The phone, E.164 (any usual form is accepted).
+    To: String,
+    /// `sms`, `call` (voice code), `flash_call` or `auto`.
+    Channel: String,
+    /// `zh-CN` (default) or `en`.
+    Locale: Option<String>,
+    /// Android SMS Retriever hash appended to the message.
+    AppHash: Option<String>,
+    /// The end user's IP address (per-IP send limit).
+    DeviceIp: Option<String>,
+}
+
+/// Form of `POST /v2/Services/{ServiceSid}/Verifications/{Sid}`.
+#[derive(ToSchema)]
+#[schema(as = TwilioVerificationUpdateForm)]
+#[allow(
+    dead_code,
+    non_snake_case,
+    reason = "documents the form; parsed by Params"
+)]
+pub struct VerificationUpdateForm {
+    /// `canceled` or `approved`.
+    Status: String,
+}
+
+/// Form of `POST /v2/Services/{ServiceSid}/VerificationCheck`.
+#[derive(ToSchema)]
+#[schema(as = TwilioVerificationCheckForm)]
+#[allow(
+    dead_code,
+    non_snake_case,
+    reason = "documents the form; parsed by Params"
+)]
+pub struct VerificationCheckForm {
+    /// The code the user entered.
+    Code: String,
+    /// The phone (or give `VerificationSid`).
+    To: Option<String>,
+    /// `VE…` (or give `To`).
+    VerificationSid: Option<String>,
+}
+
+/// A Verify service as Twilio shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TwilioService)]
+pub struct ServiceOut {
+    /// `VA…`.
+    sid: String,
+    /// `AC…` of the tenant.
+    account_sid: String,
+    /// The app name in the message text.
+    friendly_name: String,
+    /// Digits of the codes.
+    code_length: u32,
+    /// Always `false`.
+    lookup_enabled: bool,
+    /// Always `false`.
+    psd2_enabled: bool,
+    /// Always `false`.
+    skip_sms_to_landlines: bool,
+    /// Always `false`.
+    dtmf_input_required: bool,
+    /// Always `false`.
+    do_not_share_warning_enabled: bool,
+    /// Always `false`.
+    custom_code_enabled: bool,
+    /// `2026-01-02T03:04:05Z`.
+    date_created: String,
+    /// `2026-01-02T03:04:05Z`.
+    date_updated: String,
+    /// Its path.
+    url: String,
+    /// Paths of its verifications and checks.
+    #[schema(value_type = Object)]
+    links: Value,
+}
+
+impl From<VerifyServiceRecord> for ServiceOut {
+    fn from(s: VerifyServiceRecord) -> Self {
+        let url = format!("/v2/Services/{}", s.sid);
+        ServiceOut {
+            account_sid: account_sid(&s.tenant_id),
+            friendly_name: s.friendly_name,
+            code_length: s.code_length,
+            lookup_enabled: false,
+            psd2_enabled: false,
+            skip_sms_to_landlines: false,
+            dtmf_input_required: false,
+            do_not_share_warning_enabled: false,
+            custom_code_enabled: false,
+            date_created: twilio_date(&s.created_at),
+            date_updated: twilio_date(&s.updated_at),
+            links: json!({
+                "verifications": format!("{url}/Verifications"),
+                "verification_checks": format!("{url}/VerificationCheck"),
+            }),
+            url,
+            sid: s.sid,
+        }
+    }
+}
+
+/// One page of services (all of them: a tenant has at most 1,000).
+#[derive(Serialize, ToSchema)]
+#[schema(as = TwilioServicePage)]
+pub struct ServicePage {
+    /// The services, oldest first.
+    services: Vec<ServiceOut>,
+    /// Twilio's paging block (`key` names the list).
+    #[schema(value_type = Object)]
+    meta: Value,
+}
+
+/// One code sent.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TwilioSendCodeAttempt)]
+pub struct SendCodeAttempt {
+    /// When it was sent.
+    time: String,
+    /// `sms`, `call` or `flash_call`.
+    channel: &'static str,
+    /// `VL…`.
+    attempt_sid: String,
+}
+
+/// A verification (or a check's answer) as Twilio shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TwilioVerification)]
+pub struct VerificationOut {
+    /// `VE…`.
+    sid: String,
+    /// `VA…`.
+    service_sid: String,
+    /// `AC…`.
+    account_sid: String,
+    /// The phone, E.164.
+    to: String,
+    /// `sms`, `call`, `flash_call` (of the latest code).
+    channel: &'static str,
+    /// `pending`, `approved`, `canceled`, `max_attempts_reached`, `expired`, `failed`.
+    status: &'static str,
+    /// Whether the code was right.
+    valid: bool,
+    /// Carrier of the phone (local data).
+    #[schema(value_type = Object)]
+    lookup: Value,
+    /// Always `null`.
+    #[schema(value_type = Option<String>)]
+    amount: Option<String>,
+    /// Always `null`.
+    #[schema(value_type = Option<String>)]
+    payee: Option<String>,
+    /// Every code sent (not on a check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send_code_attempts: Option<Vec<SendCodeAttempt>>,
+    /// `2026-01-02T03:04:05Z`.
+    date_created: String,
+    /// `2026-01-02T03:04:05Z`.
+    date_updated: String,
+    /// Always `null`.
+    #[schema(value_type = Option<Object>)]
+    sna: Option<Value>,
+    /// Its path.
+    url: String,
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Voice => "call",
+        other => other.as_str(),
+    }
+}
+
+fn verification_out(v: &Verification, status: Status, with_attempts: bool) -> VerificationOut {
+    let hex = v.id.trim_start_matches("ver_");
+    let sid = format!("VE{hex}");
+    let url = format!("/v2/Services/{}/Verifications/{sid}", v.purpose);
+    let attempts = with_attempts.then(|| {
+        v.attempts
+            .iter()
+            .map(|a| SendCodeAttempt {
+                time: twilio_date(&a.sent_at),
+                channel: channel_name(a.channel),
+                attempt_sid: format!("VL{}{:02x}", &hex[..30], a.seq.min(255)),
+            })
+            .collect()
+    });
+    let carrier = if v.carrier.is_empty() {
+        Value::Null
+    } else {
+        json!({"carrier": {"mobile_country_code": "460", "mobile_network_code": super::lookup::mnc(&v.carrier),
+            "name": v.carrier, "type": "mobile", "error_code": null}})
+    };
+    VerificationOut {
+        service_sid: v.purpose.clone(),
+        account_sid: account_sid(&v.tenant_id),
+        to: v.phone.clone(),
+        channel: channel_name(v.current_channel()),
+        status: status.as_str(),
+        valid: status == Status::Approved,
+        lookup: carrier,
+        amount: None,
+        payee: None,
+        send_code_attempts: attempts,
+        date_created: twilio_date(&v.created_at),
+        date_updated: twilio_date(&v.updated_at),
+        sna: None,
+        url,
+        sid,
+    }
+}
+
+/// Creates a Verify service.
+#[utoipa::path(post, path = "/v2/Services", tag = "twilio", security(("twilio_basic" = [])),
+    request_body(content = ServiceForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "Created.", body = ServiceOut),
+        (status = 400, description = "60200: a parameter is missing or invalid.", body = TwilioErrorOut),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+    ))]
+async fn create_service(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    p: Params,
+) -> Result<impl IntoResponse, TwilioError> {
+    let input = service_input(&p)?;
+    let svc = s.twilio.create(&who.tenant_id, input).await?;
+    Ok((StatusCode::CREATED, Json(ServiceOut::from(svc))))
+}
+
+fn service_input(p: &Params) -> Result<ServiceInput, TwilioError> {
+    Ok(ServiceInput {
+        friendly_name: p.get("FriendlyName").map(str::to_owned),
+        code_length: p.number("CodeLength")?,
+    })
+}
+
+/// The tenant's Verify services.
+#[utoipa::path(get, path = "/v2/Services", tag = "twilio", security(("twilio_basic" = [])),
+    responses(
+        (status = 200, description = "Every service of the tenant, one page.", body = ServicePage),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+    ))]
+async fn list_services(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    uri: Uri,
+) -> Result<Json<ServicePage>, TwilioError> {
+    let q = query(&uri);
+    let page_size = q.number("PageSize")?.unwrap_or(50).clamp(1, 1000);
+    let services: Vec<ServiceOut> = s
+        .twilio
+        .list(&who.tenant_id)
+        .await?
+        .into_iter()
+        .map(ServiceOut::from)
+        .collect();
+    let url = format!("/v2/Services?PageSize={page_size}&Page=0");
+    Ok(Json(ServicePage {
+        services,
+        meta: json!({"page": 0, "page_size": page_size, "first_page_url": url,
+            "previous_page_url": null, "url": url, "next_page_url": null, "key": "services"}),
+    }))
+}
+
+/// A Verify service of the tenant.
+#[utoipa::path(get, path = "/v2/Services/{ServiceSid}", tag = "twilio", security(("twilio_basic" = [])),
+    params(("ServiceSid" = String, Path, description = "`VA…`.")),
+    responses(
+        (status = 200, description = "The service.", body = ServiceOut),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+        (status = 404, description = "20404: no such service of this tenant.", body = TwilioErrorOut),
+    ))]
+async fn fetch_service(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    Path(sid): Path<String>,
+) -> Result<Json<ServiceOut>, TwilioError> {
+    Ok(Json(s.twilio.get(&who.tenant_id, &sid).await?.into()))
+}
+
+/// Changes a Verify service's name or code length.
+#[utoipa::path(post, path = "/v2/Services/{ServiceSid}", tag = "twilio", security(("twilio_basic" = [])),
+    params(("ServiceSid" = String, Path, description = "`VA…`.")),
+    request_body(content = ServiceForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The service as changed.", body = ServiceOut),
+        (status = 400, description = "60200: a parameter is invalid.", body = TwilioErrorOut),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+        (status = 404, description = "20404: no such service of this tenant.", body = TwilioErrorOut),
+    ))]
+async fn update_service(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    Path(sid): Path<String>,
+    p: Params,
+) -> Result<Json<ServiceOut>, TwilioError> {
+    let input = service_input(&p)?;
+    Ok(Json(
+        s.twilio.update(&who.tenant_id, &sid, input).await?.into(),
+    ))
+}
+
+/// Deletes a Verify service (its verifications stay).
+#[utoipa::path(delete, path = "/v2/Services/{ServiceSid}", tag = "twilio", security(("twilio_basic" = [])),
+    params(("ServiceSid" = String, Path, description = "`VA…`.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+        (status = 404, description = "20404: no such service of this tenant.", body = TwilioErrorOut),
+    ))]
+async fn delete_service(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    Path(sid): Path<String>,
+) -> Result<StatusCode, TwilioError> {
+    s.twilio.delete(&who.tenant_id, &sid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn parse_channel(raw: &str) -> Result<Channel, TwilioError> {
+    match raw {
+        "sms" => Ok(Channel::Sms),
+        "call" => Ok(Channel::Voice),
+        "flash_call" => Ok(Channel::FlashCall),
+        "auto" => Ok(Channel::Auto),
+        _ => Err(TwilioError::invalid(
+            "Channel",
+            "expected sms, call, flash_call or auto",
+        )),
+    }
+}
+
+/// Sends a code, or (a pending verification of this `To` on this service
+/// exists) a new code for it: a resend of the same `VE` sid, through another
+/// supplier where there is one.
+#[utoipa::path(post, path = "/v2/Services/{ServiceSid}/Verifications", tag = "twilio",
+    security(("twilio_basic" = [])),
+    params(("ServiceSid" = String, Path, description = "`VA…`.")),
+    request_body(content = VerificationForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "Sent.", body = VerificationOut),
+        (status = 400, description = "60200: invalid `To`, `Channel`, `Locale`…; 60205: SMS to a landline.", body = TwilioErrorOut),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+        (status = 403, description = "60605: sending to this country is not allowed.", body = TwilioErrorOut),
+        (status = 404, description = "20404: no such service of this tenant.", body = TwilioErrorOut),
+        (status = 429, description = "60203: max send attempts; 60410: pumping guard; 20429: other limits.", body = TwilioErrorOut),
+        (status = 503, description = "20503: no supplier could deliver.", body = TwilioErrorOut),
+    ))]
+async fn create_verification(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    Path(service_sid): Path<String>,
+    p: Params,
+) -> Result<impl IntoResponse, TwilioError> {
+    let svc = s.twilio.get(&who.tenant_id, &service_sid).await?;
+    let to = p.required("To")?;
+    let channel = parse_channel(p.required("Channel")?)?;
+    let info = lookup(s.numbers, to).map_err(|e| TwilioError::invalid("To", e))?;
+    if channel == Channel::Sms && info.number_type == NumberType::FixedLine {
+        return Err(TwilioError::new(
+            StatusCode::BAD_REQUEST,
+            60205,
+            "SMS is not supported by landline phone number",
+        ));
+    }
+    crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
+    let ip = p.get("DeviceIp");
+    let pending = s
+        .verify
+        .store()
+        .latest_pending(&who.tenant_id, &info.number, &svc.sid)
+        .await?
+        .filter(|v| v.status_at(Utc::now()) == Status::Pending);
+    let v = match pending {
+        Some(v) => s.verify.resend(&who, &v.id, Some(channel), ip).await?,
+        None => {
+            let req = StartRequest {
+                phone: info.number.clone(),
+                channel: Some(channel),
+                purpose: svc.sid.clone(),
+                device_id: None,
+                locale: p.get("Locale").map(str::to_owned),
+                code_length: Some(svc.code_length),
+                app_hash: p.get("AppHash").map(str::to_owned),
+                ip: ip.map(str::to_owned),
+            };
+            s.verify.start(&who, req).await?
+        }
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(verification_out(&v, v.status, true)),
+    ))
+}
+
+/// The verification a `Sid` (`VE…`, or the phone) names on a service.
+async fn resolve(
+    s: &AppState,
+    who: &Principal,
+    svc: &VerifyServiceRecord,
+    sid: &str,
+) -> Result<Verification, TwilioError> {
+    let v = if is_sid(sid, "VE") {
+        let id = verification_id(sid).ok_or_else(TwilioError::not_found)?;
+        s.verify.get(who, &id).await?
+    } else {
+        let e164 = parse(sid).map_err(|_| TwilioError::not_found())?.e164();
+        s.verify
+            .store()
+            .latest_pending(&who.tenant_id, &e164, &svc.sid)
+            .await?
+            .ok_or_else(TwilioError::not_found)?
+    };
+    if v.purpose != svc.sid {
+        return Err(TwilioError::not_found());
+    }
+    Ok(v)
+}
+
+/// A pending verification; approved, canceled and expired ones are 20404, as Twilio's.
+#[utoipa::path(get, path = "/v2/Services/{ServiceSid}/Verifications/{Sid}", tag = "twilio",
+    security(("twilio_basic" = [])),
+    params(("ServiceSid" = String, Path, description = "`VA…`."),
+        ("Sid" = String, Path, description = "`VE…`, or the phone of a pending verification.")),
+    responses(
+        (status = 200, description = "The verification.", body = VerificationOut),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+        (status = 404, description = "20404: no such pending verification.", body = TwilioErrorOut),
+    ))]
+async fn fetch_verification(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    Path((service_sid, sid)): Path<(String, String)>,
+) -> Result<Json<VerificationOut>, TwilioError> {
+    let svc = s.twilio.get(&who.tenant_id, &service_sid).await?;
+    let v = resolve(&s, &who, &svc, &sid).await?;
+    let status = v.status_at(Utc::now());
+    if status != Status::Pending {
+        return Err(TwilioError::not_found());
+    }
+    Ok(Json(verification_out(&v, status, true)))
+}
+
+/// Cancels (`Status=canceled`) or approves (`Status=approved`) a pending verification.
+#[utoipa::path(post, path = "/v2/Services/{ServiceSid}/Verifications/{Sid}", tag = "twilio",
+    security(("twilio_basic" = [])),
+    params(("ServiceSid" = String, Path, description = "`VA…`."),
+        ("Sid" = String, Path, description = "`VE…`, or the phone of a pending verification.")),
+    request_body(content = VerificationUpdateForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The verification as changed.", body = VerificationOut),
+        (status = 400, description = "60200: `Status` is not canceled or approved.", body = TwilioErrorOut),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+        (status = 404, description = "20404: no such pending verification.", body = TwilioErrorOut),
+    ))]
+async fn update_verification(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    Path((service_sid, sid)): Path<(String, String)>,
+    p: Params,
+) -> Result<Json<VerificationOut>, TwilioError> {
+    let to = match p.required("Status")? {
+        "canceled" => Status::Canceled,
+        "approved" => Status::Approved,
+        _ => {
+            return Err(TwilioError::invalid(
+                "Status",
+                "expected canceled or approved",
+            ));
+        }
+    };
+    let svc = s.twilio.get(&who.tenant_id, &service_sid).await?;
+    let v = resolve(&s, &who, &svc, &sid).await?;
+    let v = if to == Status::Canceled {
+        s.verify.cancel(&who, &v.id).await?
+    } else {
+        let now = Utc::now();
+        if v.status_at(now) != Status::Pending
+            || !s
+                .verify
+                .store()
+                .transition(&v.id, Status::Pending, Status::Approved, now)
+                .await?
+        {
+            return Err(TwilioError::not_found());
+        }
+        s.verify.get(&who, &v.id).await?
+    };
+    Ok(Json(verification_out(&v, v.status, true)))
+}
+
+/// Checks a code, by `To` or `VerificationSid`: a wrong code is 200
+/// `pending`/`valid: false`; the check after the last wrong one allowed is 60202.
+#[utoipa::path(post, path = "/v2/Services/{ServiceSid}/VerificationCheck", tag = "twilio",
+    security(("twilio_basic" = [])),
+    params(("ServiceSid" = String, Path, description = "`VA…`.")),
+    request_body(content = VerificationCheckForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`approved`/`valid: true`, or `pending`/`valid: false`.", body = VerificationOut),
+        (status = 400, description = "60200: `Code`, `To` or `VerificationSid` missing or invalid.", body = TwilioErrorOut),
+        (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
+        (status = 404, description = "20404: no pending verification (approved, canceled, expired, unknown).", body = TwilioErrorOut),
+        (status = 429, description = "60202: max check attempts reached.", body = TwilioErrorOut),
+    ))]
+async fn create_verification_check(
+    TwilioCaller(who): TwilioCaller,
+    State(s): State<AppState>,
+    Path(service_sid): Path<String>,
+    p: Params,
+) -> Result<Json<VerificationOut>, TwilioError> {
+    let code = p.required("Code")?;
+    let svc = s.twilio.get(&who.tenant_id, &service_sid).await?;
+    let v = match (p.get("VerificationSid"), p.get("To")) {
+        (Some(sid), _) => {
+            if !is_sid(sid, "VE") {
+                return Err(TwilioError::invalid(
+                    "VerificationSid",
+                    "expected VE + 32 hex",
+                ));
+            }
+            resolve(&s, &who, &svc, sid).await?
+        }
+        (None, Some(to)) => {
+            let e164 = parse(to).map_err(|e| TwilioError::invalid("To", e))?.e164();
+            let latest = match s
+                .verify
+                .store()
+                .latest_pending(&who.tenant_id, &e164, &svc.sid)
+                .await?
+            {
+                Some(v) => Some(v.id),
+                None => {
+                    s.twilio
+                        .latest_verification(&who.tenant_id, &e164, &svc.sid)
+                        .await?
+                }
+            };
+            let id = latest.ok_or_else(TwilioError::not_found)?;
+            resolve(&s, &who, &svc, &sid_of("VE", &id).unwrap_or_default()).await?
+        }
+        (None, None) => {
+            return Err(TwilioError::invalid(
+                "To",
+                "either To or VerificationSid must be given",
+            ));
+        }
+    };
+    let was_pending = v.status_at(Utc::now()) == Status::Pending;
+    match s.verify.check(&who, &v.id, code).await {
+        Ok(outcome) => Ok(Json(verification_out(&v, outcome.status, false))),
+        // The wrong check that used the last attempt still answers; the next one is 60202.
+        Err(VerifyError::MaxAttempts) if was_pending => Ok(Json(verification_out(
+            &v,
+            Status::MaxAttemptsReached,
+            false,
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
