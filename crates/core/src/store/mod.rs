@@ -7,6 +7,7 @@ pub mod error;
 pub use error::{StoreError, StoreResult};
 
 use crate::dashboard::DashboardStore;
+use crate::devices::DeviceStore;
 use crate::ops::OpsStore;
 use crate::risk::RiskStore;
 use crate::suppliers::SupplierStore;
@@ -28,6 +29,7 @@ pub trait Store:
     + VerifyStore
     + OpsStore
     + DashboardStore
+    + DeviceStore
     + Send
     + Sync
     + 'static
