@@ -2,7 +2,8 @@
 # The dashboard in a real browser: installs Debian chromium (+ chromium-driver),
 # a CJK font for the Chinese pages and playwright-core (pinned, from the npm
 # registry; no browser download), builds phoneguard and runs
-# scripts/browser/dashboard.test.mjs, which writes docs/screenshots/*.png.
+# scripts/browser/dashboard.test.mjs, which writes docs/screenshots/*.png, and
+# scripts/browser/device.test.mjs (the device SDK's demo page).
 #
 # Usage: bash scripts/ci-browser.sh [SCREENSHOT_DIR]   (default: docs/screenshots)
 set -euo pipefail
@@ -24,4 +25,5 @@ fi
 cargo build -p phoneguard --bin phoneguard
 start=$SECONDS
 node scripts/browser/dashboard.test.mjs "$PWD/target/debug/phoneguard" "$out"
+node scripts/browser/device.test.mjs "$PWD/target/debug/phoneguard"
 echo "browser test took $((SECONDS - start)) s"

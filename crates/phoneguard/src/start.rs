@@ -73,6 +73,11 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
                 .then(|| Duration::from_millis(config.risk.line_status_timeout_ms)),
         ),
     );
+    let devices = Arc::new(phoneguard_core::devices::DeviceService::new(
+        tenants.store().clone(),
+        hash_key.clone(),
+        Duration::from_secs(config.http.key_cache_ttl_s),
+    ));
     let default_key = tenants.bootstrap().await?.map(|k| k.key);
     let (admin_hash, admin_token) = tenants
         .settle_admin_token(config.admin_token.as_ref().map(|t| t.expose_secret()))
@@ -106,6 +111,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     let state = AppState::new(Inner {
         tenants,
         risk,
+        devices,
         admin_hash,
         numbers,
         suppliers,

@@ -89,6 +89,13 @@ pub struct RiskEvent {
     /// Terminal id from the SDK (the seed's gyuid) or the app.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
+    /// A device token from `POST /v1/devices` (the server verifies it and
+    /// records the outcome in [`RiskEvent::device`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
+    /// What the server made of `device_token`.
+    #[serde(skip)]
+    pub device: DeviceCheck,
     /// HTTP `Referer` header.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
@@ -136,6 +143,35 @@ impl RiskEvent {
     pub fn is_failed_login(&self) -> bool {
         self.kind == EventKind::Login && self.result == Some(0)
     }
+}
+
+/// What the server made of an event's `device_token`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum DeviceCheck {
+    /// No token was sent.
+    #[default]
+    Absent,
+    /// A valid token of the caller's tenant: `device_id` is the one it names.
+    Valid(VerifiedDevice),
+    /// Malformed, forged, expired or another tenant's.
+    Invalid,
+}
+
+/// The signals a valid device token carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VerifiedDevice {
+    /// A headless or automated browser.
+    pub headless: bool,
+    /// `navigator.webdriver` was true.
+    pub webdriver: bool,
+    /// An emulator.
+    pub emulator: bool,
+    /// Rooted or jailbroken.
+    pub rooted: bool,
+    /// Contradicting signals or a forged stored id.
+    pub tampering: bool,
+    /// Device ids issued to its fingerprint on the tenant in 30 days.
+    pub fingerprint_devices: i64,
 }
 
 /// A field that is missing, unreadable or out of bounds.

@@ -65,6 +65,7 @@ pub fn geyan_field_name(field: &str) -> &str {
         "operating_time" => "operatingTime",
         "app_ver" => "appVer",
         "device_id" => "deviceId",
+        "device_token" => "deviceToken",
         "user_agent" => "userAgent",
         "x_forward_for" => "xForwardFor",
         "login_type" => "loginType",

@@ -44,7 +44,7 @@ pub use counters::{
     MemoryCountersConfig, Slot, WINDOWS, counter_ops,
 };
 pub use engine::{Assessment, Engine, Reason, RuleFailure};
-pub use event::{EventKind, FieldError, RiskEvent, platform_name};
+pub use event::{DeviceCheck, EventKind, FieldError, RiskEvent, VerifiedDevice, platform_name};
 pub use explain::explain;
 pub use features::{
     AgentInfo, CidrList, Feature, FeatureKind, FeatureValue, Features, XffInfo,

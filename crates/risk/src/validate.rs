@@ -88,6 +88,7 @@ impl RiskEvent {
             ("mac", &self.mac, 64),
             ("idfa", &self.idfa, 64),
             ("device_id", &self.device_id, 128),
+            ("device_token", &self.device_token, 512),
             ("referrer", &self.referrer, 2048),
             ("user_agent", &self.user_agent, 1024),
             ("x_forward_for", &self.x_forward_for, 2048),

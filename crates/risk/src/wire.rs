@@ -221,6 +221,10 @@ macro_rules! raw_event {
             #[serde(alias = "gyuid", alias = "device_id", alias = "deviceId")]
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             device_id: Option<Scalar>,
+            /// Device token from `POST /v1/devices`.
+            #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+            #[serde(alias = "device_token", alias = "deviceToken")]
+            device_token: Option<Scalar>,
             /// HTTP `Referer`.
             #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
             referrer: Option<Scalar>,
@@ -267,6 +271,8 @@ macro_rules! raw_event {
                     mac: text("mac", raw.mac, e),
                     idfa: text("idfa", raw.idfa, e),
                     device_id: text("device_id", raw.device_id, e),
+                    device_token: text("device_token", raw.device_token, e),
+                    device: crate::event::DeviceCheck::Absent,
                     referrer: text("referrer", raw.referrer, e),
                     user_agent: text("user_agent", raw.user_agent, e),
                     x_forward_for: text("x_forward_for", raw.x_forward_for, e),

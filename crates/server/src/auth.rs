@@ -52,6 +52,11 @@ impl FromRequestParts<AppState> for Caller {
 
 /// Resolves an API key given in any header style (Bearer, APPCODE, …).
 pub async fn authenticate_key(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    if token.starts_with("pub_") {
+        return Err(ApiError::forbidden(
+            "a publishable key may only call POST /v1/devices; use a secret API key (pk_…) on your server",
+        ));
+    }
     if token.starts_with("adm_") {
         return Err(ApiError::forbidden(
             "the admin token cannot call tenant endpoints; use an API key",
@@ -79,7 +84,7 @@ impl FromRequestParts<AppState> for Admin {
         if ok {
             note_tenant(parts, "admin");
             Ok(Admin)
-        } else if token.starts_with("pk_") {
+        } else if token.starts_with("pk_") || token.starts_with("pub_") {
             Err(ApiError::forbidden(
                 "API keys cannot call admin endpoints; use the admin token",
             ))

@@ -22,6 +22,8 @@ pub struct Inner {
     pub risk: Arc<phoneguard_core::risk::RiskService>,
     /// The number-segment table, shared read-only.
     pub numbers: &'static NumberTable,
+    /// Device identity: publishable keys, device ids, device tokens.
+    pub devices: Arc<phoneguard_core::devices::DeviceService>,
     /// Suppliers: management, the router and the sandbox's keyed hashing.
     pub suppliers: Arc<phoneguard_suppliers::Registry>,
     /// Verifications: codes, failover, limits, flash calls, the sandbox outbox.

@@ -12,6 +12,7 @@
 mod sql;
 
 mod dashboard;
+mod devices;
 mod ops;
 pub mod postgres;
 mod risk;

@@ -7,6 +7,7 @@ pub mod error;
 pub use error::{StoreError, StoreResult};
 
 use crate::dashboard::DashboardStore;
+use crate::devices::DeviceStore;
 use crate::ops::OpsStore;
 use crate::risk::RiskStore;
 use crate::suppliers::SupplierStore;
@@ -30,6 +31,7 @@ pub trait Store:
     + OpsStore
     + DashboardStore
     + TwilioStore
+    + DeviceStore
     + Send
     + Sync
     + 'static

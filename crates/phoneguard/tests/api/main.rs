@@ -9,6 +9,7 @@ mod cli;
 mod compat_status;
 mod connections;
 mod dashboard;
+mod devices;
 mod errors;
 mod harness;
 mod hash_secret;

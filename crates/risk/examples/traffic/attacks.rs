@@ -1,8 +1,9 @@
 //! Attacks, each as its operators run it: registration bursts from one
 //! address, device farms, headless bots, credential stuffing through a few
-//! proxies, and slow distributed sign-ups from rented servers.
+//! proxies, slow distributed sign-ups from rented servers, and bots that
+//! forge device tokens or drive the device SDK headless.
 
-use phoneguard_risk::{EventKind, PhoneFacts, RiskEvent};
+use phoneguard_risk::{DeviceCheck, EventKind, PhoneFacts, RiskEvent, VerifiedDevice};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -217,4 +218,53 @@ pub fn slow_distributed(rng: &mut StdRng, start: u64, n: usize) -> Vec<Labelled>
         }
     }
     out
+}
+
+/// Bots against device identity (issue 21): half forge device tokens
+/// (made up, edited, expired or another tenant's — the server finds them
+/// invalid), half drive a real browser headless through the SDK and carry a
+/// valid token whose signals say so; each posing as an ordinary Chrome with
+/// a fresh random device id.
+pub fn token_bots(rng: &mut StdRng, start: u64, n: usize) -> Vec<Labelled> {
+    (0..n)
+        .map(|_| {
+            let at = start + rng.random_range(0..DAY);
+            let ip = if rng.random_bool(0.3) {
+                cloud_ip(rng)
+            } else {
+                isp_ip(rng)
+            };
+            let forger = rng.random_bool(0.5);
+            let mut l = sign_up(
+                rng,
+                if forger {
+                    "token_forger"
+                } else {
+                    "headless_sdk"
+                },
+                at,
+                ip,
+                0.3,
+                0.05,
+            );
+            let e = &mut l.event;
+            e.pwd = Some(password(rng, 0.2));
+            e.run_env = Some(2);
+            e.user_agent = Some((*WEB_UAS.choose(rng).unwrap()).into());
+            scripted(rng, e, 40.0, 20.0);
+            e.device_id = Some(format!("dev_{}", uuid(rng).replace('-', "").to_lowercase()));
+            e.device_token = Some(format!("dt1.{}", uuid(rng)));
+            e.device = if forger {
+                DeviceCheck::Invalid
+            } else {
+                DeviceCheck::Valid(VerifiedDevice {
+                    headless: true,
+                    webdriver: rng.random_bool(0.7),
+                    fingerprint_devices: 1,
+                    ..VerifiedDevice::default()
+                })
+            };
+            l
+        })
+        .collect()
 }

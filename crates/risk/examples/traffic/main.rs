@@ -64,6 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     events.extend(attacks::headless_bots(&mut rng, start, 800));
     events.extend(attacks::credential_stuffing(&mut rng, start, 5, 300));
     events.extend(attacks::slow_distributed(&mut rng, start, 800));
+    events.extend(attacks::token_bots(&mut rng, start, 600));
     events.sort_by_key(|l| l.at);
 
     let mut jsonl = match arg(&args, "--jsonl") {

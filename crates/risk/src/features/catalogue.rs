@@ -104,6 +104,15 @@ catalogue! {
     DeviceIdPresent "device_id_present" Bool "`device_id` was sent.";
     IdfaNull "idfa_null" Bool "`idfa` is all zeros (tracking limited).";
     MacNull "mac_null" Bool "`mac` is all zeros or the constant 02:00:00:00:00:00.";
+    DeviceTokenValid "device_token_valid" Bool "`device_token` is a valid token of this tenant: `device_id` is the one phoneguard issued.";
+    DeviceTokenInvalid "device_token_invalid" Bool "`device_token` was sent but is malformed, forged, expired or another tenant's.";
+    DeviceIdUnverified "device_id_unverified" Bool "`device_id` was sent without a valid `device_token`: the integrator's word only.";
+    DeviceHeadless "device_headless" Bool "The device token's signals: a headless or automated browser (HeadlessChrome, `navigator.webdriver`, software WebGL).";
+    DeviceWebdriver "device_webdriver" Bool "The device token's signals: `navigator.webdriver` was true.";
+    DeviceEmulator "device_emulator" Bool "The device token's signals: an emulator.";
+    DeviceRooted "device_rooted" Bool "The device token's signals: a rooted or jailbroken device.";
+    DeviceTampering "device_tampering" Bool "The device token's signals contradict each other (UA vs platform or client hints) or the SDK sent an id never issued.";
+    FingerprintDevices "fingerprint_devices" Int "Device ids issued to the token's fingerprint on this tenant in 30 days; -1 without a valid token.";
     DeviceAgeS "device_age_s" Int "Seconds since the device was first seen (0 the first time); -1 without a device.";
     BehaviourPresent "behaviour_present" Bool "Any of `move_count`, `click_count`, `key_count`, `operating_time` was sent.";
     MoveCount "move_count" Int "Pointer/touch moves; -1 if not sent.";

@@ -4,7 +4,7 @@ use super::agent::{classify_user_agent, platform_mismatch};
 use super::network::{CidrList, is_private, is_reserved, read_x_forward_for};
 use super::{Feature as F, Features};
 use crate::counters::{CounterValues, DeviceSource, Slot};
-use crate::event::{EventKind, RiskEvent, platform_name};
+use crate::event::{DeviceCheck, EventKind, RiskEvent, platform_name};
 use crate::ident::{client_ip, device_ids, idfa_is_null, mac_is_null};
 use crate::passwords::is_common_password_md5;
 use crate::phone::{PhoneFacts, PnKind};
@@ -164,6 +164,7 @@ fn device_features(f: &mut Features, e: &RiskEvent, counters: &CounterValues, no
     );
     f.set(F::IdfaNull, e.idfa.as_deref().is_some_and(idfa_is_null));
     f.set(F::MacNull, e.mac.as_deref().is_some_and(mac_is_null));
+    token_features(f, e);
     // The oldest sighting over the device's identifiers.
     let first = ids
         .iter()
@@ -175,6 +176,30 @@ fn device_features(f: &mut Features, e: &RiskEvent, counters: &CounterValues, no
         None => 0,
     };
     f.set(F::DeviceAgeS, age);
+}
+
+fn token_features(f: &mut Features, e: &RiskEvent) {
+    let sent_id = e.device_id.as_deref().is_some_and(|d| !d.trim().is_empty());
+    match &e.device {
+        DeviceCheck::Valid(d) => {
+            f.set(F::DeviceTokenValid, true);
+            f.set(F::DeviceHeadless, d.headless);
+            f.set(F::DeviceWebdriver, d.webdriver);
+            f.set(F::DeviceEmulator, d.emulator);
+            f.set(F::DeviceRooted, d.rooted);
+            f.set(F::DeviceTampering, d.tampering);
+            f.set(F::FingerprintDevices, d.fingerprint_devices);
+        }
+        DeviceCheck::Invalid => {
+            f.set(F::DeviceTokenInvalid, true);
+            f.set(F::DeviceIdUnverified, sent_id);
+            f.set(F::FingerprintDevices, -1);
+        }
+        DeviceCheck::Absent => {
+            f.set(F::DeviceIdUnverified, sent_id);
+            f.set(F::FingerprintDevices, -1);
+        }
+    }
 }
 
 fn behaviour_features(f: &mut Features, e: &RiskEvent) {

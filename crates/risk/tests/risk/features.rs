@@ -2,7 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use phoneguard_risk::{CounterReading, DeviceSource, EventKind, Feature, FeatureValue, Slot};
+use phoneguard_risk::{
+    CounterReading, DeviceCheck, DeviceSource, EventKind, Feature, FeatureValue, Slot,
+    VerifiedDevice,
+};
 
 use crate::common::{CHROME_ANDROID, Input, NOW, SAFARI_IPHONE, engine, md5_hex};
 use crate::velocity::velocity_names;
@@ -404,6 +407,90 @@ fn cases() -> Vec<(&'static str, FeatureValue, Setup, FeatureValue)> {
             FeatureValue::Float(0.625),
             |x| x.event.operating_time = Some(0),
             FeatureValue::Float(0.0),
+        ),
+        (
+            "device_token_valid",
+            b(false),
+            |x| x.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
+            b(true),
+        ),
+        (
+            "device_token_invalid",
+            b(false),
+            |x| x.event.device = DeviceCheck::Invalid,
+            b(true),
+        ),
+        (
+            "device_id_unverified",
+            b(true),
+            |x| x.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
+            b(false),
+        ),
+        (
+            "device_headless",
+            b(false),
+            |x| {
+                x.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    headless: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            b(true),
+        ),
+        (
+            "device_webdriver",
+            b(false),
+            |x| {
+                x.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    webdriver: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            b(true),
+        ),
+        (
+            "device_emulator",
+            b(false),
+            |x| {
+                x.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    emulator: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            b(true),
+        ),
+        (
+            "device_rooted",
+            b(false),
+            |x| {
+                x.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    rooted: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            b(true),
+        ),
+        (
+            "device_tampering",
+            b(false),
+            |x| {
+                x.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    tampering: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            b(true),
+        ),
+        (
+            "fingerprint_devices",
+            i(-1),
+            |x| {
+                x.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    fingerprint_devices: 3,
+                    ..VerifiedDevice::default()
+                })
+            },
+            i(3),
         ),
     ]
 }

@@ -1,7 +1,9 @@
 //! Every default rule fires on an event made to trigger it and stays quiet
 //! just short of it.
 
-use phoneguard_risk::{CounterReading, DeviceSource, EventKind, RuleSet, Slot};
+use phoneguard_risk::{
+    CounterReading, DeviceCheck, DeviceSource, EventKind, RuleSet, Slot, VerifiedDevice,
+};
 
 use crate::common::{CHROME_ANDROID, Input, NOW, SAFARI_IPHONE, engine, fired, md5_hex};
 
@@ -195,6 +197,66 @@ fn cases() -> Vec<Case> {
             },
             quiet: |i| {
                 i.count(Slot::DeviceAccounts(DeviceSource::Idfa), [2, 2, 2]);
+            },
+        },
+        Case {
+            rule: "device_token_invalid",
+            fire: |i| i.event.device = DeviceCheck::Invalid,
+            quiet: |i| i.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
+        },
+        Case {
+            rule: "headless_browser",
+            fire: |i| {
+                i.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    headless: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            quiet: |i| i.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
+        },
+        Case {
+            rule: "device_tampering",
+            fire: |i| {
+                i.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    tampering: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            quiet: |i| i.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
+        },
+        Case {
+            rule: "device_emulated",
+            fire: |i| {
+                i.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    rooted: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            quiet: |i| i.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
+        },
+        Case {
+            rule: "fingerprint_farm",
+            fire: |i| {
+                i.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    fingerprint_devices: 5,
+                    ..VerifiedDevice::default()
+                })
+            },
+            quiet: |i| {
+                i.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    fingerprint_devices: 4,
+                    ..VerifiedDevice::default()
+                })
+            },
+        },
+        Case {
+            rule: "verified_device_farm",
+            fire: |i| {
+                i.event.device = DeviceCheck::Valid(VerifiedDevice::default());
+                i.count(Slot::DeviceAccounts(DeviceSource::DeviceId), [1, 1, 10]);
+            },
+            quiet: |i| {
+                i.count(Slot::DeviceAccounts(DeviceSource::DeviceId), [1, 1, 10]);
             },
         },
         Case {

@@ -53,6 +53,7 @@ pub const APPCODE: &str = "appcode";
         (name = "identity", description = "运营商二要素 / 三要素: name (+ ID number) against the number's holder."),
         (name = "verifications", description = "One-time codes by SMS or voice, flash calls, supplier failover."),
         (name = "risk", description = "注册保护 / 登录保护 / 设备风险."),
+        (name = "devices", description = "Device identity: publishable keys, device ids, signed device tokens, the browser SDK."),
         (name = "sandbox", description = "What sandbox suppliers delivered and will answer (test keys)."),
         (name = "compat", description = "Wire formats of the seed documents, byte-compatible with their examples."),
         (name = "receipts", description = "Delivery receipts from messaging suppliers."),

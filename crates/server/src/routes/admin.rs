@@ -3,8 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use phoneguard_core::devices::PublishableKey;
 use phoneguard_core::tenants::TenantError;
 use phoneguard_core::{ApiKey, KeyMode, Tenant};
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,8 @@ pub enum KeyModeCode {
     Test,
     /// `pk_live_…`.
     Live,
+    /// `pub_test_…` / `pub_live_…`: `POST /v1/devices` only, from its allowed origins.
+    Publishable,
 }
 
 impl From<KeyMode> for KeyModeCode {
@@ -109,6 +112,9 @@ pub struct ApiKeyRecord {
     /// When it was revoked.
     #[serde(serialize_with = "crate::time::opt_ms")]
     revoked_at: Option<DateTime<Utc>>,
+    /// Publishable keys: the exact origins browsers may call from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed_origins: Option<Vec<String>>,
 }
 
 impl From<ApiKey> for ApiKeyRecord {
@@ -121,6 +127,21 @@ impl From<ApiKey> for ApiKeyRecord {
             hint: k.hint,
             created_at: k.created_at,
             revoked_at: k.revoked_at,
+            allowed_origins: None,
+        }
+    }
+}
+
+impl From<PublishableKey> for ApiKeyRecord {
+    fn from(k: PublishableKey) -> Self {
+        ApiKeyRecord {
+            id: k.id,
+            tenant_id: k.tenant_id,
+            mode: KeyModeCode::Publishable,
+            hint: k.hint,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+            allowed_origins: Some(k.allowed_origins),
         }
     }
 }
@@ -217,9 +238,16 @@ async fn get_tenant(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyIn {
-    /// `test` (sandbox suppliers only) or `live`.
+    /// `test` (sandbox suppliers only), `live`, or `publishable` (`pub_…`:
+    /// `POST /v1/devices` only, from `allowed_origins`).
     #[schema(example = "test")]
     mode: String,
+    /// Publishable keys: 1–20 exact origins (`https://shop.example`); CORS answers only to these.
+    #[serde(default)]
+    allowed_origins: Option<Vec<String>>,
+    /// Publishable keys: `pub_live_…` rather than `pub_test_…`.
+    #[serde(default)]
+    live: Option<bool>,
 }
 
 /// A key as shown once.
@@ -238,6 +266,9 @@ pub struct KeyOut {
     /// When it was created.
     #[serde(serialize_with = "crate::time::ms")]
     created_at: DateTime<Utc>,
+    /// Publishable keys: the exact origins browsers may call from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed_origins: Option<Vec<String>>,
 }
 
 /// Issues an API key; the answer is the only place it is ever shown.
@@ -255,11 +286,20 @@ async fn create_key(
     State(s): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<KeyIn>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
+    if body.mode == "publishable" {
+        return create_publishable_key(&s, &id, body).await;
+    }
+    if body.allowed_origins.is_some() || body.live.is_some() {
+        return Err(ApiError::invalid_field(
+            "allowed_origins",
+            "allowed_origins and live are for mode publishable only",
+        ));
+    }
     let mode = KeyMode::parse(&body.mode).ok_or_else(|| {
         ApiError::invalid_field(
             "mode",
-            format!("mode {:?} is not one of test, live", body.mode),
+            format!("mode {:?} is not one of test, live, publishable", body.mode),
         )
     })?;
     let issued = s.tenants.create_key(&id, mode).await?;
@@ -281,8 +321,39 @@ async fn create_key(
             tenant_id: issued.record.tenant_id,
             mode: mode.into(),
             created_at: issued.record.created_at,
+            allowed_origins: None,
         }),
-    ))
+    )
+        .into_response())
+}
+
+async fn create_publishable_key(s: &AppState, id: &str, body: KeyIn) -> Result<Response, ApiError> {
+    let origins = body.allowed_origins.unwrap_or_default();
+    let (record, key) = s
+        .devices
+        .create_key(id, body.live.unwrap_or(false), &origins)
+        .await?;
+    tracing::info!(tenant = %id, key = %record.id, mode = "publishable", "api key created");
+    crate::audit::record(
+        s,
+        "key.create",
+        &record.id,
+        None,
+        crate::audit::state(&record),
+    )
+    .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(KeyOut {
+            id: record.id,
+            key,
+            tenant_id: record.tenant_id,
+            mode: KeyModeCode::Publishable,
+            created_at: record.created_at,
+            allowed_origins: Some(record.allowed_origins),
+        }),
+    )
+        .into_response())
 }
 
 /// Lists a tenant's keys (hints only).
@@ -301,8 +372,13 @@ async fn list_keys(
         return Err(ApiError::not_found(format!("tenant {id} not found")));
     }
     let keys = s.store().list_api_keys(&id).await?;
+    let publishable = s.devices.list_keys(&id).await?;
     Ok(Json(KeysOut {
-        keys: keys.into_iter().map(ApiKeyRecord::from).collect(),
+        keys: keys
+            .into_iter()
+            .map(ApiKeyRecord::from)
+            .chain(publishable.into_iter().map(ApiKeyRecord::from))
+            .collect(),
     }))
 }
 
@@ -318,6 +394,13 @@ async fn revoke_key(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<ApiKeyRecord>, ApiError> {
+    if id.starts_with("key_")
+        && let Some(key) = s.devices.revoke_key(&id).await?
+    {
+        tracing::info!(key = %key.id, "publishable key revoked");
+        crate::audit::record(&s, "key.revoke", &key.id, None, crate::audit::state(&key)).await;
+        return Ok(Json(key.into()));
+    }
     let key = s.tenants.revoke_key(&id).await?;
     tracing::info!(key = %key.id, "api key revoked");
     crate::audit::record(&s, "key.revoke", &key.id, None, crate::audit::state(&key)).await;

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit_admin;
 pub mod compat_geyan;
 pub mod compat_status;
+pub mod devices;
 pub mod identity;
 pub mod limits_admin;
 pub mod number_out;
@@ -37,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(verifications::router())
         .merge(verify_admin::router())
         .merge(risk::router())
+        .merge(devices::router())
         .merge(sandbox::router())
         .merge(sandbox_outbox::router())
         .merge(receipts::router())

@@ -170,6 +170,19 @@ pub struct DeviceRiskOut {
     accounts: i64,
     /// Events seen.
     events: i64,
+    /// Devices phoneguard issued (`dev_…`): when `POST /v1/devices` first issued it.
+    #[serde(
+        serialize_with = "crate::time::opt_ms",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    issued_at: Option<DateTime<Utc>>,
+    /// Issued devices: distinct fingerprints seen with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprints: Option<i64>,
+    /// Issued devices: its latest signals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signals: Option<phoneguard_core::devices::DeviceSignals>,
 }
 
 impl DeviceRiskOut {
@@ -184,6 +197,9 @@ impl DeviceRiskOut {
             last_seen: d.latest.created_at,
             accounts: d.accounts,
             events: d.events,
+            issued_at: None,
+            fingerprints: None,
+            signals: None,
         }
     }
 }
@@ -205,6 +221,7 @@ pub async fn assess(
 ) -> Result<RiskRecord, AssessFailure> {
     event.kind = kind;
     event.validate().map_err(AssessFailure::Fields)?;
+    crate::routes::devices::apply_token(state, &caller.0.tenant_id, &mut event);
     crate::limits::admit(
         state,
         &caller.0,
@@ -343,5 +360,15 @@ async fn get_risk_device(
             "no events of this device (within the retention period)",
         ));
     };
-    Ok(Json(DeviceRiskOut::new(device_id, &d)))
+    let mut out = DeviceRiskOut::new(device_id, &d);
+    if let Some((issued, fingerprints)) = s
+        .devices
+        .device(&caller.0.tenant_id, &out.device_id)
+        .await?
+    {
+        out.issued_at = Some(issued.first_seen);
+        out.fingerprints = Some(fingerprints);
+        out.signals = serde_json::from_str(&issued.signals).ok();
+    }
+    Ok(Json(out))
 }
