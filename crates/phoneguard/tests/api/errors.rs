@@ -6,7 +6,7 @@ use crate::harness::{ADMIN, TestServer, problem};
 async fn unknown_paths_and_methods_get_problem_json() {
     let s = TestServer::start().await;
     problem(
-        s.get("/v2/whatever").send().await.unwrap(),
+        s.get("/v9/whatever").send().await.unwrap(),
         404,
         "not_found",
     )

@@ -99,7 +99,9 @@ pub struct ApiKeyRecord {
     /// `key_…`.
     id: String,
     /// `SK` + 32 hex: may stand for the account sid on `/v2` (Twilio SDKs).
-    sid: String,
+    /// Secret keys only: a publishable key has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
     /// Owner.
     tenant_id: String,
     /// Test or live.
@@ -120,7 +122,7 @@ pub struct ApiKeyRecord {
 impl From<ApiKey> for ApiKeyRecord {
     fn from(k: ApiKey) -> Self {
         ApiKeyRecord {
-            sid: phoneguard_core::twilio::key_sid(&k.id),
+            sid: Some(phoneguard_core::twilio::key_sid(&k.id)),
             id: k.id,
             tenant_id: k.tenant_id,
             mode: k.mode.into(),
@@ -135,6 +137,7 @@ impl From<ApiKey> for ApiKeyRecord {
 impl From<PublishableKey> for ApiKeyRecord {
     fn from(k: PublishableKey) -> Self {
         ApiKeyRecord {
+            sid: None,
             id: k.id,
             tenant_id: k.tenant_id,
             mode: KeyModeCode::Publishable,
@@ -256,7 +259,9 @@ pub struct KeyOut {
     /// `key_…`.
     id: String,
     /// `SK` + 32 hex: may stand for the account sid on `/v2` (Twilio SDKs).
-    sid: String,
+    /// Secret keys only: a publishable key has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
     /// The key itself: shown this once, stored only as a hash.
     key: String,
     /// Owner.
@@ -315,7 +320,7 @@ async fn create_key(
     Ok((
         StatusCode::CREATED,
         Json(KeyOut {
-            sid: phoneguard_core::twilio::key_sid(&issued.record.id),
+            sid: Some(phoneguard_core::twilio::key_sid(&issued.record.id)),
             id: issued.record.id,
             key: issued.key,
             tenant_id: issued.record.tenant_id,
@@ -345,6 +350,7 @@ async fn create_publishable_key(s: &AppState, id: &str, body: KeyIn) -> Result<R
     Ok((
         StatusCode::CREATED,
         Json(KeyOut {
+            sid: None,
             id: record.id,
             key,
             tenant_id: record.tenant_id,
