@@ -31,7 +31,7 @@ pub enum CarrierStep {
 /// attempt's message reference (carrier attempts get no receipts).
 pub fn failure_reason(a: &Attempt) -> Option<&str> {
     (a.channel == Channel::Carrier && a.delivery == Delivery::Failed)
-        .then(|| a.message_ref.as_deref())
+        .then_some(a.message_ref.as_deref())
         .flatten()
 }
 
