@@ -65,6 +65,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         .merge(api)
         .merge(openapi::router(openapi::document(doc)))
         .merge(dashboard::router())
+        .merge(routes::aliyun_front::router())
         .fallback(middleware::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

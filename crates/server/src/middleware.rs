@@ -19,7 +19,9 @@ pub async fn problemize(resp: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // The Aliyun-compatible front answers errors in Aliyun's own shape
+    // (routes/aliyun_front.rs), which Aliyun's SDKs read.
+    if is_problem || resp.headers().contains_key("x-acs-request-id") {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();

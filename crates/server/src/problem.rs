@@ -63,6 +63,12 @@ pub enum ProblemCode {
     SupplierUnavailable,
     /// 504: the request took too long.
     Timeout,
+    /// 422: the carrier token is not one (damaged, made up, another tenant's).
+    TokenInvalid,
+    /// 409: the carrier token's lifetime is over.
+    TokenExpired,
+    /// 409: the carrier token was exchanged before.
+    TokenUsed,
 }
 
 impl ProblemCode {
@@ -95,6 +101,9 @@ impl ProblemCode {
             ProblemCode::CountersUnavailable => "counters_unavailable",
             ProblemCode::SupplierUnavailable => "supplier_unavailable",
             ProblemCode::Timeout => "timeout",
+            ProblemCode::TokenInvalid => "token_invalid",
+            ProblemCode::TokenExpired => "token_expired",
+            ProblemCode::TokenUsed => "token_used",
         }
     }
 

@@ -5,6 +5,8 @@
 //! one of two suppliers is dead, failing fast and then hanging (issue 3: zero
 //! failed requests, p99 within the deadline).
 //!
+//! The overhead run is repeated for `carrier_auth` (a token exchange).
+//!
 //! `cargo bench -p phoneguard-suppliers --bench router`
 
 use std::sync::Arc;
@@ -72,6 +74,20 @@ impl Supplier for Fixed {
     }
 }
 
+/// A carrier supplier answering a number after a fixed latency.
+struct FixedCarrier(Duration);
+
+#[async_trait]
+impl Supplier for FixedCarrier {
+    async fn call(&self, _: &Query) -> Result<Answer, SupplierError> {
+        tokio::time::sleep(self.0).await;
+        Ok(Answer::Carrier(CarrierAnswer::Number {
+            e164: "+8613800138000".into(),
+            carrier: Some("cmcc".into()),
+        }))
+    }
+}
+
 /// Fails every call: at once (`hang: false`) or never answering (`hang: true`).
 struct Dead {
     hang: bool,
@@ -97,6 +113,7 @@ fn query() -> Query {
             carrier: Some("cmcc".into()),
         },
         identity: None,
+        carrier: None,
     }
 }
 
@@ -150,6 +167,27 @@ fn main() {
             println!("{name:>7}: n={} p50={:?} p99={:?} max={:?}", v.len(), pct(v, 0.5), pct(v, 0.99), v[v.len() - 1]);
         }
         println!("added latency: p50 {:?}, p99 {:?}", pct(&routed, 0.5).saturating_sub(pct(&direct, 0.5)), pct(&routed, 0.99).saturating_sub(pct(&direct, 0.99)));
+
+        // carrier_auth: the same, for a token exchange (GetMobile).
+        let carrier: Arc<dyn Supplier> = Arc::new(FixedCarrier(latency));
+        let router = Arc::new(Router::new(RouterConfig::default(), Arc::new(NullStore)));
+        let mkc = |id: &str| -> SupplierConfig {
+            serde_json::from_value(serde_json::json!({"id": id, "kind": "http", "capabilities": ["carrier_auth"], "weight": 10})).unwrap()
+        };
+        router.set_routes(vec![(mkc("ca"), carrier.clone()), (mkc("cb"), carrier.clone())]);
+        let mut cq = query();
+        cq.capability = Capability::CarrierAuth;
+        cq.subject.carrier = None;
+        cq.carrier = Some(CarrierQuery { token: CarrierToken::parse("STsid0000001512438403572hQSEygBwiYc9fIw0vbMvm4o").unwrap(), verify: false });
+        let cq = Arc::new(cq);
+        let (s, qd) = (carrier.clone(), cq.clone());
+        let direct = load(2000, 5, Arc::new(move || { let (s, q) = (s.clone(), qd.clone()); Box::pin(async move { s.call(&q).await.unwrap(); }) })).await;
+        let (r, qr) = (router.clone(), cq.clone());
+        let routed = load(2000, 5, Arc::new(move || { let (r, q) = (r.clone(), qr.clone()); Box::pin(async move { r.query(&q, KeyMode::Live).await.unwrap(); }) })).await;
+        for (name, v) in [("carrier_auth direct", &direct), ("carrier_auth router", &routed)] {
+            println!("{name:>7}: n={} p50={:?} p99={:?} max={:?}", v.len(), pct(v, 0.5), pct(v, 0.99), v[v.len() - 1]);
+        }
+        println!("carrier_auth added latency: p50 {:?}, p99 {:?}", pct(&routed, 0.5).saturating_sub(pct(&direct, 0.5)), pct(&routed, 0.99).saturating_sub(pct(&direct, 0.99)));
 
         for hang in [false, true] {
             let cfg = RouterConfig::default();

@@ -10,11 +10,14 @@
 #![forbid(unsafe_code)]
 
 pub mod aliyun;
+pub mod aliyun_dypns;
+pub mod aliyun_sign;
 pub mod http;
 pub mod messaging;
 pub mod registry;
 pub mod router;
 pub mod sandbox;
+pub mod sandbox_carrier;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,6 +126,11 @@ pub fn build(
     match config.kind.as_str() {
         "sandbox" => Ok(Arc::new(sandbox::Sandbox::new(&config.options, ctx)?)),
         "aliyun_market_status" => Ok(Arc::new(aliyun::AliyunMarketStatus::new(
+            &config.options,
+            &creds,
+            ctx,
+        )?)),
+        "aliyun_dypns" => Ok(Arc::new(aliyun_dypns::AliyunDypns::new(
             &config.options,
             &creds,
             ctx,

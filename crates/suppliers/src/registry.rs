@@ -157,6 +157,12 @@ impl Registry {
         &self.ctx.hash_key
     }
 
+    /// The cipher of the master key (`None` without one): supplier
+    /// credentials and tenant AccessKey secrets.
+    pub fn cipher(&self) -> Option<&CredentialCipher> {
+        self.cipher.as_ref()
+    }
+
     /// The store.
     pub fn store(&self) -> &Arc<dyn SupplierStore> {
         &self.store

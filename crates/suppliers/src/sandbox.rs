@@ -191,6 +191,15 @@ impl Supplier for Sandbox {
         if fail {
             return Err(SupplierError::Transport("sandbox fault (fail_rate)".into()));
         }
+        if let Some(cq) = q
+            .carrier
+            .as_ref()
+            .filter(|_| q.capability == Capability::CarrierAuth)
+        {
+            return crate::sandbox_carrier::answer(&self.ctx, q, cq)
+                .await
+                .map(Answer::Carrier);
+        }
         let s = &q.subject;
         let hash = number_hash(&self.ctx.hash_key, &s.e164);
         let sub = self
@@ -231,7 +240,7 @@ impl Supplier for Sandbox {
                 })?;
                 Answer::Identity(self.identity(sub.as_ref(), iq)?)
             }
-            Capability::Sms | Capability::Voice => {
+            Capability::Sms | Capability::Voice | Capability::CarrierAuth => {
                 return Err(SupplierError::Unsupported(format!(
                     "{} is not answered here",
                     q.capability.as_str()

@@ -21,16 +21,19 @@ pub enum ApiCapability {
     Verify,
     /// Risk assessments (registration, login).
     Risk,
+    /// Carrier one-tap exchanges (本机号码校验 / 一键登录).
+    CarrierAuth,
 }
 
 impl ApiCapability {
     /// Every capability, in a fixed order.
-    pub const ALL: [ApiCapability; 5] = [
+    pub const ALL: [ApiCapability; 6] = [
         ApiCapability::Lookup,
         ApiCapability::Status,
         ApiCapability::Identity,
         ApiCapability::Verify,
         ApiCapability::Risk,
+        ApiCapability::CarrierAuth,
     ];
 
     /// The code used in the API, the configuration and storage.
@@ -41,6 +44,7 @@ impl ApiCapability {
             ApiCapability::Identity => "identity",
             ApiCapability::Verify => "verify",
             ApiCapability::Risk => "risk",
+            ApiCapability::CarrierAuth => "carrier_auth",
         }
     }
 
@@ -56,6 +60,7 @@ impl ApiCapability {
         match code {
             "status" | "tenure" | "portability" => Some(ApiCapability::Status),
             "identity" => Some(ApiCapability::Identity),
+            "carrier_auth" => Some(ApiCapability::CarrierAuth),
             "sms" | "voice" | "flash_call" => Some(ApiCapability::Verify),
             _ => None,
         }

@@ -8,6 +8,8 @@
 //! personal data ([`identity`]). Adapters and the router (the service) live in
 //! the `phoneguard-suppliers` crate.
 
+pub mod access_keys;
+pub mod carrier;
 mod crypto;
 mod error;
 pub mod identity;
@@ -15,6 +17,7 @@ mod model;
 mod port;
 mod settings;
 
+pub use carrier::{CarrierAnswer, CarrierQuery, CarrierToken, CarrierVerdict, TokenProblem};
 pub use crypto::{CredentialCipher, CryptoError};
 pub use error::SupplierError;
 pub use identity::{IdentityQuery, Personal};

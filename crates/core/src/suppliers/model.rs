@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::carrier::{CarrierAnswer, CarrierQuery};
 use super::identity::IdentityQuery;
 
 /// What a supplier can be asked.
@@ -26,17 +27,20 @@ pub enum Capability {
     Sms,
     /// Voice delivery (a later module).
     Voice,
+    /// Carrier one-tap authentication (本机号码校验 / 一键登录).
+    CarrierAuth,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 7] = [
         Capability::Status,
         Capability::Tenure,
         Capability::Portability,
         Capability::Identity,
         Capability::Sms,
         Capability::Voice,
+        Capability::CarrierAuth,
     ];
 
     /// The stable code, e.g. `status`.
@@ -48,6 +52,7 @@ impl Capability {
             Capability::Identity => "identity",
             Capability::Sms => "sms",
             Capability::Voice => "voice",
+            Capability::CarrierAuth => "carrier_auth",
         }
     }
 
@@ -309,6 +314,8 @@ pub struct Query {
     pub subject: Subject,
     /// Name and ID number, for [`Capability::Identity`].
     pub identity: Option<IdentityQuery>,
+    /// The token, for [`Capability::CarrierAuth`].
+    pub carrier: Option<CarrierQuery>,
 }
 
 /// A supplier's answer, by capability.
@@ -322,6 +329,8 @@ pub enum Answer {
     Portability(PortabilityAnswer),
     /// Identity match.
     Identity(IdentityAnswer),
+    /// Carrier one-tap authentication.
+    Carrier(CarrierAnswer),
 }
 
 impl Answer {
@@ -332,6 +341,7 @@ impl Answer {
             Answer::Tenure(_) => Capability::Tenure,
             Answer::Portability(_) => Capability::Portability,
             Answer::Identity(_) => Capability::Identity,
+            Answer::Carrier(_) => Capability::CarrierAuth,
         }
     }
 }

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::access_keys::AccessKeyRecord;
 use super::error::SupplierError;
 use super::model::{
     Answer, CallRecord, CallStats, Query, SandboxSubscriber, SupplierRecord, TenantCapabilityCount,
@@ -55,4 +56,50 @@ pub trait SupplierStore: Send + Sync + 'static {
     async fn supplier_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<CallStats>>;
     /// Calls per tenant and capability since `since`.
     async fn tenant_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<TenantCapabilityCount>>;
+
+    /// Marks a sandbox carrier token (by keyed hash) as exchanged: `true` the
+    /// first time, `false` when it was marked before. Marks past `expires_at`
+    /// may be forgotten (the token is refused as expired by then).
+    async fn consume_carrier_token(
+        &self,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let _ = (token_hash, expires_at);
+        Err(unsupported())
+    }
+
+    /// Inserts an AccessKey pair.
+    async fn insert_access_key(&self, key: &AccessKeyRecord) -> StoreResult<()> {
+        let _ = key;
+        Err(unsupported())
+    }
+
+    /// An AccessKey pair by id (revoked ones too).
+    async fn get_access_key(&self, id: &str) -> StoreResult<Option<AccessKeyRecord>> {
+        let _ = id;
+        Err(unsupported())
+    }
+
+    /// A tenant's AccessKey pairs, oldest first.
+    async fn list_access_keys(&self, tenant_id: &str) -> StoreResult<Vec<AccessKeyRecord>> {
+        let _ = tenant_id;
+        Err(unsupported())
+    }
+
+    /// Revokes a tenant's pair; `false` when it has none with that id (or it
+    /// was revoked before).
+    async fn revoke_access_key(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let _ = (tenant_id, id, at);
+        Err(unsupported())
+    }
+}
+
+fn unsupported() -> crate::StoreError {
+    crate::StoreError::Other("this store keeps no carrier tokens or access keys".into())
 }

@@ -163,6 +163,7 @@ pub const KINDS: &[&str] = &[
     "aliyun_sms",
     "tencent_sms",
     "twilio",
+    "aliyun_dypns",
 ];
 
 /// Carrier codes a supplier may cover.
@@ -181,8 +182,8 @@ pub struct SupplierConfig {
     /// Slug: 1–64 of `a-z 0-9 - _`, starting with a letter or digit.
     #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9_-]{0,63}$"))]
     pub id: String,
-    /// `sandbox`, `aliyun_market_status`, `http`, `aliyun_sms`, `tencent_sms`
-    /// or `twilio`.
+    /// `sandbox`, `aliyun_market_status`, `http`, `aliyun_sms`, `tencent_sms`,
+    /// `twilio` or `aliyun_dypns`.
     pub kind: String,
     /// What it answers.
     pub capabilities: Vec<Capability>,
@@ -376,6 +377,13 @@ impl SupplierConfig {
     /// carrier is covered only by an empty list).
     pub fn covers(&self, carrier: Option<&str>) -> bool {
         self.carriers.is_empty() || carrier.is_some_and(|c| self.carriers.iter().any(|x| x == c))
+    }
+
+    /// Whether it may answer a query of `cap` about a number of `carrier`: a
+    /// carrier token whose number is not known yet (one-tap login) may go to
+    /// any `carrier_auth` supplier; otherwise [`Self::covers`].
+    pub fn covers_query(&self, cap: Capability, carrier: Option<&str>) -> bool {
+        (cap == Capability::CarrierAuth && carrier.is_none()) || self.covers(carrier)
     }
 
     /// Whether a key of `mode` may reach it: a test key only `sandbox`

@@ -15,6 +15,7 @@
 //! - [`outbox`]: the sandbox outbox and call log (memory only).
 //! - [`VerifyService`]: start, resend, check, report, cancel, receipts, limits.
 
+pub mod carrier;
 pub mod check;
 pub mod code;
 mod deliver;
@@ -28,6 +29,7 @@ pub mod select;
 pub mod service;
 pub mod settings;
 
+pub use carrier::CarrierStep;
 pub use check::CheckOutcome;
 pub use code::TenantTemplates;
 pub use error::VerifyError;

@@ -16,8 +16,11 @@ pub enum Channel {
     Voice,
     /// A missed call from a chosen number; the app reports what called it.
     FlashCall,
-    /// Flash call first, SMS after the flash-call window.
+    /// Flash call first, SMS after the flash-call window; with a carrier
+    /// token, carrier one-tap first and SMS when it does not pass.
     Auto,
+    /// Carrier one-tap (本机号码校验): decided at once by the carrier.
+    Carrier,
 }
 
 impl Channel {
@@ -28,6 +31,7 @@ impl Channel {
             Channel::Voice => "voice",
             Channel::FlashCall => "flash_call",
             Channel::Auto => "auto",
+            Channel::Carrier => "carrier",
         }
     }
 
@@ -38,6 +42,7 @@ impl Channel {
             Channel::Voice,
             Channel::FlashCall,
             Channel::Auto,
+            Channel::Carrier,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)

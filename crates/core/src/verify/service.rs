@@ -37,6 +37,8 @@ pub struct StartRequest {
     pub app_hash: Option<String>,
     /// The end user's IP (per-IP limit).
     pub ip: Option<String>,
+    /// The carrier exchange, for `carrier` (required) and `auto` (optional).
+    pub carrier: Option<super::carrier::CarrierStep>,
 }
 
 /// Verification service: codes, failover, limits, flash calls.
@@ -257,25 +259,7 @@ impl VerifyService {
             "terminal",
             &format!("{}\u{1f}{terminal}\u{1f}{}", who.tenant_id, req.purpose),
         );
-        let send = SendRecord {
-            tenant_id: who.tenant_id.clone(),
-            at: now,
-            phone: info.number.clone(),
-            ip_hash: self.ip_hash(req.ip.as_deref())?,
-            country: info.country.to_string(),
-            prefix: prefix_of(info.country, &info.national),
-        };
-        // The resend cooldown holds for a new verification too: starting
-        // again is no way around a refused resend.
-        if self.cfg.resend_cooldown_s > 0
-            && let Some(last) = self
-                .store
-                .last_unused_send(&who.tenant_id, &info.number, &req.purpose)
-                .await?
-        {
-            self.check_cooldown(last, now)?;
-        }
-        self.check_limits(&send, now).await?;
+        let ip_hash = self.ip_hash(req.ip.as_deref())?;
         let carrier = info
             .carrier
             .and_then(|c| c.code)
@@ -305,14 +289,44 @@ impl VerifyService {
             updated_at: now,
             attempts: vec![],
         };
+        if super::carrier::apply_step(&mut v, req.carrier.as_ref(), now)? {
+            self.store.insert_verification(&v, None).await?;
+            metrics::counter!("phoneguard_verify_started_total", "channel" => v.channel.as_str(), "outcome" => v.status.as_str())
+                .increment(1);
+            return Ok(v);
+        }
+        let send = SendRecord {
+            tenant_id: who.tenant_id.clone(),
+            at: now,
+            phone: info.number.clone(),
+            ip_hash,
+            country: info.country.to_string(),
+            prefix: prefix_of(info.country, &info.national),
+        };
+        // The resend cooldown holds for a new verification too: starting
+        // again is no way around a refused resend.
+        if self.cfg.resend_cooldown_s > 0
+            && let Some(last) = self
+                .store
+                .last_unused_send(&who.tenant_id, &info.number, &req.purpose)
+                .await?
+        {
+            self.check_cooldown(last, now)?;
+        }
+        self.check_limits(&send, now).await?;
         self.note_unentered(&v, now).await?;
-        let channel = self.first_channel(v.channel, who, &v).await?;
+        // After a carrier step (a carrier attempt, or an outage) `auto` is SMS.
+        let channel = if req.carrier.is_none() {
+            self.first_channel(v.channel, who, &v).await?
+        } else {
+            Channel::Sms
+        };
         let plan = SendPlan {
             v: &v,
             who,
             channel,
             code: new_code(code_length),
-            seq: 1,
+            seq: v.attempts.len() as u32 + 1,
         };
         match self.deliver_auto(v.channel, plan, now).await {
             Ok(d) => {
@@ -363,6 +377,12 @@ impl VerifyService {
         };
         self.check_limits(&send, now).await?;
         let asked = channel.unwrap_or(v.channel);
+        if asked == Channel::Carrier {
+            return Err(VerifyError::invalid(
+                "channel",
+                "a carrier check is not resent: start a new verification with a new carrier_token",
+            ));
+        }
         let wanted = match asked {
             Channel::Auto => match v.flash_window_ends_at {
                 Some(end) if now >= end => Channel::Sms,

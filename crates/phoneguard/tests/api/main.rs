@@ -1,10 +1,12 @@
 //! Integration tests: the real server on port 0, called over HTTP.
 
 mod admin;
+mod aliyun_front;
 mod audit;
 mod backend;
 mod binary;
 mod bootstrap;
+mod carrier_auth;
 mod cli;
 mod compat_status;
 mod connections;

@@ -41,12 +41,14 @@ async fn the_default_sandbox_supplier_is_configured_on_first_start() {
     let list = b["suppliers"].as_array().unwrap();
     assert_eq!(
         list.len(),
-        4,
-        "sandbox + the messaging seeds sms-a, sms-b, voice-a: {b}"
+        5,
+        "sandbox, carrier-sandbox + the messaging seeds sms-a, sms-b, voice-a: {b}"
     );
-    assert_eq!(list[0]["id"], "sandbox");
+    assert_eq!(list[0]["id"], "carrier-sandbox");
+    assert_eq!(list[0]["capabilities"], json!(["carrier_auth"]));
+    assert_eq!(list[1]["id"], "sandbox");
     assert_eq!(
-        list[0]["capabilities"],
+        list[1]["capabilities"],
         json!(["status", "tenure", "portability", "identity"])
     );
     problem(

@@ -3,8 +3,11 @@
 //! [`router`] merges them; [`crate::app`] serves it and [`crate::openapi`]
 //! documents it.
 
+pub mod access_keys_admin;
 pub mod admin;
+pub mod aliyun_front;
 pub mod audit_admin;
+pub mod carrier_auth;
 pub mod compat_geyan;
 pub mod compat_status;
 pub mod devices;
@@ -36,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(numbers::router())
         .merge(identity::router())
         .merge(verifications::router())
+        .merge(carrier_auth::router())
         .merge(verify_admin::router())
         .merge(risk::router())
         .merge(devices::router())
@@ -45,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(compat_status::router())
         .merge(compat_geyan::router())
         .merge(admin::router())
+        .merge(access_keys_admin::router())
         .merge(suppliers_admin::router())
         .merge(risk_admin::router())
         .merge(limits_admin::router())

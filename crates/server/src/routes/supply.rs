@@ -126,6 +126,7 @@ pub async fn ask(
         capability: cap,
         subject: subject(caller, info),
         identity,
+        carrier: None,
     };
     s.suppliers.router().query(&q, caller.mode).await
 }

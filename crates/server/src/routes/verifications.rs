@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
-use phoneguard_core::verify::{Channel, CheckOutcome, StartRequest, Verification, VerifyError};
+use phoneguard_core::verify::{
+    CarrierStep, Channel, CheckOutcome, StartRequest, Verification, VerifyError,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -111,6 +113,11 @@ pub struct VerificationIn {
     /// The end user's IP address (for limits).
     #[serde(default)]
     ip: Option<String>,
+    /// The carrier SDK's token, for `carrier` (required) and `auto` (carrier
+    /// one-tap first, SMS when it does not pass).
+    #[serde(default)]
+    #[schema(max_length = 2048)]
+    carrier_token: Option<String>,
 }
 
 /// One attempt as shown.
@@ -160,6 +167,10 @@ pub struct VerificationOut {
     expires_at: DateTime<Utc>,
     /// Wrong checks left.
     remaining_attempts: u32,
+    /// Why a carrier verification failed: `rejected` (the token belongs to
+    /// another number) or `unknown` (the carrier cannot tell).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
     /// Every code (or call) sent, oldest first.
     attempts: Vec<AttemptOut>,
     /// The flash-call window, for a flash call.
@@ -186,7 +197,14 @@ impl From<Verification> for VerificationOut {
             }),
             _ => None,
         };
+        let reason = match (v.status, v.attempts.last()) {
+            (phoneguard_core::verify::Status::Failed, Some(a)) => {
+                phoneguard_core::verify::carrier::failure_reason(a).map(str::to_string)
+            }
+            _ => None,
+        };
         VerificationOut {
+            reason,
             status: v.status_at(now).as_str(),
             phone: phoneguard_numbering::mask(&v.phone),
             channel: v.current_channel(),
@@ -250,6 +268,38 @@ async fn create_verification(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<VerificationIn>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let token = match (b.channel, b.carrier_token.as_deref()) {
+        (Some(Channel::Carrier | Channel::Auto), Some(t)) => {
+            Some(crate::routes::carrier_auth::parse_token(t)?)
+        }
+        (Some(Channel::Carrier), None) => {
+            return Err(ApiError::invalid_field(
+                "carrier_token",
+                "channel carrier needs the carrier_token of the carrier SDK",
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::invalid_field(
+                "carrier_token",
+                "carrier_token goes with channel carrier or auto",
+            ));
+        }
+        (_, None) => None,
+    };
+    crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
+    let carrier = match token {
+        Some(token) => {
+            let info = phoneguard_numbering::lookup(s.numbers, &b.phone)
+                .map_err(|e| invalid_number(&e))?;
+            Some(
+                match crate::routes::carrier_auth::verdict(&s, &who, token, &info).await? {
+                    Ok((verdict, supplier)) => CarrierStep::Verdict { verdict, supplier },
+                    Err(e) => CarrierStep::Unavailable(e.to_string()),
+                },
+            )
+        }
+        None => None,
+    };
     let req = StartRequest {
         phone: b.phone,
         channel: b.channel,
@@ -259,8 +309,8 @@ async fn create_verification(
         code_length: b.code_length,
         app_hash: b.app_hash,
         ip: b.ip,
+        carrier,
     };
-    crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
     let v = s.verify.start(&who, req).await?;
     Ok((StatusCode::CREATED, Json(VerificationOut::from(v))))
 }

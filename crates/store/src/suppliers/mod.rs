@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
+use phoneguard_core::suppliers::access_keys::AccessKeyRecord;
 use phoneguard_core::suppliers::{
     CallRecord, CallStats, Capability, LineStatus, SandboxSubscriber, SupplierRecord,
     SupplierStore, TenantCapabilityCount,
@@ -274,8 +275,124 @@ macro_rules! impl_supplier_store {
                     })
                     .collect())
             }
+
+            async fn consume_carrier_token(
+                &self,
+                token_hash: &str,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let now = to_ms(Utc::now());
+                sqlx::query("DELETE FROM carrier_token_uses WHERE expires_at < $1")
+                    .bind(now)
+                    .execute(self.pool())
+                    .await
+                    .map_err(crate::$d::map_err)?;
+                let done = sqlx::query(
+                    "INSERT INTO carrier_token_uses (token_hash, expires_at) VALUES ($1, $2) \
+                     ON CONFLICT (token_hash) DO NOTHING",
+                )
+                .bind(token_hash)
+                .bind(to_ms(expires_at))
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_access_key(&self, k: &AccessKeyRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO tenant_access_keys (id, tenant_id, mode, secret, created_at, \
+                     revoked_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&k.id)
+                .bind(&k.tenant_id)
+                .bind(k.mode.as_str())
+                .bind(&k.secret)
+                .bind(to_ms(k.created_at))
+                .bind(k.revoked_at.map(to_ms))
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(())
+            }
+
+            async fn get_access_key(&self, id: &str) -> StoreResult<Option<AccessKeyRecord>> {
+                let row: Option<AccessKeyRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    access_key_columns!(),
+                    " FROM tenant_access_keys WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn list_access_keys(&self, tenant_id: &str) -> StoreResult<Vec<AccessKeyRecord>> {
+                let rows: Vec<AccessKeyRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    access_key_columns!(),
+                    " FROM tenant_access_keys WHERE tenant_id = $1 ORDER BY created_at, id"
+                ))
+                .bind(tenant_id)
+                .fetch_all(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn revoke_access_key(
+                &self,
+                tenant_id: &str,
+                id: &str,
+                at: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE tenant_access_keys SET revoked_at = $1 \
+                     WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL",
+                )
+                .bind(to_ms(at))
+                .bind(tenant_id)
+                .bind(id)
+                .execute(self.pool())
+                .await
+                .map_err(crate::$d::map_err)?;
+                Ok(done.rows_affected() > 0)
+            }
         }
     };
+}
+
+macro_rules! access_key_columns {
+    () => {
+        "id, tenant_id, mode, secret, created_at, revoked_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct AccessKeyRow {
+    id: String,
+    tenant_id: String,
+    mode: String,
+    secret: Vec<u8>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<AccessKeyRow> for AccessKeyRecord {
+    type Error = StoreError;
+    fn try_from(r: AccessKeyRow) -> Result<Self, StoreError> {
+        Ok(AccessKeyRecord {
+            mode: phoneguard_core::KeyMode::parse(&r.mode)
+                .ok_or_else(|| corrupt("tenant_access_keys.mode", &r.mode))?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            secret: r.secret,
+            created_at: from_ms(r.created_at),
+            revoked_at: r.revoked_at.map(from_ms),
+        })
+    }
 }
 
 impl_supplier_store!(crate::sqlite::SqliteStore, sqlite);

@@ -18,8 +18,9 @@
 use std::collections::BTreeMap;
 
 use phoneguard_core::suppliers::{
-    Answer, Capability, FieldCheck, IdentityAnswer, LineStatus, MatchResult, PortabilityAnswer,
-    StatusAnswer, SupplierError, TenureAnswer, TenureBucket,
+    Answer, Capability, CarrierAnswer, CarrierVerdict, FieldCheck, IdentityAnswer, LineStatus,
+    MatchResult, PortabilityAnswer, StatusAnswer, SupplierError, TenureAnswer, TenureBucket,
+    TokenProblem,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -72,6 +73,28 @@ pub struct Mapping {
     /// Per-field ID-number check (identity).
     #[serde(default)]
     pub id_number: Option<Lookup>,
+    /// The number of a carrier token (`carrier_auth`; any usual form).
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `carrier_auth` codes a `result.map` may name: `ok` (the number is at
+/// `phone`) or a token problem.
+const CARRIER_CODES: [&str; 4] = ["ok", "token_invalid", "token_expired", "token_used"];
+
+/// A VerifyMobile query answered with the token's number: the verdict is
+/// whether it is the subject's number. Other answers pass through.
+pub fn verdict_of_number(q: &phoneguard_core::suppliers::Query, a: Answer) -> Answer {
+    match (a, &q.carrier) {
+        (Answer::Carrier(CarrierAnswer::Number { e164, .. }), Some(cq)) if cq.verify => {
+            Answer::Carrier(CarrierAnswer::Verdict(if e164 == q.subject.e164 {
+                CarrierVerdict::Pass
+            } else {
+                CarrierVerdict::Reject
+            }))
+        }
+        (other, _) => other,
+    }
 }
 
 fn text(v: &Value) -> String {
@@ -88,6 +111,7 @@ fn valid_for(cap: Capability, code: &str) -> bool {
             Capability::Tenure => TenureBucket::from_code(code).is_some(),
             Capability::Portability => matches!(code, "true" | "false"),
             Capability::Identity => MatchResult::from_code(code).is_some(),
+            Capability::CarrierAuth => CARRIER_CODES.contains(&code),
             Capability::Sms | Capability::Voice => false,
         }
 }
@@ -108,6 +132,15 @@ impl Mapping {
             if let Some(l) = l {
                 pointers.push((k, &l.pointer));
             }
+        }
+        if let Some(p) = &self.phone {
+            pointers.push(("phone", p.as_str()));
+        }
+        if cap == Capability::CarrierAuth && self.phone.is_none() {
+            return Err(BuildError::new(
+                format!("{field}.phone"),
+                "carrier_auth needs the pointer to the number",
+            ));
         }
         if let Some((k, _)) = pointers.iter().find(|(_, p)| !ptr_ok(p)) {
             return Err(BuildError::new(
@@ -253,6 +286,34 @@ impl Mapping {
                     },
                 })
             }
+            Capability::CarrierAuth => Answer::Carrier(match result.as_str() {
+                "token_invalid" => CarrierAnswer::Token(TokenProblem::Invalid),
+                "token_expired" => CarrierAnswer::Token(TokenProblem::Expired),
+                "token_used" => CarrierAnswer::Token(TokenProblem::Used),
+                _ => {
+                    let raw = self
+                        .phone
+                        .as_ref()
+                        .and_then(|p| body.pointer(p))
+                        .map(text)
+                        .ok_or_else(|| {
+                            SupplierError::BadResponse("no phone in the answer".into())
+                        })?;
+                    let info = phoneguard_numbering::lookup(
+                        phoneguard_numbering::NumberTable::embedded(),
+                        &raw,
+                    )
+                    .map_err(|_| SupplierError::BadResponse("phone is not a number".into()))?;
+                    CarrierAnswer::Number {
+                        e164: info.number.clone(),
+                        carrier: carrier.or_else(|| {
+                            info.carrier
+                                .and_then(|c| c.code)
+                                .map(|c| c.code().to_string())
+                        }),
+                    }
+                }
+            }),
             Capability::Sms | Capability::Voice => return Err(bad()),
         })
     }

@@ -99,7 +99,7 @@ impl HttpSupplier {
                 .ok_or_else(|| {
                     BuildError::new(
                         format!("options.{key}"),
-                        "expected status, tenure, portability or identity",
+                        "expected status, tenure, portability, identity or carrier_auth",
                     )
                 })?;
             let field = format!("options.{key}");
@@ -208,7 +208,9 @@ impl Supplier for HttpSupplier {
             .json()
             .await
             .map_err(|e| SupplierError::BadResponse(e.without_url().to_string()))?;
-        ep.response
-            .apply(q.capability, &json, q.subject.carrier.as_deref())
+        let answer = ep
+            .response
+            .apply(q.capability, &json, q.subject.carrier.as_deref())?;
+        Ok(mapping::verdict_of_number(q, answer))
     }
 }

@@ -78,6 +78,9 @@ pub fn variables(q: &Query, credentials: &Value) -> Map<String, Value> {
         "nonce".into(),
         json!(uuid::Uuid::new_v4().simple().to_string()),
     );
+    if let Some(c) = &q.carrier {
+        v.insert("token".into(), json!(c.token.expose()));
+    }
     if let Some(id) = &q.identity {
         let mut put = |prefix: &str, p: &phoneguard_core::suppliers::Personal| {
             if let Some(c) = &p.clear {

@@ -124,7 +124,12 @@ impl Twilio {
                     ("Twiml", "<Response><Hangup/></Response>".to_string()),
                 ],
             ),
-            Channel::Auto => return Err(SupplierError::Unsupported("channel auto".into())),
+            Channel::Auto | Channel::Carrier => {
+                return Err(SupplierError::Unsupported(format!(
+                    "channel {}",
+                    msg.channel.as_str()
+                )));
+            }
         };
         if let Some(cb) = &self.status_callback {
             form.push(("StatusCallback", cb.clone()));

@@ -31,7 +31,7 @@ pub fn order(
         .filter(|r| {
             r.config.enabled
                 && r.config.capabilities.contains(&cap)
-                && r.config.covers(carrier)
+                && r.config.covers_query(cap, carrier)
                 && r.config.serves(mode)
                 && r.state.lock().is_ok_and(|s| s.breaker.is_available(now))
         })

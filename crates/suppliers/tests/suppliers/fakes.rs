@@ -110,6 +110,7 @@ pub fn query(cap: Capability) -> Query {
         capability: cap,
         subject: subject("13800138000"),
         identity: None,
+        carrier: None,
     }
 }
 

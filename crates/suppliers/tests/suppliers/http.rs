@@ -34,6 +34,7 @@ fn identity(name: &str) -> Query {
             name: Personal::clear(name),
             id_number: None,
         }),
+        carrier: None,
     }
 }
 

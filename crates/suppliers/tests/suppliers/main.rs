@@ -3,6 +3,7 @@
 
 mod aliyun;
 mod breaker;
+mod carrier;
 mod fakes;
 mod http;
 mod registry;
