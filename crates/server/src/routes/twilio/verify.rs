@@ -443,6 +443,7 @@ async fn create_verification(
                 code_length: Some(svc.code_length),
                 app_hash: p.get("AppHash").map(str::to_owned),
                 ip: ip.map(str::to_owned),
+                carrier: None,
             };
             s.verify.start(&who, req).await?
         }
