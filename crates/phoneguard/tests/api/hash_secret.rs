@@ -14,6 +14,8 @@ fn sqlite_config(dir: &tempfile::TempDir) -> (Config, std::path::PathBuf) {
     let mut c = test_config(&db);
     c.database_url = format!("sqlite://{}", db.display()).into();
     c.redis_url = None;
+    // The PostgreSQL suite's configs carry a secret; these tests are about the key file.
+    c.hash_secret = None;
     (c, db)
 }
 
