@@ -3,6 +3,9 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use phoneguard_core::StoreError;
+use phoneguard_core::verify::VerifyError;
+
+use crate::routes::numbers::invalid_number;
 
 pub use crate::problem::{FieldProblem, Problem, ProblemCode, ProblemExtra, ProblemLimit};
 
@@ -117,5 +120,58 @@ impl IntoResponse for ApiError {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         resp
+    }
+}
+
+/// How a verification's refusal is answered on the `/v1` API.
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        let detail = e.to_string();
+        let conflict = |code| ApiError::new(StatusCode::CONFLICT, code, detail.clone());
+        match e {
+            VerifyError::Invalid { field, message } => ApiError::invalid_field(field, message),
+            VerifyError::InvalidNumber(p) => invalid_number(&p),
+            VerifyError::NotFound => ApiError::not_found("no such verification"),
+            VerifyError::Expired => conflict(ProblemCode::VerificationExpired),
+            VerifyError::MaxAttempts => conflict(ProblemCode::MaxAttemptsReached),
+            VerifyError::Closed(status) => conflict(ProblemCode::VerificationClosed)
+                .with(|x| x.verification_status = Some(status.as_str().into())),
+            VerifyError::RateLimited {
+                limit, retry_after, ..
+            } => {
+                let mut a = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ProblemCode::RateLimited,
+                    detail,
+                )
+                .with(|x| x.limit = Some(ProblemLimit::Name(limit)));
+                a.retry_after = Some(retry_after);
+                a
+            }
+            VerifyError::CountryBlocked(c) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ProblemCode::CountryNotAllowed,
+                detail,
+            )
+            .with(|x| x.country = Some(c)),
+            VerifyError::SupplierUnavailable(m) => {
+                tracing::warn!(error = %m, "no supplier delivered");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ProblemCode::SupplierUnavailable,
+                    "no supplier could deliver the code; retry shortly",
+                )
+            }
+            VerifyError::Undelivered { id, reason } => {
+                tracing::warn!(error = %reason, verification = %id, "no supplier delivered the first code");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ProblemCode::SupplierUnavailable,
+                    "no supplier could deliver the code; the verification is kept as failed; start again shortly",
+                )
+                .with(|x| x.verification_id = Some(id))
+            }
+            VerifyError::Store(s) => s.into(),
+        }
     }
 }

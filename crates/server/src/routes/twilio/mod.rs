@@ -9,6 +9,7 @@
 //! - [`lookup`]: `/v2/PhoneNumbers/{PhoneNumber}` from local numbering data.
 
 pub mod lookup;
+pub mod services;
 pub mod verify;
 
 use axum::body::{Body, Bytes, to_bytes};
@@ -34,6 +35,7 @@ pub const TWILIO_BASIC: &str = "twilio_basic";
 /// `/v2/Services…` and `/v2/PhoneNumbers/…`.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(services::router())
         .merge(verify::router())
         .merge(lookup::router())
 }

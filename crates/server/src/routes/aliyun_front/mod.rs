@@ -31,7 +31,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use phoneguard_core::limits::ApiCapability;
@@ -45,70 +45,18 @@ use serde_json::{Value, json};
 
 use crate::routes::carrier_auth::exchange;
 use crate::state::AppState;
+use answer::{AliyunError, answer, business, err, request_id, signature_mismatch};
 
 /// The API version answered.
 pub const VERSION: &str = "2017-05-25";
 /// How far a request's date may be from ours.
 const SKEW: Duration = Duration::from_secs(15 * 60);
 
+mod answer;
+
 /// `POST /`.
 pub fn router() -> Router<AppState> {
     Router::new().route("/", post(front))
-}
-
-/// An Aliyun error answer.
-#[derive(Debug)]
-pub struct AliyunError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-fn err(status: StatusCode, code: &'static str, message: impl Into<String>) -> AliyunError {
-    AliyunError {
-        status,
-        code,
-        message: message.into(),
-    }
-}
-
-fn business(code: &'static str, message: impl Into<String>) -> AliyunError {
-    err(StatusCode::OK, code, message)
-}
-
-fn signature_mismatch() -> AliyunError {
-    err(
-        StatusCode::BAD_REQUEST,
-        "SignatureDoesNotMatch",
-        "Specified signature is not matched with our calculation.",
-    )
-}
-
-fn request_id() -> String {
-    uuid::Uuid::new_v4().to_string().to_uppercase()
-}
-
-fn answer(status: StatusCode, rid: &str, body: Value) -> Response {
-    (
-        status,
-        [
-            ("content-type", "application/json;charset=utf-8"),
-            ("x-acs-request-id", rid),
-        ],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-impl AliyunError {
-    fn into_response_with(self, rid: &str) -> Response {
-        answer(
-            self.status,
-            rid,
-            json!({"RequestId": rid, "HostId": "dypnsapi.aliyuncs.com", "Code": self.code,
-                "Message": self.message, "Recommend": ""}),
-        )
-    }
 }
 
 /// A request, signed and attributed.
