@@ -7,6 +7,7 @@
 pub mod config;
 pub mod dashboard;
 pub mod devices;
+pub mod geo;
 pub mod ids;
 pub mod limits;
 pub mod net;

@@ -40,6 +40,15 @@ impl std::fmt::Debug for Bootstrap {
 /// application state.
 pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
     let started = Instant::now();
+    // Read before the database is touched: a bad table stops the start at once.
+    let geoip = match &config.risk.geoip_file {
+        Some(path) => Some(Arc::new(
+            phoneguard_core::geo::GeoIp::load(std::path::Path::new(path))
+                .map_err(anyhow::Error::msg)
+                .context("config key `risk.geoip_file`")?,
+        )),
+        None => None,
+    };
     let database_url = config.database_url.expose_secret();
     let store = phoneguard_store::open(database_url)
         .await
@@ -73,11 +82,14 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
                 .then(|| Duration::from_millis(config.risk.line_status_timeout_ms)),
         ),
     );
-    let devices = Arc::new(phoneguard_core::devices::DeviceService::new(
-        tenants.store().clone(),
-        hash_key.clone(),
-        Duration::from_secs(config.http.key_cache_ttl_s),
-    ));
+    let devices = Arc::new(
+        phoneguard_core::devices::DeviceService::new(
+            tenants.store().clone(),
+            hash_key.clone(),
+            Duration::from_secs(config.http.key_cache_ttl_s),
+        )
+        .with_geoip(geoip),
+    );
     let default_key = tenants.bootstrap().await?.map(|k| k.key);
     let (admin_hash, admin_token) = tenants
         .settle_admin_token(config.admin_token.as_ref().map(|t| t.expose_secret()))

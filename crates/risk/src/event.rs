@@ -172,6 +172,9 @@ pub struct VerifiedDevice {
     pub tampering: bool,
     /// Device ids issued to its fingerprint on the tenant in 30 days.
     pub fingerprint_devices: i64,
+    /// The browser's time zone is of another country than the event's `ip`
+    /// (false when either country is unknown).
+    pub timezone_mismatch: bool,
 }
 
 /// A field that is missing, unreadable or out of bounds.

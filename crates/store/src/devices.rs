@@ -68,6 +68,91 @@ impl From<DeviceRow> for Device {
     }
 }
 
+/// Inserts a device or updates its fingerprint, signals and last sighting
+/// (`$1` tenant, `$2` id, `$3` fingerprint, `$4` signals, `$5` first seen,
+/// `$6` last seen).
+const UPSERT_DEVICE: &str = "INSERT INTO devices (tenant_id, id, fingerprint, signals, first_seen, last_seen) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, id) DO UPDATE SET \
+     fingerprint = excluded.fingerprint, signals = excluded.signals, last_seen = excluded.last_seen";
+
+/// Records the fingerprint as seen with the device at its last sighting
+/// (the parameters of [`UPSERT_DEVICE`]).
+const UPSERT_SIGHTING: &str = "INSERT INTO device_fingerprints (tenant_id, fingerprint, device_id, first_seen, last_seen) \
+     VALUES ($1, $3, $2, $6, $6) ON CONFLICT (tenant_id, fingerprint, device_id) \
+     DO UPDATE SET last_seen = excluded.last_seen";
+
+/// Binds a device to a query of [`UPSERT_DEVICE`]'s parameters.
+fn bind_device<'q, DB>(
+    q: sqlx::query::Query<'q, DB, DB::Arguments>,
+    d: &Device,
+) -> sqlx::query::Query<'q, DB, DB::Arguments>
+where
+    DB: sqlx::Database,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.bind(d.tenant_id.clone())
+        .bind(d.id.clone())
+        .bind(d.fingerprint.clone())
+        .bind(d.signals.clone())
+        .bind(to_ms(d.first_seen))
+        .bind(to_ms(d.last_seen))
+}
+
+mod sqlite {
+    use super::*;
+
+    /// Both statements in one job of the group-commit writer: one round trip
+    /// to the writer, committed with whatever else is waiting.
+    pub(super) async fn write_device(
+        store: &crate::sqlite::SqliteStore,
+        d: &Device,
+    ) -> StoreResult<()> {
+        let d = d.clone();
+        store
+            .verify_writer()
+            .write(move |c: &mut sqlx::SqliteConnection| {
+                Box::pin(async move {
+                    let sql = crate::sqlite_commit::in_savepoint(&[UPSERT_DEVICE, UPSERT_SIGHTING]);
+                    bind_device(sqlx::query(sql), &d)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(crate::sqlite::map_err)?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+}
+
+mod postgres {
+    use super::*;
+
+    /// One statement: the device's row, then its sighting (a data-modifying
+    /// CTE, so the foreign key sees the device).
+    static WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "WITH d AS ({UPSERT_DEVICE} RETURNING 1) {}",
+            UPSERT_SIGHTING.replacen(
+                "VALUES ($1, $3, $2, $6, $6)",
+                "SELECT $1, $3, $2, $6, $6 FROM d",
+                1
+            )
+        )
+    });
+
+    pub(super) async fn write_device(
+        store: &crate::postgres::PostgresStore,
+        d: &Device,
+    ) -> StoreResult<()> {
+        bind_device(sqlx::query(sqlx::AssertSqlSafe(WRITE.as_str())), d)
+            .execute(store.pool())
+            .await
+            .map_err(crate::postgres::map_err)?;
+        Ok(())
+    }
+}
+
 fn origins_json(k: &PublishableKey) -> String {
     serde_json::to_string(&k.allowed_origins).unwrap_or_else(|_| "[]".into())
 }
@@ -166,41 +251,14 @@ macro_rules! impl_device_store {
                 )
                 .bind(tenant_id)
                 .bind(id)
-                .fetch_optional(self.pool())
+                .fetch_optional(self.readers())
                 .await
                 .map_err(crate::$d::map_err)?;
                 Ok(row.map(Into::into))
             }
 
             async fn put_device(&self, d: &Device) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO devices (tenant_id, id, fingerprint, signals, first_seen, last_seen) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, id) DO UPDATE SET \
-                     fingerprint = excluded.fingerprint, signals = excluded.signals, \
-                     last_seen = excluded.last_seen",
-                )
-                .bind(&d.tenant_id)
-                .bind(&d.id)
-                .bind(&d.fingerprint)
-                .bind(&d.signals)
-                .bind(to_ms(d.first_seen))
-                .bind(to_ms(d.last_seen))
-                .execute(self.pool())
-                .await
-                .map_err(crate::$d::map_err)?;
-                sqlx::query(
-                    "INSERT INTO device_fingerprints (tenant_id, fingerprint, device_id, first_seen, last_seen) \
-                     VALUES ($1, $2, $3, $4, $4) ON CONFLICT (tenant_id, fingerprint, device_id) \
-                     DO UPDATE SET last_seen = excluded.last_seen",
-                )
-                .bind(&d.tenant_id)
-                .bind(&d.fingerprint)
-                .bind(&d.id)
-                .bind(to_ms(d.last_seen))
-                .execute(self.pool())
-                .await
-                .map_err(crate::$d::map_err)?;
-                Ok(())
+                $d::write_device(self, d).await
             }
 
             async fn devices_with_fingerprint(
@@ -218,7 +276,7 @@ macro_rules! impl_device_store {
                 .bind(fingerprint)
                 .bind(to_ms(since))
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.readers())
                 .await
                 .map_err(crate::$d::map_err)
             }

@@ -32,6 +32,25 @@ const TOUCH_AFTER_S: i64 = 3600;
 const MAX_ORIGINS: usize = 20;
 /// How long the set of allowed origins (for CORS preflights) is cached.
 const ORIGINS_TTL: Duration = Duration::from_secs(10);
+/// How long this node keeps a device, and the devices seen with a
+/// fingerprint, after reading or writing them. Another node's registration of
+/// the same fingerprint is seen here at most this late (match-back and the
+/// farm count may lag by that much across nodes; one node is always exact).
+const DEVICE_CACHE_TTL: Duration = Duration::from_secs(30);
+/// Most devices (and as many fingerprints) a node keeps.
+const DEVICE_CACHE_ENTRIES: u64 = 200_000;
+/// Most devices read per fingerprint (a farm beyond this is a farm anyway).
+const MAX_SHARING: i64 = 1000;
+
+/// (tenant, device id) or (tenant, fingerprint).
+type TenantKey = (String, String);
+
+fn device_cache<V: Clone + Send + Sync + 'static>() -> Cache<TenantKey, V> {
+    Cache::builder()
+        .max_capacity(DEVICE_CACHE_ENTRIES)
+        .time_to_live(DEVICE_CACHE_TTL)
+        .build()
+}
 
 /// Publishable keys, device ids and device tokens.
 pub struct DeviceService {
@@ -41,6 +60,12 @@ pub struct DeviceService {
     token_mac: DomainMac,
     keys: Cache<[u8; 32], Option<PublishableKey>>,
     origins: RwLock<Option<(Instant, Arc<HashSet<String>>)>>,
+    /// Devices read or written lately (see [`DEVICE_CACHE_TTL`]).
+    devices: Cache<TenantKey, Device>,
+    /// The devices seen with a fingerprint in the match window, most recent first.
+    sharing: Cache<TenantKey, Arc<Vec<String>>>,
+    /// Countries of IP addresses, when configured.
+    geoip: Option<Arc<crate::geo::GeoIp>>,
 }
 
 impl DeviceService {
@@ -57,7 +82,30 @@ impl DeviceService {
                 .time_to_live(cache_ttl)
                 .build(),
             origins: RwLock::new(None),
+            devices: device_cache(),
+            sharing: device_cache(),
+            geoip: None,
         }
+    }
+
+    /// Compares device tokens' time zones with the countries of event IPs
+    /// in this table (`None`: never).
+    #[must_use]
+    pub fn with_geoip(mut self, geoip: Option<Arc<crate::geo::GeoIp>>) -> Self {
+        self.geoip = geoip;
+        self
+    }
+
+    /// Whether a token's browser time zone is of another country than `ip`;
+    /// false when either country is unknown (no table, no range, a time zone
+    /// of no one country, no or a bad `ip`).
+    pub fn timezone_mismatch(&self, claims: &DeviceClaims, ip: Option<&str>) -> bool {
+        let (Some(geo), Some(tz)) = (&self.geoip, claims.timezone_country) else {
+            return false;
+        };
+        ip.and_then(|ip| ip.trim().parse().ok())
+            .and_then(|ip| geo.country(ip))
+            .is_some_and(|cc| cc != tz)
     }
 
     /// Checks and normalises a list of exact origins (`scheme://host[:port]`).
@@ -206,40 +254,40 @@ impl DeviceService {
         let fingerprint = self
             .hash_key
             .hash(FP_DOMAIN, &format!("{tenant}\u{1f}{canon}"));
-        let since = now - chrono::Duration::days(MATCH_WINDOW_DAYS);
         let stored = match &doc.device_id {
-            Some(id) => self.store.get_device(tenant, id).await?,
+            Some(id) => self.cached_device(tenant, id).await?,
             None => None,
         };
         let unknown_stored_id = doc.device_id.is_some() && stored.is_none();
         let signals = read_signals(doc, unknown_stored_id);
-        let sharing = self
-            .store
-            .devices_with_fingerprint(tenant, &fingerprint, since, 1000)
-            .await?;
+        let sharing = self.sharing(tenant, &fingerprint, now).await?;
         let (device, matched_by) = match stored {
             Some(d) => (Some(d), "stored"),
             None if strength >= MIN_MATCH_SCORE && sharing.len() == 1 => {
-                (self.store.get_device(tenant, &sharing[0]).await?, "matched")
+                (self.cached_device(tenant, &sharing[0]).await?, "matched")
             }
             None => (None, "new"),
         };
         let signals_json = serde_json::to_string(&signals).unwrap_or_default();
         let device = match device {
             Some(d) => {
+                // A returning device whose sighting is recent and unchanged
+                // costs no write at all.
                 let fresh = d.fingerprint == fingerprint
                     && d.signals == signals_json
                     && (now - d.last_seen).num_seconds() < TOUCH_AFTER_S;
-                let d = Device {
-                    fingerprint: fingerprint.clone(),
-                    signals: signals_json,
-                    last_seen: now,
-                    ..d
-                };
-                if !fresh {
-                    self.store.put_device(&d).await?;
+                if fresh {
+                    d
+                } else {
+                    let d = Device {
+                        fingerprint: fingerprint.clone(),
+                        signals: signals_json,
+                        last_seen: now,
+                        ..d
+                    };
+                    self.put(&d, &sharing).await?;
+                    d
                 }
-                d
             }
             None => {
                 let d = Device {
@@ -250,7 +298,7 @@ impl DeviceService {
                     first_seen: now,
                     last_seen: now,
                 };
-                self.store.put_device(&d).await?;
+                self.put(&d, &sharing).await?;
                 d
             }
         };
@@ -263,6 +311,10 @@ impl DeviceService {
             expires: expires_at.timestamp(),
             signals,
             fingerprint_devices: u32::try_from(devices_on_fp).unwrap_or(u32::MAX),
+            timezone_country: doc
+                .timezone
+                .as_deref()
+                .and_then(crate::geo::timezone_country),
         };
         metrics::counter!("phoneguard_devices_registered_total", "matched_by" => matched_by)
             .increment(1);
@@ -273,6 +325,68 @@ impl DeviceService {
             signals,
             matched_by,
         })
+    }
+
+    /// A tenant's device, from this node's cache or the database; `None` for
+    /// an id that is malformed or not this tenant's (not cached: a forged id
+    /// costs one indexed read, as an unknown API key does).
+    async fn cached_device(&self, tenant: &str, id: &str) -> StoreResult<Option<Device>> {
+        if !crate::ids::is_valid_id("dev", id) {
+            return Ok(None);
+        }
+        let key = (tenant.to_string(), id.to_string());
+        if let Some(d) = self.devices.get(&key) {
+            return Ok(Some(d));
+        }
+        let found = self.store.get_device(tenant, id).await?;
+        if let Some(d) = &found {
+            self.devices.insert(key, d.clone());
+        }
+        Ok(found)
+    }
+
+    /// The devices seen with a fingerprint within the match window.
+    async fn sharing(
+        &self,
+        tenant: &str,
+        fingerprint: &str,
+        now: chrono::DateTime<Utc>,
+    ) -> StoreResult<Arc<Vec<String>>> {
+        let key = (tenant.to_string(), fingerprint.to_string());
+        if let Some(ids) = self.sharing.get(&key) {
+            return Ok(ids);
+        }
+        let since = now - chrono::Duration::days(MATCH_WINDOW_DAYS);
+        let ids = Arc::new(
+            self.store
+                .devices_with_fingerprint(tenant, fingerprint, since, MAX_SHARING)
+                .await?,
+        );
+        self.sharing.insert(key, ids.clone());
+        Ok(ids)
+    }
+
+    /// Writes a device and its sighting, then this node's caches: the device,
+    /// and its place at the head of its fingerprint's list (`sharing`, as
+    /// read for this registration).
+    async fn put(&self, d: &Device, sharing: &[String]) -> StoreResult<()> {
+        self.store.put_device(d).await?;
+        let tenant = d.tenant_id.clone();
+        self.devices
+            .insert((tenant.clone(), d.id.clone()), d.clone());
+        if !sharing.contains(&d.id) {
+            let mut ids = Vec::with_capacity(sharing.len() + 1);
+            ids.push(d.id.clone());
+            ids.extend(
+                sharing
+                    .iter()
+                    .take(usize::try_from(MAX_SHARING).unwrap_or(usize::MAX) - 1)
+                    .cloned(),
+            );
+            self.sharing
+                .insert((tenant, d.fingerprint.clone()), Arc::new(ids));
+        }
+        Ok(())
     }
 
     /// The claims of a token valid now for this tenant; `None` for a token

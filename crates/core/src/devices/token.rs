@@ -32,12 +32,18 @@ pub struct DeviceClaims {
     pub signals: DeviceSignals,
     /// Devices seen with the fingerprint on the tenant in 30 days, at issue.
     pub fingerprint_devices: u32,
+    /// The country of the browser's time zone, when it names one.
+    pub timezone_country: Option<crate::geo::Country>,
 }
 
 /// Signs claims into a token.
 pub fn sign(mac: &DomainMac, c: &DeviceClaims) -> String {
+    let tz = c
+        .timezone_country
+        .map(|cc| String::from_utf8_lossy(&cc).into_owned())
+        .unwrap_or_default();
     let payload = format!(
-        "{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{tz}",
         c.tenant_id,
         c.device_id,
         c.fingerprint,
@@ -70,6 +76,11 @@ pub fn verify(mac: &DomainMac, token: &str, now: i64) -> Option<DeviceClaims> {
         expires: it.next()?.parse().ok()?,
         signals: DeviceSignals::from_bits(it.next()?.parse().ok()?),
         fingerprint_devices: it.next()?.parse().ok()?,
+        // Absent in tokens signed before the field existed (still valid).
+        timezone_country: match it.next() {
+            None | Some("") => None,
+            Some(cc) => Some(<[u8; 2]>::try_from(cc.as_bytes()).ok()?),
+        },
     };
     (it.next().is_none() && claims.expires > now).then_some(claims)
 }
@@ -90,6 +101,7 @@ mod tests {
                 ..DeviceSignals::default()
             },
             fingerprint_devices: 3,
+            timezone_country: Some(*b"CN"),
         }
     }
 
@@ -99,6 +111,11 @@ mod tests {
         let t = sign(&mac, &claims());
         assert_eq!(verify(&mac, &t, 1_000), Some(claims()));
         assert_eq!(verify(&mac, &t, 2_000), None);
+        let no_tz = DeviceClaims {
+            timezone_country: None,
+            ..claims()
+        };
+        assert_eq!(verify(&mac, &sign(&mac, &no_tz), 1_000), Some(no_tz));
     }
 
     #[test]

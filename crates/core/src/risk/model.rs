@@ -31,6 +31,10 @@ pub struct RiskRecord {
     /// Keyed hash of the account.
     #[serde(skip)]
     pub account_hash: String,
+    /// Keyed hash of the network the event came from (an IPv4 address, an
+    /// IPv6 /64); `None` without a valid `ip`.
+    #[serde(skip)]
+    pub ip_hash: Option<String>,
     /// When it was assessed.
     pub created_at: DateTime<Utc>,
     /// When it is deleted.
@@ -59,6 +63,8 @@ pub struct DeviceSummary {
     pub first_seen: DateTime<Utc>,
     /// Distinct accounts seen on it.
     pub accounts: i64,
+    /// Distinct networks its events came from (an IPv4 address, an IPv6 /64).
+    pub ips: i64,
     /// Events seen.
     pub events: i64,
 }

@@ -21,6 +21,8 @@ use crate::store::error::{StoreError, StoreResult};
 /// Hash domains.
 const DEVICE_DOMAIN: &str = "risk_device";
 const ACCOUNT_DOMAIN: &str = "risk_account";
+/// Hash domain of the network a risk event came from.
+const IP_DOMAIN: &str = "risk_ip";
 
 /// The risk service.
 pub struct RiskService {
@@ -220,6 +222,15 @@ impl RiskService {
                 ACCOUNT_DOMAIN,
                 &format!("{tenant_id}\u{1f}{}", event.account),
             ),
+            ip_hash: event
+                .ip
+                .as_deref()
+                .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
+                .map(|ip| {
+                    let net = crate::net::counted_network(ip, 64);
+                    self.hash_key
+                        .hash(IP_DOMAIN, &format!("{tenant_id}\u{1f}{net}"))
+                }),
             created_at: now,
             expires_at: now + self.retention,
         };

@@ -26,6 +26,11 @@ pub struct RiskConfig {
     /// Longest wait for that answer (ms); past it the event is assessed without it.
     #[serde(default = "default_line_status_timeout_ms")]
     pub line_status_timeout_ms: u64,
+    /// A table of IP ranges and their countries (CSV `first,last,CC`, the
+    /// shape of DB-IP's IP to Country Lite); unset: no IP is given a country,
+    /// and `device_timezone_mismatch` is always false.
+    #[serde(default)]
+    pub geoip_file: Option<String>,
 }
 
 fn default_line_status_timeout_ms() -> u64 {
@@ -40,6 +45,7 @@ impl Default for RiskConfig {
             purge_interval_s: 3600,
             line_status: false,
             line_status_timeout_ms: default_line_status_timeout_ms(),
+            geoip_file: None,
         }
     }
 }
@@ -66,6 +72,14 @@ impl RiskConfig {
             return Err(ConfigError::new(
                 "risk.rules_file",
                 "must not be empty; leave it unset for the default rules",
+            ));
+        }
+        if let Some(f) = &self.geoip_file
+            && f.trim().is_empty()
+        {
+            return Err(ConfigError::new(
+                "risk.geoip_file",
+                "must not be empty; leave it unset for no IP countries",
             ));
         }
         Ok(())
@@ -144,5 +158,10 @@ mod tests {
             ..RiskConfig::default()
         };
         assert_eq!(c.validate().unwrap_err().key, "risk.rules_file");
+        let c = RiskConfig {
+            geoip_file: Some("".into()),
+            ..RiskConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().key, "risk.geoip_file");
     }
 }

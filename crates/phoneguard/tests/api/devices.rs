@@ -6,10 +6,14 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestServer, json, problem};
 
-const ORIGIN: &str = "https://shop.example";
+pub const ORIGIN: &str = "https://shop.example";
 
 /// Creates a tenant (or uses the default one with `None`) and a publishable key for it.
-async fn publishable(s: &TestServer, tenant: Option<&str>, origins: &[&str]) -> (String, String) {
+pub async fn publishable(
+    s: &TestServer,
+    tenant: Option<&str>,
+    origins: &[&str],
+) -> (String, String) {
     let tenant_id = match tenant {
         Some(name) => {
             let (st, t) = json(
@@ -48,7 +52,7 @@ async fn publishable(s: &TestServer, tenant: Option<&str>, origins: &[&str]) -> 
 }
 
 /// A desktop Chrome's signals.
-fn browser() -> Value {
+pub fn browser() -> Value {
     json!({
         "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
         "client_hints": {"brands": ["Chromium", "Google Chrome", "Not_A Brand"], "mobile": false, "platform": "Windows"},
@@ -60,7 +64,7 @@ fn browser() -> Value {
     })
 }
 
-async fn register(s: &TestServer, key: &str, doc: &Value) -> (u16, Value) {
+pub async fn register(s: &TestServer, key: &str, doc: &Value) -> (u16, Value) {
     json(
         s.client
             .post(s.url("/v1/devices"))
@@ -74,7 +78,7 @@ async fn register(s: &TestServer, key: &str, doc: &Value) -> (u16, Value) {
     .await
 }
 
-fn codes(r: &Value) -> Vec<String> {
+pub fn codes(r: &Value) -> Vec<String> {
     r["reasons"]
         .as_array()
         .unwrap()
@@ -515,6 +519,8 @@ async fn a_farm_of_thirty_accounts_on_one_fingerprint_is_a_risky_device() {
     assert_eq!(st, 200, "{dev}");
     assert!(dev["level"].as_u64().unwrap() >= 3, "{dev}");
     assert_eq!(dev["accounts"], 30, "{dev}");
+    assert_eq!(dev["ips"], 30, "{dev}");
+    assert_eq!(dev["fingerprints"], 1, "{dev}");
     assert!(
         dev["risk_types"].as_array().unwrap().contains(&json!(3)),
         "{dev}"

@@ -12,6 +12,7 @@ mod compat_status;
 mod connections;
 mod dashboard;
 mod devices;
+mod devices_geo;
 mod errors;
 mod harness;
 mod hash_secret;

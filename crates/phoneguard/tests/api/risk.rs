@@ -164,8 +164,14 @@ async fn results_are_private_to_their_tenant() {
 #[tokio::test]
 async fn a_device_used_by_many_accounts_is_reported_with_its_accounts_and_events() {
     let s = TestServer::start().await;
+    // Four IPv4 addresses and two of one IPv6 /64: five networks.
     for i in 0..6 {
-        let mut e = human(&format!("farm-{i}"), &format!("58.30.{i}.9"));
+        let ip = if i < 4 {
+            format!("58.30.{i}.9")
+        } else {
+            format!("2001:db8:1:2::{i}")
+        };
+        let mut e = human(&format!("farm-{i}"), &ip);
         e["device_id"] = json!("farm-phone-1");
         json(s.post("/v1/risk/register", &e).send().await.unwrap()).await;
     }
@@ -176,6 +182,7 @@ async fn a_device_used_by_many_accounts_is_reported_with_its_accounts_and_events
         (Some(6), Some(6)),
         "{d}"
     );
+    assert_eq!(d["ips"].as_i64(), Some(5), "an IPv6 /64 counts once: {d}");
     assert!(d["level"].as_u64().unwrap() >= 1, "{d}");
     assert!(
         d["risk_types"].as_array().unwrap().contains(&json!(3)),

@@ -112,6 +112,7 @@ catalogue! {
     DeviceEmulator "device_emulator" Bool "The device token's signals: an emulator.";
     DeviceRooted "device_rooted" Bool "The device token's signals: a rooted or jailbroken device.";
     DeviceTampering "device_tampering" Bool "The device token's signals contradict each other (UA vs platform or client hints) or the SDK sent an id never issued.";
+    DeviceTimezoneMismatch "device_timezone_mismatch" Bool "The device token's time zone is of another country than `ip` (needs `risk.geoip_file`; false when either country is unknown).";
     FingerprintDevices "fingerprint_devices" Int "Device ids issued to the token's fingerprint on this tenant in 30 days; -1 without a valid token.";
     DeviceAgeS "device_age_s" Int "Seconds since the device was first seen (0 the first time); -1 without a device.";
     BehaviourPresent "behaviour_present" Bool "Any of `move_count`, `click_count`, `key_count`, `operating_time` was sent.";

@@ -189,6 +189,7 @@ fn token_features(f: &mut Features, e: &RiskEvent) {
             f.set(F::DeviceRooted, d.rooted);
             f.set(F::DeviceTampering, d.tampering);
             f.set(F::FingerprintDevices, d.fingerprint_devices);
+            f.set(F::DeviceTimezoneMismatch, d.timezone_mismatch);
         }
         DeviceCheck::Invalid => {
             f.set(F::DeviceTokenInvalid, true);

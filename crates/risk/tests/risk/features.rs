@@ -482,6 +482,17 @@ fn cases() -> Vec<(&'static str, FeatureValue, Setup, FeatureValue)> {
             b(true),
         ),
         (
+            "device_timezone_mismatch",
+            b(false),
+            |x| {
+                x.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    timezone_mismatch: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            b(true),
+        ),
+        (
             "fingerprint_devices",
             i(-1),
             |x| {

@@ -235,6 +235,16 @@ fn cases() -> Vec<Case> {
             quiet: |i| i.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
         },
         Case {
+            rule: "timezone_ip_mismatch",
+            fire: |i| {
+                i.event.device = DeviceCheck::Valid(VerifiedDevice {
+                    timezone_mismatch: true,
+                    ..VerifiedDevice::default()
+                })
+            },
+            quiet: |i| i.event.device = DeviceCheck::Valid(VerifiedDevice::default()),
+        },
+        Case {
             rule: "fingerprint_farm",
             fire: |i| {
                 i.event.device = DeviceCheck::Valid(VerifiedDevice {

@@ -323,8 +323,10 @@ pub fn apply_token(state: &AppState, tenant_id: &str, event: &mut phoneguard_ris
     }
     event.device = match state.devices.verify_token(tenant_id, token) {
         Some(c) => {
+            let timezone_mismatch = state.devices.timezone_mismatch(&c, event.ip.as_deref());
             event.device_id = Some(c.device_id);
             DeviceCheck::Valid(VerifiedDevice {
+                timezone_mismatch,
                 headless: c.signals.headless,
                 webdriver: c.signals.webdriver,
                 emulator: c.signals.emulator,

@@ -168,6 +168,9 @@ pub struct DeviceRiskOut {
     last_seen: DateTime<Utc>,
     /// Distinct accounts seen on it.
     accounts: i64,
+    /// Distinct networks its events came from (an IPv4 address, or an IPv6
+    /// /64, counted once however many addresses of it were used).
+    ips: i64,
     /// Events seen.
     events: i64,
     /// Devices phoneguard issued (`dev_…`): when `POST /v1/devices` first issued it.
@@ -196,6 +199,7 @@ impl DeviceRiskOut {
             first_seen: d.first_seen,
             last_seen: d.latest.created_at,
             accounts: d.accounts,
+            ips: d.ips,
             events: d.events,
             issued_at: None,
             fingerprints: None,

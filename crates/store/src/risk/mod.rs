@@ -14,7 +14,7 @@ pub(crate) mod sqlite;
 macro_rules! columns {
     () => {
         "token, tenant_id, kind, level, decision, risk_types, reasons, score, device_hash, \
-         account_hash, created_at, expires_at"
+         account_hash, created_at, expires_at, ip_hash"
     };
 }
 use columns;
@@ -33,6 +33,7 @@ struct RiskRow {
     account_hash: String,
     created_at: i64,
     expires_at: i64,
+    ip_hash: Option<String>,
 }
 
 impl TryFrom<RiskRow> for RiskRecord {
@@ -53,6 +54,7 @@ impl TryFrom<RiskRow> for RiskRecord {
             score: r.score,
             device_hash: r.device_hash,
             account_hash: r.account_hash,
+            ip_hash: r.ip_hash,
             created_at: from_ms(r.created_at),
             expires_at: from_ms(r.expires_at),
         })
@@ -121,8 +123,9 @@ macro_rules! impl_risk_store {
                 let Some(latest) = latest else {
                     return Ok(None);
                 };
-                let (first, accounts, events): (i64, i64, i64) = sqlx::query_as(
-                    "SELECT MIN(created_at), COUNT(DISTINCT account_hash), COUNT(*) FROM risk_results \
+                let (first, accounts, ips, events): (i64, i64, i64, i64) = sqlx::query_as(
+                    "SELECT MIN(created_at), COUNT(DISTINCT account_hash), COUNT(DISTINCT ip_hash), \
+                     COUNT(*) FROM risk_results \
                      WHERE tenant_id = $1 AND device_hash = $2 AND expires_at > $3",
                 )
                 .bind(tenant_id)
@@ -136,6 +139,7 @@ macro_rules! impl_risk_store {
                     latest: latest.try_into()?,
                     first_seen: from_ms(first),
                     accounts,
+                    ips,
                     events,
                 }))
             }

@@ -15,7 +15,7 @@ pub(super) async fn insert(store: &PostgresStore, r: &RiskRecord) -> StoreResult
     sqlx::query(concat!(
         "INSERT INTO risk_results (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ))
     .bind(&r.token)
     .bind(&r.tenant_id)
@@ -29,6 +29,7 @@ pub(super) async fn insert(store: &PostgresStore, r: &RiskRecord) -> StoreResult
     .bind(&r.account_hash)
     .bind(to_ms(r.created_at))
     .bind(to_ms(r.expires_at))
+    .bind(&r.ip_hash)
     .execute(store.pool())
     .await
     .map_err(map_err)?;

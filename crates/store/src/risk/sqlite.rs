@@ -91,7 +91,8 @@ async fn insert_all(pool: &SqlitePool, records: &[&RiskRecord]) -> StoreResult<(
             .push_bind(r.device_hash.clone())
             .push_bind(r.account_hash.clone())
             .push_bind(to_ms(r.created_at))
-            .push_bind(to_ms(r.expires_at));
+            .push_bind(to_ms(r.expires_at))
+            .push_bind(r.ip_hash.clone());
     });
     q.build().execute(pool).await.map_err(map_err)?;
     Ok(())

@@ -135,6 +135,7 @@ async fn dashboard_story(store: &dyn Store) {
             score: 40,
             device_hash: Some("dev_d".into()),
             account_hash: "acct_d".into(),
+            ip_hash: None,
             created_at: now,
             expires_at: now + Duration::days(1),
         })

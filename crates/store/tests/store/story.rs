@@ -161,11 +161,15 @@ async fn risk_story(store: &dyn Store) {
         score: 40,
         device_hash: Some("dev_h".into()),
         account_hash: account.into(),
+        ip_hash: Some("net_1".into()),
         created_at: now - Duration::minutes(age_min),
         expires_at: now + Duration::minutes(ttl_min - age_min),
     };
     let first = record("rk_1", "acct_1", 120, 600);
-    let second = record("rk_2", "acct_2", 60, 600);
+    let second = RiskRecord {
+        ip_hash: None,
+        ..record("rk_2", "acct_2", 60, 600)
+    };
     let latest = RiskRecord {
         level: 0,
         decision: "allow".into(),
@@ -223,6 +227,10 @@ async fn risk_story(store: &dyn Store) {
     assert_eq!(summary.latest, latest);
     assert_eq!(summary.first_seen, first.created_at);
     assert_eq!((summary.accounts, summary.events), (2, 3));
+    assert_eq!(
+        summary.ips, 1,
+        "one network; an event without an IP is not one"
+    );
     assert!(
         store
             .device_summary("ten_b", "dev_h", now)
