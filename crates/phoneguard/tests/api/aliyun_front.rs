@@ -159,7 +159,7 @@ fn nonce() -> String {
 
 #[tokio::test]
 async fn the_front_answers_get_mobile_and_verify_mobile_in_both_signature_modes() {
-    let (s, tenant, id, secret) = server_and_pair().await;
+    let (s, _, id, secret) = server_and_pair().await;
     // ACS3-HMAC-SHA256.
     let t = token_for(&s, &s.key, PHONE, None).await;
     let (st, b) = acs3(
@@ -483,7 +483,7 @@ async fn access_keys_are_shown_once_sealed_at_rest_and_admin_only() {
 /// pair reaches the sandbox: the signer and the wire format end to end.
 #[tokio::test]
 async fn the_aliyun_dypns_adapter_speaks_to_the_front() {
-    let (s, tenant, id, secret) = server_and_pair().await;
+    let (s, _, id, secret) = server_and_pair().await;
     let (st, b) = admin_json(
         &s,
         Method::POST,
@@ -535,15 +535,18 @@ async fn the_aliyun_dypns_adapter_speaks_to_the_front() {
 
 #[tokio::test]
 async fn a_pair_sealed_under_another_master_key_is_a_clear_internal_error() {
-    let (s, tenant, id, secret) = server_and_pair().await;
+    let (s, _, id, secret) = server_and_pair().await;
     let t = token_for(&s, &s.key, PHONE, None).await;
     let (st, b) = rpc_get_mobile(&s, &id, &secret, &t).await;
     assert_eq!((st, b["Code"].as_str()), (200, Some("OK")), "{b}");
     // The same database, another master key: the sealed secret does not open.
+    let key = s.key.clone();
     let dir = s.stop().await;
     let mut c = crate::harness::test_config(&dir.path().join("pg.db"));
     c.master_key = Some("f".repeat(64).into());
-    let s = TestServer::start_with(c, dir).await;
+    let (state, _) = phoneguard::start::prepare(&c).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = TestServer::from_parts(listener, c, state, key, dir).await;
     let t = token_for(&s, &s.key, PHONE, None).await;
     for _ in 0..2 {
         let (st, b) = rpc_get_mobile(&s, &id, &secret, &t).await;
@@ -574,6 +577,15 @@ async fn a_pair_sealed_under_another_master_key_is_a_clear_internal_error() {
     s.stop().await;
 }
 
+/// A sandbox carrier token for [`PHONE`], issued by `node` to `key`.
+async fn node_token(node: &crate::nodes::Node, key: &str) -> String {
+    let (st, t) = node
+        .post(key, "/v1/sandbox/carrier-tokens", &json!({"phone": PHONE}))
+        .await;
+    assert_eq!(st, 201, "{t}");
+    t["carrier_token"].as_str().unwrap().to_string()
+}
+
 /// Two nodes on one PostgreSQL and Redis: a signed request replayed on the
 /// other node is refused (its nonce is on Redis), the other node serves a
 /// fresh one, and a pair revoked through a node is unknown there at once.
@@ -600,21 +612,12 @@ async fn a_nonce_replayed_on_another_node_is_refused() {
         p["access_key_id"].as_str().unwrap(),
         p["access_key_secret"].as_str().unwrap(),
     );
-    let token = |node: &crate::nodes::Node| {
-        let key = key.clone();
-        let node_post = node.post(&key, "/v1/sandbox/carrier-tokens", &json!({"phone": PHONE}));
-        async move {
-            let (st, t) = node_post.await;
-            assert_eq!(st, 201, "{t}");
-            t["carrier_token"].as_str().unwrap().to_string()
-        }
-    };
     let client = reqwest::Client::new();
     let send = |base: &str, query: &str| {
         let r = client.post(format!("{base}/?{query}")).send();
         async move { json(r.await.unwrap()).await }
     };
-    let t = token(&a).await;
+    let t = node_token(&a, &key).await;
     let signed = rpc_query(id, secret, "GetMobile", &[("AccessToken", &t)], &nonce());
     let (st, r) = send(&a.base, &signed).await;
     assert_eq!((st, r["Code"].as_str()), (200, Some("OK")), "{r}");
@@ -625,7 +628,7 @@ async fn a_nonce_replayed_on_another_node_is_refused() {
         "the replay on the other node: {r}"
     );
     // Node b serves a request of its own, and refuses its replay on node a.
-    let t = token(&b).await;
+    let t = node_token(&b, &key).await;
     let signed = rpc_query(id, secret, "GetMobile", &[("AccessToken", &t)], &nonce());
     let (st, r) = send(&b.base, &signed).await;
     assert_eq!(
@@ -651,7 +654,7 @@ async fn a_nonce_replayed_on_another_node_is_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let t = token(&b).await;
+    let t = node_token(&b, &key).await;
     let signed = rpc_query(id, secret, "GetMobile", &[("AccessToken", &t)], &nonce());
     let (st, r) = send(&b.base, &signed).await;
     assert_eq!(

@@ -264,7 +264,7 @@ async fn verify_acs3(
         return Err(signature_mismatch());
     }
     fresh(header(headers, "x-acs-date"), now)?;
-    first_use(s, &who.key_id, header(headers, "x-acs-signature-nonce"))?;
+    first_use(s, &who.key_id, header(headers, "x-acs-signature-nonce")).await?;
     let action = header(headers, "x-acs-action")
         .or_else(|| param(&query, "Action"))
         .unwrap_or("")
@@ -323,7 +323,7 @@ async fn verify_rpc(
         return Err(signature_mismatch());
     }
     fresh(param(&params, "Timestamp"), now)?;
-    first_use(s, &who.key_id, param(&params, "SignatureNonce"))?;
+    first_use(s, &who.key_id, param(&params, "SignatureNonce")).await?;
     Ok(Signed {
         who,
         action: param(&params, "Action").unwrap_or("").to_string(),
