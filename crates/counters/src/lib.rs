@@ -1,6 +1,7 @@
 //! Shared counters on Redis, so that several phoneguard nodes see one another's
 //! traffic: the risk engine's counters (here), rate limits and quotas
-//! ([`RedisLimiter`]) and the verification hot state ([`RedisVerifyState`]).
+//! ([`RedisLimiter`]), the verification hot state ([`RedisVerifyState`]) and
+//! the nonces of the Aliyun-compatible front ([`RedisNonces`]).
 //!
 //! [`RedisRiskCounters`] implements [`RiskCounters`] with exactly the semantics
 //! of the in-process [`phoneguard_risk::MemoryCounters`] (windows, buckets,
@@ -18,6 +19,7 @@
 
 mod conn;
 mod limiter;
+mod nonces;
 mod verify_state;
 
 use std::time::Duration;
@@ -30,6 +32,7 @@ use redis::{Client, Pipeline, Script};
 
 use conn::Conn;
 pub use limiter::{RedisLimiter, RedisLimiterConfig};
+pub use nonces::RedisNonces;
 pub use verify_state::{RedisVerifyConfig, RedisVerifyState};
 
 /// A day, in seconds: the life of hit and distinct keys after their last write.

@@ -141,6 +141,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
             phoneguard_server::guard::parse_proxies(&config.http.trusted_proxies)
                 .map_err(|m| anyhow::anyhow!("config key `http.trusted_proxies`: {m}"))?,
         ),
+        aliyun: aliyun_front(config, &hash_key)?,
     });
     Ok((
         state,
@@ -149,6 +150,24 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, Bootstrap)> {
             admin_token,
         },
     ))
+}
+
+/// The Aliyun-compatible front's state: accepted nonces on Redis when
+/// `redis_url` is set (several nodes: a replay is refused on every node), else
+/// in process.
+fn aliyun_front(
+    config: &Config,
+    hash_key: &HashKey,
+) -> anyhow::Result<phoneguard_server::routes::aliyun_front::FrontState> {
+    use phoneguard_server::routes::aliyun_front::FrontState;
+    let Some(url) = config.redis_url.as_ref().map(|u| u.expose_secret()) else {
+        return Ok(FrontState::single_node());
+    };
+    let prefix = config.redis_prefix.as_deref().unwrap_or("phoneguard");
+    let nonces = phoneguard_counters::RedisNonces::new(url, prefix, hash_key.clone())
+        .map_err(anyhow::Error::msg)
+        .context("config key `redis_url`")?;
+    Ok(FrontState::new(Arc::new(nonces)))
 }
 
 /// The risk engine's velocity counters: shared on Redis when `redis_url` is set

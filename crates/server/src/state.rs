@@ -44,6 +44,8 @@ pub struct Inner {
     pub dashboard: crate::dashboard::DashboardConfig,
     /// Throttle of failed admin authentication, client addresses, `/metrics` access.
     pub guard: crate::guard::Guard,
+    /// The Aliyun-compatible front's AccessKey cache and nonce ledger.
+    pub aliyun: crate::routes::aliyun_front::FrontState,
 }
 
 impl AppState {

@@ -28,12 +28,15 @@ pub(crate) const FUNNEL_BY_CHANNEL: &str = "SELECT v.channel, CAST(COUNT(*) AS B
      CAST(SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END) AS BIGINT) \
      FROM verifications v WHERE v.created_at >= $1 GROUP BY v.channel ORDER BY v.channel";
 /// Attempts by supplier and channel; a failover is an attempt whose previous
-/// attempt went through another supplier.
+/// attempt went through another supplier (an SMS after a carrier attempt that
+/// did not pass is `auto` changing channel, not a failover). A carrier pass
+/// is delivered and entered (see `entered_at_once`).
 pub(crate) const FUNNEL_BY_SUPPLIER: &str = "SELECT a.supplier_id, a.channel, CAST(COUNT(*) AS BIGINT), \
      CAST(SUM(CASE WHEN a.delivery = 'delivered' THEN 1 ELSE 0 END) AS BIGINT), \
      CAST(SUM(CASE WHEN a.entered <> 0 THEN 1 ELSE 0 END) AS BIGINT), \
      CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM verify_attempts p WHERE p.verification_id = a.verification_id \
-     AND p.seq = a.seq - 1 AND p.supplier_id <> a.supplier_id) THEN 1 ELSE 0 END) AS BIGINT) \
+     AND p.seq = a.seq - 1 AND p.supplier_id <> a.supplier_id AND p.channel <> 'carrier') \
+     THEN 1 ELSE 0 END) AS BIGINT) \
      FROM verify_attempts a WHERE a.sent_at >= $1 GROUP BY a.supplier_id, a.channel \
      ORDER BY a.supplier_id, a.channel";
 /// Attempts and codes entered by supplier and carrier.

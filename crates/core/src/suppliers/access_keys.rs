@@ -48,3 +48,51 @@ pub fn new_access_key() -> (String, String) {
         crate::secrets::random_base62(30),
     )
 }
+
+/// Where the Aliyun-compatible front remembers the `SignatureNonce`s it
+/// accepted, so a signed request is served once: in process on one node
+/// ([`MemoryNonces`]), on Redis when several nodes share a deployment.
+#[async_trait::async_trait]
+pub trait NonceLedger: Send + Sync {
+    /// Records the nonce `key` (AccessKey id and nonce) for `ttl`: `Ok(true)`
+    /// the first time, `Ok(false)` when it was recorded before and has not
+    /// expired; `Err` when the ledger cannot be reached (the request is then
+    /// refused: a replay could not be ruled out).
+    async fn first_use(&self, key: &str, ttl: std::time::Duration) -> Result<bool, String>;
+}
+
+/// [`NonceLedger`] in process: one node's memory, bounded.
+pub struct MemoryNonces(moka::sync::Cache<String, ()>);
+
+impl MemoryNonces {
+    /// A ledger holding at most `capacity` nonces, each for `ttl`.
+    pub fn new(capacity: u64, ttl: std::time::Duration) -> Self {
+        MemoryNonces(
+            moka::sync::Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .build(),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl NonceLedger for MemoryNonces {
+    async fn first_use(&self, key: &str, _ttl: std::time::Duration) -> Result<bool, String> {
+        Ok(self.0.entry(key.to_string()).or_insert(()).is_fresh())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_nonces_accept_a_nonce_once() {
+        let n = MemoryNonces::new(100, std::time::Duration::from_secs(60));
+        let ttl = std::time::Duration::from_secs(60);
+        assert_eq!(n.first_use("PGAKa\u{1f}n1", ttl).await, Ok(true));
+        assert_eq!(n.first_use("PGAKa\u{1f}n1", ttl).await, Ok(false));
+        assert_eq!(n.first_use("PGAKb\u{1f}n1", ttl).await, Ok(true));
+    }
+}

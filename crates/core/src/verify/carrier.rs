@@ -87,6 +87,10 @@ pub(crate) fn apply_step(
         }
         CarrierStep::Verdict { verdict, supplier } => {
             let a = attempt(v, *verdict, supplier, now);
+            // Counted with the SMS sends: one attempt of channel carrier.
+            metrics::counter!("phoneguard_verify_sends_total", "supplier" => supplier.clone(),
+                "channel" => Channel::Carrier.as_str(), "outcome" => "ok")
+            .increment(1);
             v.attempts.push(a);
             v.last_sent_at = now;
             if *verdict == CarrierVerdict::Pass {

@@ -10,6 +10,7 @@
 mod equivalence;
 mod keys;
 mod limiter;
+mod nonces;
 mod outage;
 mod verify_state;
 

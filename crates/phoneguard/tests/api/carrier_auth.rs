@@ -387,3 +387,112 @@ async fn a_dead_carrier_supplier_fails_over_to_a_live_one_and_every_exchange_is_
     assert!(row["supplier_calls"].as_i64().unwrap() >= 12, "{row}");
     s.stop().await;
 }
+
+/// The rows of the first table after `id="{card}"` on a dashboard page, each
+/// as its cells' text.
+fn card_rows(html: &str, card: &str) -> Vec<Vec<String>> {
+    let from = html
+        .find(&format!("id=\"{card}\""))
+        .unwrap_or_else(|| panic!("no card {card} in {html}"));
+    let rest = &html[from..];
+    let body = &rest[rest
+        .find("<tbody>")
+        .unwrap_or_else(|| panic!("no rows in {card}: {rest}"))..];
+    let body = &body[..body.find("</tbody>").unwrap()];
+    body.split("<tr>")
+        .skip(1)
+        .map(|tr| {
+            tr.split("<td")
+                .skip(1)
+                .map(|td| {
+                    let text = &td[td.find('>').unwrap() + 1..];
+                    text[..text.find('<').unwrap()].to_string()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The row of `rows` whose first cells are `keys`.
+fn row<'a>(rows: &'a [Vec<String>], keys: &[&str]) -> &'a [String] {
+    rows.iter()
+        .find(|r| r.iter().zip(keys).all(|(c, k)| c == k))
+        .unwrap_or_else(|| panic!("no row {keys:?} in {rows:?}"))
+}
+
+#[tokio::test]
+async fn carrier_attempts_feed_the_funnel_and_the_conversion_figures_per_channel() {
+    use crate::dashboard::{login, no_redirects, page};
+    let s = TestServer::start().await;
+    // Three carrier passes and one reject, all China Mobile numbers.
+    for i in 0..3 {
+        let phone = format!("1380013801{i}");
+        let t = token_for(&s, &s.key, &phone, None).await;
+        let (st, v) = start(
+            &s,
+            json!({"phone": phone, "channel": "carrier", "purpose": "login", "carrier_token": t}),
+        )
+        .await;
+        assert_eq!((st, v["status"].as_str()), (201, Some("approved")), "{v}");
+    }
+    let t = token_for(&s, &s.key, "13900139000", None).await;
+    let (st, v) = start(
+        &s,
+        json!({"phone": PHONE, "channel": "carrier", "purpose": "login", "carrier_token": t}),
+    )
+    .await;
+    assert_eq!((st, v["status"].as_str()), (201, Some("failed")), "{v}");
+    // `auto` on a China Unicom number: the carrier rejects, the SMS code is
+    // entered.
+    let unicom = "18600186000";
+    let t = token_for(&s, &s.key, "13900139001", None).await;
+    let (st, v) = start(
+        &s,
+        json!({"phone": unicom, "channel": "auto", "purpose": "login", "carrier_token": t}),
+    )
+    .await;
+    assert_eq!((st, v["status"].as_str()), (201, Some("pending")), "{v}");
+    let sms_supplier = v["attempts"][1]["supplier"].as_str().unwrap().to_string();
+    let code = latest_code(&s, unicom).await;
+    let (st, c) = check(&s, v["id"].as_str().unwrap(), &code).await;
+    assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
+
+    let c = no_redirects();
+    let (pair, _) = login(&s, &c).await;
+    let (st, html) = page(&s, &c, &pair, "/dashboard/verifications?window=1h").await;
+    assert_eq!(st, 200, "{html}");
+    // By the channel asked for: started, delivered (passed), approved, rate.
+    let by_channel = card_rows(&html, "funnel-channel");
+    assert_eq!(
+        row(&by_channel, &["carrier"]),
+        ["carrier", "4", "3", "3", "75.0%"]
+    );
+    let auto = row(&by_channel, &["auto"]);
+    assert_eq!((&auto[1], &auto[3]), (&"1".to_string(), &"1".to_string()));
+    // By attempt: the carrier exchanges (4 + the one `auto` made), 3 passed
+    // and converted; the SMS after the carrier reject is no failover.
+    let by_supplier = card_rows(&html, "funnel-supplier");
+    assert_eq!(
+        row(&by_supplier, &["carrier-sandbox", "carrier"]),
+        ["carrier-sandbox", "carrier", "5", "3", "3", "0"]
+    );
+    let sms = row(&by_supplier, &[&sms_supplier, "sms"]);
+    assert_eq!(
+        (&sms[2], &sms[4], &sms[5]),
+        (&"1".into(), &"1".into(), &"0".into()),
+        "{sms:?}"
+    );
+    // Conversion per supplier and mobile carrier, on the suppliers page.
+    let (_, html) = page(&s, &c, &pair, "/dashboard/suppliers?window=1h").await;
+    let conversion = card_rows(&html, "conversion");
+    assert_eq!(
+        row(&conversion, &["carrier-sandbox", "cmcc"]),
+        ["carrier-sandbox", "cmcc", "4", "3", "75.0%"]
+    );
+    let (_, overview) = page(&s, &c, &pair, "/dashboard?window=1h").await;
+    assert!(
+        overview.contains("id=\"verifications-started\">5<"),
+        "the overview counts the 5 verifications this test started"
+    );
+    s.stop().await;
+}

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::backend::{drop_database, ensure_database, test_env};
 use crate::verify_support::code_in;
 
-const ADMIN: &str = "adm_nodes_token_0123456789abcdef";
+pub const ADMIN: &str = "adm_nodes_token_0123456789abcdef";
 
 /// The deployment: its database, Redis and key prefix.
 pub struct Cluster {
@@ -192,11 +192,11 @@ pub async fn start_sms(node: &Node, key: &str, phone: &str) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
-/// Sets the limits of tenant `default` (the sandbox key's) through `node`.
-async fn put_default_tenant_limits(node: &Node, limits: Value) {
+/// The id of tenant `default` (the sandbox key's), asked of `node`.
+pub async fn default_tenant(node: &Node) -> String {
     let (st, b) = node.get(ADMIN, "/v1/admin/tenants").await;
     assert_eq!(st, 200, "{b}");
-    let tenant = b["tenants"]
+    b["tenants"]
         .as_array()
         .unwrap()
         .iter()
@@ -204,7 +204,12 @@ async fn put_default_tenant_limits(node: &Node, limits: Value) {
         .unwrap()["id"]
         .as_str()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+/// Sets the limits of tenant `default` (the sandbox key's) through `node`.
+async fn put_default_tenant_limits(node: &Node, limits: Value) {
+    let tenant = default_tenant(node).await;
     let (st, b) = node
         .put(
             ADMIN,

@@ -210,6 +210,7 @@ async fn revoke_access_key(
             "tenant {id} has no active access key {key_id}"
         )));
     }
+    s.aliyun.forget(&key_id);
     let k = store
         .get_access_key(&key_id)
         .await?

@@ -38,7 +38,7 @@ async fn insert_attempt(
     let q = sqlx::query(concat!(
         "INSERT INTO verify_attempts (",
         attempt_columns!(),
-        ", entered) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     ));
     bind_attempt!(q, v_id, tenant, key, a, |n: u32| n as i32)
         .execute(&mut **tx)

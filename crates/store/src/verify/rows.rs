@@ -60,11 +60,11 @@ macro_rules! bind_verification {
 pub(crate) use bind_verification;
 
 /// The columns of a new `verify_attempts` row, in the order of
-/// [`bind_attempt!`] (`entered` starts at 0).
+/// [`bind_attempt!`] (`entered` as [`entered_at_once`] says).
 macro_rules! attempt_columns {
     () => {
         "verification_id, seq, tenant_id, terminal_key, channel, supplier_id, carrier, sent_at, \
-         delivery, message_ref"
+         delivery, message_ref, entered"
     };
 }
 pub(crate) use attempt_columns;
@@ -84,9 +84,17 @@ macro_rules! bind_attempt {
             .bind(to_ms($a.sent_at))
             .bind($a.delivery.as_str())
             .bind(&$a.message_ref)
+            .bind($int(u32::from($crate::verify::rows::entered_at_once(&$a))))
     };
 }
 pub(crate) use bind_attempt;
+
+/// Whether an attempt counts as converted when it is written: a carrier pass
+/// approved the verification with no code to enter, so it is its conversion
+/// (a code is marked entered later, by the check).
+pub(crate) fn entered_at_once(a: &Attempt) -> bool {
+    a.channel == Channel::Carrier && a.delivery == Delivery::Delivered
+}
 
 /// Binds send record `$s` to the query `$q`, in the order of
 /// [`send_columns!`].

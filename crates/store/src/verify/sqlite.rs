@@ -21,7 +21,7 @@ macro_rules! insert_attempt {
         concat!(
             "INSERT INTO verify_attempts (",
             attempt_columns!(),
-            ", entered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
     };
 }

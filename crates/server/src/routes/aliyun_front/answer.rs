@@ -29,6 +29,15 @@ pub(super) fn business(code: &'static str, message: impl Into<String>) -> Aliyun
     err(StatusCode::OK, code, message)
 }
 
+/// 503 `ServiceUnavailable`: something of ours did not answer.
+pub(super) fn service_unavailable() -> AliyunError {
+    err(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        "The request has failed due to a temporary failure of the server.",
+    )
+}
+
 pub(super) fn signature_mismatch() -> AliyunError {
     err(
         StatusCode::BAD_REQUEST,

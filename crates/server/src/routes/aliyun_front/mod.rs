@@ -11,7 +11,8 @@
 //! signed, the body must match `x-acs-content-sha256`) and the RPC HMAC-SHA1
 //! of `signature_algorithm='v2'`. The date (`x-acs-date` / `Timestamp`) must
 //! be within 15 minutes, and a nonce is accepted once per AccessKey within
-//! that time (on this node).
+//! that time: on every node when Redis is configured, else on this node
+//! ([`FrontState`], which also caches opened AccessKey pairs for [`KEY_TTL`]).
 //!
 //! Answers have Aliyun's shapes: `{"Code": "OK", "Message": "OK", "RequestId",
 //! "GetMobileResultDTO": {"Mobile"}}` / `{"GateVerifyResultDTO": {"VerifyId",
@@ -24,7 +25,7 @@
 //! `isv.TOKEN_INVALID`, `isv.TOKEN_EXPIRED`, `isv.TOKEN_USED`). This route is
 //! not in the OpenAPI document: its contract is Aliyun's.
 
-use std::sync::OnceLock;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -45,14 +46,22 @@ use serde_json::{Value, json};
 
 use crate::routes::carrier_auth::exchange;
 use crate::state::AppState;
-use answer::{AliyunError, answer, business, err, request_id, signature_mismatch};
+use answer::{
+    AliyunError, answer, business, err, request_id, service_unavailable, signature_mismatch,
+};
 
 /// The API version answered.
 pub const VERSION: &str = "2017-05-25";
 /// How far a request's date may be from ours.
 const SKEW: Duration = Duration::from_secs(15 * 60);
+/// How long an accepted nonce is remembered: the whole window a request's
+/// date may fall in.
+pub const NONCE_TTL: Duration = Duration::from_secs(2 * 15 * 60);
 
 mod answer;
+mod keys;
+
+pub use keys::{FrontState, KEY_TTL};
 
 /// `POST /`.
 pub fn router() -> Router<AppState> {
@@ -101,18 +110,7 @@ fn fresh(date: Option<&str>, now: DateTime<Utc>) -> Result<(), AliyunError> {
     Ok(())
 }
 
-/// Nonces seen (AccessKey id + nonce), each kept the allowed skew twice.
-fn nonces() -> &'static moka::sync::Cache<String, ()> {
-    static NONCES: OnceLock<moka::sync::Cache<String, ()>> = OnceLock::new();
-    NONCES.get_or_init(|| {
-        moka::sync::Cache::builder()
-            .max_capacity(2_000_000)
-            .time_to_live(SKEW * 2)
-            .build()
-    })
-}
-
-fn first_use(key_id: &str, nonce: Option<&str>) -> Result<(), AliyunError> {
+async fn first_use(s: &AppState, key_id: &str, nonce: Option<&str>) -> Result<(), AliyunError> {
     let nonce = nonce
         .filter(|n| !n.is_empty() && n.len() <= 128)
         .ok_or_else(|| {
@@ -122,10 +120,16 @@ fn first_use(key_id: &str, nonce: Option<&str>) -> Result<(), AliyunError> {
                 "SignatureNonce is mandatory for this action.",
             )
         })?;
-    let entry = nonces()
-        .entry(format!("{key_id}\u{1f}{nonce}"))
-        .or_insert(());
-    if !entry.is_fresh() {
+    let fresh = s
+        .aliyun
+        .nonces
+        .first_use(&format!("{key_id}\u{1f}{nonce}"), NONCE_TTL)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "the nonce ledger did not answer (Aliyun front)");
+            service_unavailable()
+        })?;
+    if !fresh {
         return Err(err(
             StatusCode::BAD_REQUEST,
             "SignatureNonceUsed",
@@ -135,8 +139,9 @@ fn first_use(key_id: &str, nonce: Option<&str>) -> Result<(), AliyunError> {
     Ok(())
 }
 
-/// The AccessKey pair's tenant, mode and secret.
-async fn key(s: &AppState, id: &str) -> Result<(Principal, String), AliyunError> {
+/// The AccessKey pair's tenant, mode and secret: from this node's cache
+/// ([`keys`]), else read from the store and opened with the master key.
+async fn key(s: &AppState, id: &str) -> Result<(Principal, Arc<str>), AliyunError> {
     let not_found = || {
         err(
             StatusCode::NOT_FOUND,
@@ -147,6 +152,10 @@ async fn key(s: &AppState, id: &str) -> Result<(Principal, String), AliyunError>
     if id.is_empty() || id.len() > 64 {
         return Err(not_found());
     }
+    if let Some(k) = s.aliyun.cached(id) {
+        return Ok((k.who, k.secret));
+    }
+    let generation = s.aliyun.generation();
     let record = s
         .suppliers
         .store()
@@ -154,35 +163,45 @@ async fn key(s: &AppState, id: &str) -> Result<(Principal, String), AliyunError>
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "access key lookup failed");
-            err(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ServiceUnavailable",
-                "The request has failed due to a temporary failure of the server.",
-            )
+            service_unavailable()
         })?
         .filter(|k| k.revoked_at.is_none())
         .ok_or_else(not_found)?;
-    let secret = s
-        .suppliers
-        .cipher()
-        .and_then(|c| c.open(&record.id, &record.secret).ok())
-        .and_then(|v| v.as_str().map(str::to_string))
+    let Some(cipher) = s.suppliers.cipher() else {
+        tracing::error!(access_key = %record.id, "access key secret cannot be opened: no master key");
+        return Err(unreadable_secret(
+            "The AccessKey secret cannot be read: this server has no master key configured.",
+        ));
+    };
+    let secret: Arc<str> = cipher
+        .open(&record.id, &record.secret)
+        .ok()
+        .and_then(|v| v.as_str().map(Arc::from))
         .ok_or_else(|| {
             tracing::error!(access_key = %record.id, "access key secret does not open (master key changed?)");
-            err(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                "The request processing has failed due to some unknown error.",
+            unreadable_secret(
+                "The AccessKey secret cannot be read: the server's master key is not the one \
+                 it was sealed with. Restore that master key or issue a new AccessKey pair.",
             )
         })?;
-    Ok((
-        Principal {
-            tenant_id: record.tenant_id,
-            key_id: record.id,
-            mode: record.mode,
+    let who = Principal {
+        tenant_id: record.tenant_id,
+        key_id: record.id,
+        mode: record.mode,
+    };
+    s.aliyun.keep(
+        generation,
+        keys::OpenKey {
+            who: who.clone(),
+            secret: secret.clone(),
         },
-        secret,
-    ))
+    );
+    Ok((who, secret))
+}
+
+/// 500 `InternalError` naming why a stored secret cannot be used.
+fn unreadable_secret(message: &'static str) -> AliyunError {
+    err(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message)
 }
 
 /// Verifies an ACS3-HMAC-SHA256 request.
@@ -245,7 +264,7 @@ async fn verify_acs3(
         return Err(signature_mismatch());
     }
     fresh(header(headers, "x-acs-date"), now)?;
-    first_use(&who.key_id, header(headers, "x-acs-signature-nonce"))?;
+    first_use(s, &who.key_id, header(headers, "x-acs-signature-nonce")).await?;
     let action = header(headers, "x-acs-action")
         .or_else(|| param(&query, "Action"))
         .unwrap_or("")
@@ -304,7 +323,7 @@ async fn verify_rpc(
         return Err(signature_mismatch());
     }
     fresh(param(&params, "Timestamp"), now)?;
-    first_use(&who.key_id, param(&params, "SignatureNonce"))?;
+    first_use(s, &who.key_id, param(&params, "SignatureNonce")).await?;
     Ok(Signed {
         who,
         action: param(&params, "Action").unwrap_or("").to_string(),
@@ -395,11 +414,7 @@ async fn admit(s: &AppState, who: &Principal) -> Result<(), AliyunError> {
 
 fn unavailable(e: phoneguard_suppliers::RouterError) -> AliyunError {
     tracing::warn!(error = %e, "no carrier_auth supplier answered (Aliyun front)");
-    err(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "ServiceUnavailable",
-        "The request has failed due to a temporary failure of the server.",
-    )
+    service_unavailable()
 }
 
 async fn get_mobile(s: &AppState, req: &Signed) -> Result<Value, AliyunError> {
@@ -414,11 +429,7 @@ async fn get_mobile(s: &AppState, req: &Signed) -> Result<Value, AliyunError> {
             Ok(json!({"Code": "OK", "Message": "OK", "GetMobileResultDTO": {"Mobile": mobile}}))
         }
         (CarrierAnswer::Token(p), _) => Err(token_code(p)),
-        (CarrierAnswer::Verdict(_), _) => Err(err(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            "The request has failed due to a temporary failure of the server.",
-        )),
+        (CarrierAnswer::Verdict(_), _) => Err(service_unavailable()),
     }
 }
 
@@ -440,10 +451,6 @@ async fn verify_mobile(s: &AppState, req: &Signed) -> Result<Value, AliyunError>
         (CarrierAnswer::Verdict(v), _) => Ok(json!({"Code": "OK", "Message": "OK",
             "GateVerifyResultDTO": {"VerifyId": request_id(), "VerifyResult": v.aliyun()}})),
         (CarrierAnswer::Token(p), _) => Err(token_code(p)),
-        (CarrierAnswer::Number { .. }, _) => Err(err(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            "The request has failed due to a temporary failure of the server.",
-        )),
+        (CarrierAnswer::Number { .. }, _) => Err(service_unavailable()),
     }
 }
