@@ -868,7 +868,7 @@ async fn locale_defaults_by_the_numbers_country_and_an_unknown_one_is_60200() {
     let va = create_service(&s, &ac, "Acme").await;
     let (st, v) = send(&s, &ac, &va, "+85261234567").await;
     assert_eq!(st, 201, "{v}");
-    let text = text_to(&s, "+85261234567").await;
+    let text = text_to(&s, "%2B85261234567").await;
     assert!(
         text.starts_with("[Acme] Your verification code is"),
         "English outside +86: {text}"
