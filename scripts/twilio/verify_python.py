@@ -94,7 +94,7 @@ def _():
     streamed = [s.sid for s in c.verify.v2.services.stream(page_size=2)]
     assert len(listed) >= 4 and made <= set(listed) and listed == streamed, listed
     first = c.verify.v2.services.page(page_size=2)
-    assert len(first) == 2 and first.next_page() is not None
+    assert len(list(first)) == 2 and first.next_page() is not None
 
 
 to = phone(1)
