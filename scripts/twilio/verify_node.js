@@ -69,6 +69,28 @@ async function step(name, fn) {
     assert.ok(all.some((s) => s.sid === svc.sid));
   });
 
+  await step("services list pages", async () => {
+    const made = [];
+    for (let i = 0; i < 3; i++) {
+      made.push((await c.verify.v2.services.create({ friendlyName: `Page ${i}` })).sid);
+    }
+    const listed = (await c.verify.v2.services.list({ pageSize: 2 })).map((s) => s.sid);
+    assert.ok(listed.length >= 4, listed);
+    for (const sid of made) assert.ok(listed.includes(sid), sid);
+    const seen = [];
+    await new Promise((resolve, reject) =>
+      c.verify.v2.services.each({
+        pageSize: 2,
+        callback: (s) => seen.push(s.sid),
+        done: (err) => (err ? reject(err) : resolve()),
+      }),
+    );
+    assert.deepEqual(seen, listed);
+    const first = await c.verify.v2.services.page({ pageSize: 2 });
+    assert.equal(first.instances.length, 2);
+    assert.ok((await first.nextPage()) !== undefined);
+  });
+
   const to = phone(1);
   const v = await service.verifications.create({ to, channel: "sms" });
   await step("verification create", async () => {

@@ -87,6 +87,16 @@ def _():
     assert any(s.sid == svc.sid for s in c.verify.v2.services.list())
 
 
+@step("services list pages")
+def _():
+    made = {c.verify.v2.services.create(friendly_name=f"Page {i}").sid for i in range(3)}
+    listed = [s.sid for s in c.verify.v2.services.list(page_size=2)]
+    streamed = [s.sid for s in c.verify.v2.services.stream(page_size=2)]
+    assert len(listed) >= 4 and made <= set(listed) and listed == streamed, listed
+    first = c.verify.v2.services.page(page_size=2)
+    assert len(list(first)) == 2 and first.next_page() is not None
+
+
 to = phone(1)
 v = service.verifications.create(to=to, channel="sms")
 

@@ -9,8 +9,10 @@
 //! whose purpose is its service's sid.
 //!
 //! - [`model`] holds [`VerifyServiceRecord`], [`port`] the [`TwilioStore`].
-//! - [`service`]: [`TwilioServices`] (validation, the friendly-name cache the
-//!   verification service asks for message texts).
+//! - [`service`]: [`TwilioServices`] (validation; a per-node cache of the
+//!   services read, 30 s, which every Twilio-path start and check and the
+//!   message texts' app names use: a change through another node shows
+//!   within that time, one through this node at once).
 
 pub mod model;
 pub mod port;

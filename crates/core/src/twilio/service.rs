@@ -18,14 +18,52 @@ use crate::verify::port::AppNames;
 pub const MAX_SERVICES: u32 = 1000;
 /// Longest `FriendlyName` (Twilio's limit).
 pub const MAX_FRIENDLY_NAME: usize = 30;
-/// How long a service's name is reused by sends on another node after a change.
-const NAME_TTL: Duration = Duration::from_secs(5);
+/// How long a node reuses a service it read (name, code length, existence):
+/// a change made through another node shows here within this time; this
+/// node's own updates and deletes show at once.
+pub const SERVICE_TTL: Duration = Duration::from_secs(30);
+/// Most services a node keeps cached.
+const SERVICE_CACHE: u64 = 10_000;
+
+tokio::task_local! {
+    /// The `CustomFriendlyName` of the verification being created: the app
+    /// name of its message instead of the service's `FriendlyName`.
+    static CUSTOM_NAME: String;
+}
+
+/// Runs `f` (a start or resend of a Twilio-path verification) with `name`,
+/// when given, as the app name of the message it sends.
+pub async fn with_custom_name<F: std::future::Future>(name: Option<String>, f: F) -> F::Output {
+    match name {
+        Some(n) => CUSTOM_NAME.scope(n, f).await,
+        None => f.await,
+    }
+}
+
+/// Checks a `CustomFriendlyName` (the same rule as `FriendlyName`).
+pub fn check_custom_name(name: &str) -> Result<(), VerifyError> {
+    check_name("CustomFriendlyName", name)
+}
+
+fn check_name(field: &'static str, n: &str) -> Result<(), VerifyError> {
+    if n.trim().is_empty()
+        || n.chars().count() > MAX_FRIENDLY_NAME
+        || n.chars().any(char::is_control)
+    {
+        return Err(VerifyError::invalid(
+            field,
+            format!("{field} must be 1 to {MAX_FRIENDLY_NAME} printable characters"),
+        ));
+    }
+    Ok(())
+}
 
 /// Verify services: create, read, list, update, delete, all per tenant.
 pub struct TwilioServices {
     store: Arc<dyn Store>,
-    /// `tenant \u{1f} sid` → friendly name (`None`: no such service).
-    names: moka::sync::Cache<String, Option<String>>,
+    /// `tenant \u{1f} sid` → the service (`None`: no such service), for
+    /// [`SERVICE_TTL`]: every Twilio-path start and check reads its service.
+    services: moka::sync::Cache<String, Option<VerifyServiceRecord>>,
 }
 
 impl TwilioServices {
@@ -33,23 +71,31 @@ impl TwilioServices {
     pub fn new(store: Arc<dyn Store>) -> Self {
         TwilioServices {
             store,
-            names: moka::sync::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(NAME_TTL)
+            services: moka::sync::Cache::builder()
+                .max_capacity(SERVICE_CACHE)
+                .time_to_live(SERVICE_TTL)
                 .build(),
         }
     }
 
+    /// A service, read through the cache.
+    async fn cached(
+        &self,
+        tenant_id: &str,
+        sid: &str,
+    ) -> Result<Option<VerifyServiceRecord>, VerifyError> {
+        let key = service_key(tenant_id, sid);
+        if let Some(hit) = self.services.get(&key) {
+            return Ok(hit);
+        }
+        let found = self.store.get_verify_service(tenant_id, sid).await?;
+        self.services.insert(key, found.clone());
+        Ok(found)
+    }
+
     fn check(input: &ServiceInput) -> Result<(), VerifyError> {
-        if let Some(n) = &input.friendly_name
-            && (n.trim().is_empty()
-                || n.chars().count() > MAX_FRIENDLY_NAME
-                || n.chars().any(char::is_control))
-        {
-            return Err(VerifyError::invalid(
-                "FriendlyName",
-                format!("FriendlyName must be 1 to {MAX_FRIENDLY_NAME} printable characters"),
-            ));
+        if let Some(n) = &input.friendly_name {
+            check_name("FriendlyName", n)?;
         }
         if let Some(l) = input.code_length
             && !(4..=10).contains(&l)
@@ -95,10 +141,12 @@ impl TwilioServices {
             updated_at: now,
         };
         self.store.insert_verify_service(&s).await?;
+        self.services.invalidate(&service_key(tenant_id, &s.sid));
         Ok(s)
     }
 
-    /// A service of the tenant; `NotFound` for another tenant's or a malformed sid.
+    /// A service of the tenant (cached for [`SERVICE_TTL`]); `NotFound` for
+    /// another tenant's or a malformed sid.
     pub async fn get(
         &self,
         tenant_id: &str,
@@ -107,8 +155,7 @@ impl TwilioServices {
         if !is_sid(sid, "VA") {
             return Err(VerifyError::NotFound);
         }
-        self.store
-            .get_verify_service(tenant_id, sid)
+        self.cached(tenant_id, sid)
             .await?
             .ok_or(VerifyError::NotFound)
     }
@@ -140,7 +187,7 @@ impl TwilioServices {
         if !self.store.update_verify_service(&s).await? {
             return Err(VerifyError::NotFound);
         }
-        self.names.invalidate(&name_key(tenant_id, sid));
+        self.services.invalidate(&service_key(tenant_id, sid));
         Ok(s)
     }
 
@@ -157,17 +204,31 @@ impl TwilioServices {
             .await?)
     }
 
+    /// The newest pending, unexpired verification id of a phone on a
+    /// service: a create for that `To` is a resend of it.
+    pub async fn pending_verification(
+        &self,
+        tenant_id: &str,
+        phone: &str,
+        service_sid: &str,
+    ) -> Result<Option<String>, VerifyError> {
+        Ok(self
+            .store
+            .pending_verification_id(tenant_id, phone, service_sid, Utc::now())
+            .await?)
+    }
+
     /// Deletes a service (its verifications stay, as `/v1` records).
     pub async fn delete(&self, tenant_id: &str, sid: &str) -> Result<(), VerifyError> {
         if !is_sid(sid, "VA") || !self.store.delete_verify_service(tenant_id, sid).await? {
             return Err(VerifyError::NotFound);
         }
-        self.names.invalidate(&name_key(tenant_id, sid));
+        self.services.invalidate(&service_key(tenant_id, sid));
         Ok(())
     }
 }
 
-fn name_key(tenant_id: &str, sid: &str) -> String {
+fn service_key(tenant_id: &str, sid: &str) -> String {
     format!("{tenant_id}\u{1f}{sid}")
 }
 
@@ -183,16 +244,11 @@ impl AppNames for TwilioServices {
         if !is_sid(purpose, "VA") {
             return None;
         }
-        let key = name_key(tenant_id, purpose);
-        if let Some(hit) = self.names.get(&key) {
-            return hit;
+        if let Ok(custom) = CUSTOM_NAME.try_with(String::clone) {
+            return Some(custom);
         }
-        match self.store.get_verify_service(tenant_id, purpose).await {
-            Ok(found) => {
-                let name = found.map(|s| s.friendly_name);
-                self.names.insert(key, name.clone());
-                name
-            }
+        match self.cached(tenant_id, purpose).await {
+            Ok(found) => found.map(|s| s.friendly_name),
             Err(e) => {
                 tracing::warn!(error = %e, "verify service name unavailable; the default app name is used");
                 None

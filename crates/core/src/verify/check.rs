@@ -58,15 +58,52 @@ impl VerifyService {
         id: &str,
         code: &str,
     ) -> Result<CheckOutcome, VerifyError> {
-        let code = code.trim();
-        if !(4..=10).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(VerifyError::invalid("code", "code must be 4 to 10 digits"));
-        }
+        let code = valid_code(code)?;
         let now = Utc::now();
         let v = self.open_verification(who, id, now).await?;
+        self.check_open(who, &v, code).await
+    }
+
+    /// [`Self::check`] of a verification the caller has just read (the
+    /// Twilio path finds it by phone): read again only when it is no longer
+    /// pending or its time is up.
+    pub async fn check_read(
+        &self,
+        who: &Principal,
+        v: &Verification,
+        code: &str,
+    ) -> Result<CheckOutcome, VerifyError> {
+        if v.tenant_id != who.tenant_id || v.status != Status::Pending || Utc::now() >= v.expires_at
+        {
+            return self.check(who, &v.id, code).await;
+        }
+        let code = valid_code(code)?;
+        self.check_open(who, v, code).await
+    }
+
+    async fn check_open(
+        &self,
+        who: &Principal,
+        v: &Verification,
+        code: &str,
+    ) -> Result<CheckOutcome, VerifyError> {
         let right = v.current_channel() != Channel::FlashCall
             && code_matches(&self.hash_key, &v.id, code, &v.code_hash);
-        self.settle(who, &v, right).await
+        self.settle(who, v, right).await
+    }
+
+    /// Approves a pending verification without a code (Twilio's
+    /// `Status=approved`: the caller verified the user its own way),
+    /// recorded as a right check is: its last code counts as entered in the
+    /// failover statistics and the terminal's exclusions end.
+    pub async fn approve_without_code(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<Verification, VerifyError> {
+        let v = self.open_verification(who, id, Utc::now()).await?;
+        self.settle(who, &v, true).await?;
+        self.get(who, id).await
     }
 
     /// Checks a code against the newest pending verification of a phone and purpose.
@@ -402,4 +439,13 @@ fn parse_templates(
             "tenant {tenant_id}: stored templates do not parse: {e}"
         )))
     })
+}
+
+/// A code as entered, trimmed; 4 to 10 digits.
+fn valid_code(code: &str) -> Result<&str, VerifyError> {
+    let code = code.trim();
+    if !(4..=10).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(VerifyError::invalid("code", "code must be 4 to 10 digits"));
+    }
+    Ok(code)
 }

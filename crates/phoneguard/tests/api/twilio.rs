@@ -685,3 +685,323 @@ async fn a_created_key_shows_its_sid_and_works_as_the_basic_user() {
     twilio_error(other, 401, 20003).await;
     s.stop().await;
 }
+
+/// A `/v2` create with extra form fields; returns status and body.
+async fn send_with(
+    s: &TestServer,
+    ac: &str,
+    va: &str,
+    to: &str,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut form = vec![("To", to), ("Channel", "sms")];
+    form.extend_from_slice(extra);
+    json(
+        v2(
+            s,
+            Method::POST,
+            &format!("/v2/Services/{va}/Verifications"),
+            ac,
+            &s.key,
+        )
+        .form(&form)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await
+}
+
+/// The text of the newest message to a phone.
+async fn text_to(s: &TestServer, phone: &str) -> String {
+    messages(s, phone).await[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The cells of a dashboard table's row whose first cell is `first`.
+fn row_cells(html: &str, table_id: &str, first: &str) -> Vec<String> {
+    let table = &html[html
+        .find(&format!("id=\"{table_id}\""))
+        .unwrap_or_else(|| panic!("no {table_id} in {html}"))..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let at = table
+        .find(&format!("<td>{first}</td>"))
+        .unwrap_or_else(|| panic!("no row {first} in {table}"));
+    let row = &table[at..table[at..].find("</tr>").unwrap() + at];
+    row.split("<td")
+        .skip(1)
+        .map(|c| {
+            let c = &c[c.find('>').unwrap() + 1..];
+            c[..c.find("</td>").unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// The dashboard page at `path`, as the admin.
+async fn dashboard(s: &TestServer, path: &str) -> String {
+    let c = crate::dashboard::no_redirects();
+    let (cookie, _) = crate::dashboard::login(s, &c).await;
+    let (st, html) = crate::dashboard::page(s, &c, &cookie, path).await;
+    assert_eq!(st, 200, "{html}");
+    html
+}
+
+#[tokio::test]
+async fn approving_by_status_counts_the_code_as_entered_like_a_right_check() {
+    let (s, ac, va) = with_service().await;
+    // One verification approved by its code on /v1 …
+    let (st, v) = crate::verify_support::start(
+        &s,
+        json!({"phone": "13800138001", "channel": "sms", "purpose": "login"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let supplier = v["attempts"][0]["supplier"].as_str().unwrap().to_string();
+    let code = code_for(&s, "13800138001").await;
+    let (st, c) = crate::verify_support::check(&s, v["id"].as_str().unwrap(), &code).await;
+    assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
+    let html = dashboard(&s, "/dashboard/verifications?window=1h").await;
+    let before = row_cells(&html, "funnel-supplier", &supplier);
+    assert_eq!(
+        (before[2].as_str(), before[4].as_str()),
+        ("1", "1"),
+        "{before:?}"
+    );
+
+    // … and one approved by `Status=approved` on /v2, through the same supplier.
+    let to = "+8613800138002";
+    let (st, v) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{v}");
+    let ve = v["sid"].as_str().unwrap();
+    let (st, u) = json(
+        v2(
+            &s,
+            Method::POST,
+            &format!("/v2/Services/{va}/Verifications/{ve}"),
+            &ac,
+            &s.key,
+        )
+        .form(&[("Status", "approved")])
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, u["status"].as_str(), u["valid"].as_bool()),
+        (200, Some("approved"), Some(true)),
+        "{u}"
+    );
+    let (st, g) = json(
+        s.get(&format!("/v1/verifications/ver_{}", &ve[2..]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((st, g["status"].as_str()), (200, Some("approved")), "{g}");
+    assert_eq!(g["attempts"][0]["supplier"], supplier.as_str(), "{g}");
+    let html = dashboard(&s, "/dashboard/verifications?window=1h").await;
+    let after = row_cells(&html, "funnel-supplier", &supplier);
+    assert_eq!(
+        (after[2].as_str(), after[4].as_str()),
+        ("2", "2"),
+        "sent and entered both grow by one: {after:?}"
+    );
+    // Approved: single use, as after a right check.
+    let code = code_for(&s, "13800138002").await;
+    twilio_error(check_to(&s, &ac, &va, to, &code).await, 404, 20404).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn custom_friendly_name_names_the_app_of_that_message_only() {
+    let (s, ac, va) = with_service().await;
+    let to = "+8613800138003";
+    let (st, v) = send_with(&s, &ac, &va, to, &[("CustomFriendlyName", "Acme Pay")]).await;
+    assert_eq!(st, 201, "{v}");
+    let text = text_to(&s, "13800138003").await;
+    assert!(text.contains("【Acme Pay】"), "{text}");
+    // The resend without it: the service's name again.
+    let (st, v) = send(&s, &ac, &va, to).await;
+    assert_eq!(
+        (st, v["send_code_attempts"].as_array().map(Vec::len)),
+        (201, Some(2)),
+        "{v}"
+    );
+    let text = text_to(&s, "13800138003").await;
+    assert!(text.contains("【Acme】"), "{text}");
+    for bad in ["", "   ", "x".repeat(31).as_str()] {
+        let (st, e) = send_with(
+            &s,
+            &ac,
+            &va,
+            "+8613800138004",
+            &[("CustomFriendlyName", bad)],
+        )
+        .await;
+        assert_eq!((st, e["code"].as_u64()), (400, Some(60200)), "{bad:?}: {e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("CustomFriendlyName"),
+            "{e}"
+        );
+    }
+    assert!(
+        messages(&s, "13800138004").await.is_empty(),
+        "nothing is sent for a refused name"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn locale_defaults_by_the_numbers_country_and_an_unknown_one_is_60200() {
+    let s = crate::verify_support::server_with(|c| {
+        c.verify.allowed_countries = vec!["CN".into(), "HK".into()];
+    })
+    .await;
+    let ac = account_sid(&s).await;
+    let va = create_service(&s, &ac, "Acme").await;
+    let (st, v) = send(&s, &ac, &va, "+85261234567").await;
+    assert_eq!(st, 201, "{v}");
+    let text = text_to(&s, "%2B85261234567").await;
+    assert!(
+        text.starts_with("[Acme] Your verification code is"),
+        "English outside +86: {text}"
+    );
+    let (st, v) = send(&s, &ac, &va, "+8613800138005").await;
+    assert_eq!(st, 201, "{v}");
+    assert!(text_to(&s, "13800138005").await.starts_with("【Acme】"));
+    let (st, v) = send_with(&s, &ac, &va, "+8613800138006", &[("Locale", "en")]).await;
+    assert_eq!(st, 201, "{v}");
+    assert!(text_to(&s, "13800138006").await.starts_with("[Acme] Your"));
+    for bad in ["fr", "xx-YY", ""] {
+        let (st, e) = send_with(&s, &ac, &va, "+8613800138007", &[("Locale", bad)]).await;
+        assert_eq!((st, e["code"].as_u64()), (400, Some(60200)), "{bad:?}: {e}");
+        assert!(e["message"].as_str().unwrap().contains("Locale"), "{e}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn services_are_listed_a_page_at_a_time_with_absolute_next_page_urls() {
+    let s = server().await;
+    let ac = account_sid(&s).await;
+    let mut made = vec![];
+    for i in 0..5 {
+        made.push(create_service(&s, &ac, &format!("Shop {i}")).await);
+    }
+    let list = |q: String| {
+        let s = &s;
+        let ac = ac.clone();
+        async move {
+            json(
+                v2(s, Method::GET, &format!("/v2/Services{q}"), &ac, &s.key)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    // Default page size 50: all five, no next page.
+    let (st, all) = list(String::new()).await;
+    assert_eq!(st, 200, "{all}");
+    assert_eq!(all["meta"]["page_size"], 50);
+    assert_eq!(all["services"].as_array().unwrap().len(), 5);
+    assert!(all["meta"]["next_page_url"].is_null(), "{all}");
+    // Two a page: follow next_page_url as the SDKs do.
+    let (st, mut page) = list("?PageSize=2".into()).await;
+    assert_eq!(st, 200, "{page}");
+    let first = page["meta"]["first_page_url"].as_str().unwrap().to_string();
+    assert!(first.starts_with("http://127.0.0.1:"), "absolute: {first}");
+    let mut seen = vec![];
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        assert_eq!(page["meta"]["key"], "services");
+        assert_eq!(page["meta"]["page"], pages - 1);
+        for svc in page["services"].as_array().unwrap() {
+            seen.push(svc["sid"].as_str().unwrap().to_string());
+        }
+        let Some(next) = page["meta"]["next_page_url"].as_str() else {
+            break;
+        };
+        let (st, p) = json(
+            s.client
+                .get(next)
+                .basic_auth(&ac, Some(&s.key))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(st, 200, "{p}");
+        page = p;
+    }
+    assert_eq!((pages, seen), (3, made), "oldest first, each once");
+    assert!(page["meta"]["previous_page_url"].is_string());
+    for bad in ["?PageSize=0", "?PageSize=1001", "?PageSize=x", "?Page=-1"] {
+        let r = v2(&s, Method::GET, &format!("/v2/Services{bad}"), &ac, &s.key)
+            .send()
+            .await
+            .unwrap();
+        twilio_error(r, 400, 60200).await;
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_v2_verification_counts_in_usage_and_on_the_dashboard_like_a_v1_one() {
+    let (s, ac, va) = with_service().await;
+    let verify_calls = |u: &Value| {
+        u["usage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["capability"] == "verify")
+            .map_or(0, |r| r["calls"].as_i64().unwrap())
+    };
+    let usage = || async { json(s.get("/v1/usage").send().await.unwrap()).await.1 };
+    assert_eq!(verify_calls(&usage().await), 0);
+
+    // Through /v2: a create and a right check.
+    let to = "+8613800138008";
+    assert_eq!(send(&s, &ac, &va, to).await.0, 201);
+    let code = code_for(&s, "13800138008").await;
+    let (st, c) = json(check_to(&s, &ac, &va, to, &code).await).await;
+    assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
+    let after_v2 = verify_calls(&usage().await);
+    assert!(after_v2 >= 1, "the /v2 start is counted");
+    let html = dashboard(&s, "/dashboard").await;
+    assert!(html.contains("id=\"verifications-started\">1<"), "{html}");
+    let funnel = dashboard(&s, "/dashboard/verifications?window=1h").await;
+    let sms = row_cells(&funnel, "funnel-channel", "sms");
+    assert_eq!((sms[1].as_str(), sms[3].as_str()), ("1", "1"), "{sms:?}");
+
+    // The same through /v1: the same increments.
+    let (st, v) = crate::verify_support::start(
+        &s,
+        json!({"phone": "13800138009", "channel": "sms", "purpose": "login"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let code = code_for(&s, "13800138009").await;
+    let (st, c) = crate::verify_support::check(&s, v["id"].as_str().unwrap(), &code).await;
+    assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
+    assert_eq!(
+        verify_calls(&usage().await),
+        2 * after_v2,
+        "the same count a pair"
+    );
+    let html = dashboard(&s, "/dashboard").await;
+    assert!(html.contains("id=\"verifications-started\">2<"), "{html}");
+    let funnel = dashboard(&s, "/dashboard/verifications?window=1h").await;
+    let sms = row_cells(&funnel, "funnel-channel", "sms");
+    assert_eq!((sms[1].as_str(), sms[3].as_str()), ("2", "2"), "{sms:?}");
+    s.stop().await;
+}

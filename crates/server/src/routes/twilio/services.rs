@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use phoneguard_core::twilio::{ServiceInput, VerifyServiceRecord, account_sid};
 use serde::Serialize;
@@ -97,17 +97,6 @@ impl From<VerifyServiceRecord> for ServiceOut {
     }
 }
 
-/// One page of services (all of them: a tenant has at most 1,000).
-#[derive(Serialize, ToSchema)]
-#[schema(as = TwilioServicePage)]
-pub struct ServicePage {
-    /// The services, oldest first.
-    services: Vec<ServiceOut>,
-    /// Twilio's paging block (`key` names the list).
-    #[schema(value_type = Object)]
-    meta: Value,
-}
-
 /// Creates a Verify service.
 #[utoipa::path(post, path = "/v2/Services", tag = "twilio", security(("twilio_basic" = [])),
     request_body(content = ServiceForm, content_type = "application/x-www-form-urlencoded"),
@@ -133,32 +122,80 @@ fn service_input(p: &Params) -> Result<ServiceInput, TwilioError> {
     })
 }
 
-/// The tenant's Verify services.
+/// Largest `PageSize` (Twilio's).
+const MAX_PAGE_SIZE: u32 = 1000;
+/// `PageSize` when none is given (Twilio's).
+const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// One page of services.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TwilioServicePage)]
+pub struct ServicePage {
+    /// The services of this page, oldest first.
+    services: Vec<ServiceOut>,
+    /// Twilio's paging block: `page`, `page_size`, `first_page_url`,
+    /// `previous_page_url`, `url`, `next_page_url` (absolute, `null` on the
+    /// last page), `key` (`services`).
+    #[schema(value_type = Object)]
+    meta: Value,
+}
+
+/// The tenant's Verify services, a page at a time (`PageSize` 1–1000,
+/// default 50; `Page` from 0): the SDKs' `list()` and `stream()` follow
+/// `meta.next_page_url`.
 #[utoipa::path(get, path = "/v2/Services", tag = "twilio", security(("twilio_basic" = [])),
+    params(
+        ("PageSize" = Option<u32>, Query, description = "Services a page, 1–1000 (default 50)."),
+        ("Page" = Option<u32>, Query, description = "Page number, from 0."),
+    ),
     responses(
-        (status = 200, description = "Every service of the tenant, one page.", body = ServicePage),
+        (status = 200, description = "A page of the tenant's services.", body = ServicePage),
+        (status = 400, description = "60200: `PageSize` or `Page` is invalid.", body = TwilioErrorOut),
         (status = 401, description = "20003: wrong credentials.", body = TwilioErrorOut),
     ))]
 async fn list_services(
     TwilioCaller(who): TwilioCaller,
     State(s): State<AppState>,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Result<Json<ServicePage>, TwilioError> {
     let q = query(&uri);
-    let page_size = q.number("PageSize")?.unwrap_or(50).clamp(1, 1000);
-    let services: Vec<ServiceOut> = s
-        .twilio
-        .list(&who.tenant_id)
-        .await?
+    let page_size = q.number("PageSize")?.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+        return Err(TwilioError::invalid(
+            "PageSize",
+            format!("must be 1 to {MAX_PAGE_SIZE}"),
+        ));
+    }
+    let page = q.number("Page")?.unwrap_or(0);
+    let all = s.twilio.list(&who.tenant_id).await?;
+    let skip = (page as usize).saturating_mul(page_size as usize);
+    let more = all.len() > skip.saturating_add(page_size as usize);
+    let services: Vec<ServiceOut> = all
         .into_iter()
+        .skip(skip)
+        .take(page_size as usize)
         .map(ServiceOut::from)
         .collect();
-    let url = format!("/v2/Services?PageSize={page_size}&Page=0");
+    let base = origin(&headers);
+    let at = |n: u32| format!("{base}/v2/Services?PageSize={page_size}&Page={n}");
     Ok(Json(ServicePage {
         services,
-        meta: json!({"page": 0, "page_size": page_size, "first_page_url": url,
-            "previous_page_url": null, "url": url, "next_page_url": null, "key": "services"}),
+        meta: json!({"page": page, "page_size": page_size, "first_page_url": at(0),
+            "previous_page_url": page.checked_sub(1).map(at), "url": at(page),
+            "next_page_url": more.then(|| at(page + 1)), "key": "services"}),
     }))
+}
+
+/// `http(s)://host` the caller used (the SDKs request `next_page_url` as
+/// given, so it must be absolute): `X-Forwarded-Proto`, else `http`; `Host`.
+fn origin(headers: &HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    let proto = match header("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{proto}://{}", header("host").unwrap_or("localhost"))
 }
 
 /// A Verify service of the tenant.

@@ -10,8 +10,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use phoneguard_core::tenants::Principal;
-use phoneguard_core::twilio::service::verification_id;
+use phoneguard_core::twilio::service::{check_custom_name, verification_id, with_custom_name};
 use phoneguard_core::twilio::{VerifyServiceRecord, account_sid, is_sid, sid_of};
+use phoneguard_core::verify::code::normalize_locale;
 use phoneguard_core::verify::{Channel, StartRequest, Status, Verification, VerifyError};
 use phoneguard_numbering::{NumberType, lookup, parse};
 use serde::Serialize;
@@ -44,8 +45,10 @@ pub struct VerificationForm {
     To: String,
     /// `sms`, `call` (voice code), `flash_call` or `auto`.
     Channel: String,
-    /// `zh-CN` (default) or `en`.
+    /// `zh-CN` or `en`; default by the number: `zh-CN` for +86, `en` elsewhere.
     Locale: Option<String>,
+    /// The app name of this message, 1–30 characters, instead of the service's `FriendlyName`.
+    CustomFriendlyName: Option<String>,
     /// Android SMS Retriever hash appended to the message.
     AppHash: Option<String>,
     /// The end user's IP address (per-IP send limit).
@@ -181,6 +184,17 @@ fn verification_out(v: &Verification, status: Status, with_attempts: bool) -> Ve
     }
 }
 
+/// `Locale` as given (`zh…` or `en…`; anything else is 60200 naming it),
+/// or by the number's country: Chinese for +86, English elsewhere.
+fn locale_for(given: Option<&str>, country: &str) -> Result<&'static str, TwilioError> {
+    match given {
+        Some(l) => normalize_locale(Some(l))
+            .ok_or_else(|| TwilioError::invalid("Locale", "expected zh-CN or en (zh…, en…)")),
+        None if country == "CN" => Ok("zh-CN"),
+        None => Ok("en"),
+    }
+}
+
 fn parse_channel(raw: &str) -> Result<Channel, TwilioError> {
     match raw {
         "sms" => Ok(Channel::Sms),
@@ -227,31 +241,39 @@ async fn create_verification(
             "SMS is not supported by landline phone number",
         ));
     }
+    let locale = locale_for(p.get("Locale"), info.country)?;
+    let custom = p.get("CustomFriendlyName").map(str::trim);
+    if let Some(name) = custom {
+        check_custom_name(name)?;
+    }
     crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
     let ip = p.get("DeviceIp");
+    // One index probe; for a `To` with no pending verification (the usual
+    // create) the index alone answers.
     let pending = s
-        .verify
-        .store()
-        .latest_pending(&who.tenant_id, &info.number, &svc.sid)
-        .await?
-        .filter(|v| v.status_at(Utc::now()) == Status::Pending);
-    let v = match pending {
-        Some(v) => s.verify.resend(&who, &v.id, Some(channel), ip).await?,
-        None => {
-            let req = StartRequest {
-                phone: info.number.clone(),
-                channel: Some(channel),
-                purpose: svc.sid.clone(),
-                device_id: None,
-                locale: p.get("Locale").map(str::to_owned),
-                code_length: Some(svc.code_length),
-                app_hash: p.get("AppHash").map(str::to_owned),
-                ip: ip.map(str::to_owned),
-                carrier: None,
-            };
-            s.verify.start(&who, req).await?
+        .twilio
+        .pending_verification(&who.tenant_id, &info.number, &svc.sid)
+        .await?;
+    let send = async {
+        match pending {
+            Some(id) => s.verify.resend(&who, &id, Some(channel), ip).await,
+            None => {
+                let req = StartRequest {
+                    phone: info.number.clone(),
+                    channel: Some(channel),
+                    purpose: svc.sid.clone(),
+                    device_id: None,
+                    locale: Some(locale.to_string()),
+                    code_length: Some(svc.code_length),
+                    app_hash: p.get("AppHash").map(str::to_owned),
+                    ip: ip.map(str::to_owned),
+                    carrier: None,
+                };
+                s.verify.start(&who, req).await
+            }
         }
     };
+    let v = with_custom_name(custom.map(str::to_owned), send).await?;
     Ok((
         StatusCode::CREATED,
         Json(verification_out(&v, v.status, true)),
@@ -339,17 +361,7 @@ async fn update_verification(
     let v = if to == Status::Canceled {
         s.verify.cancel(&who, &v.id).await?
     } else {
-        let now = Utc::now();
-        if v.status_at(now) != Status::Pending
-            || !s
-                .verify
-                .store()
-                .transition(&v.id, Status::Pending, Status::Approved, now)
-                .await?
-        {
-            return Err(TwilioError::not_found());
-        }
-        s.verify.get(&who, &v.id).await?
+        s.verify.approve_without_code(&who, &v.id).await?
     };
     Ok(Json(verification_out(&v, v.status, true)))
 }
@@ -387,21 +399,23 @@ async fn create_verification_check(
         }
         (None, Some(to)) => {
             let e164 = parse(to).map_err(|e| TwilioError::invalid("To", e))?.e164();
-            let latest = match s
+            match s
                 .verify
                 .store()
                 .latest_pending(&who.tenant_id, &e164, &svc.sid)
                 .await?
             {
-                Some(v) => Some(v.id),
+                Some(v) => v,
+                // None pending: the newest one says why (20404, or 60202 after five wrong).
                 None => {
-                    s.twilio
+                    let id = s
+                        .twilio
                         .latest_verification(&who.tenant_id, &e164, &svc.sid)
                         .await?
+                        .ok_or_else(TwilioError::not_found)?;
+                    resolve(&s, &who, &svc, &sid_of("VE", &id).unwrap_or_default()).await?
                 }
-            };
-            let id = latest.ok_or_else(TwilioError::not_found)?;
-            resolve(&s, &who, &svc, &sid_of("VE", &id).unwrap_or_default()).await?
+            }
         }
         (None, None) => {
             return Err(TwilioError::invalid(
@@ -411,7 +425,8 @@ async fn create_verification_check(
         }
     };
     let was_pending = v.status_at(Utc::now()) == Status::Pending;
-    match s.verify.check(&who, &v.id, code).await {
+    // The verification read above is checked as is: no second read.
+    match s.verify.check_read(&who, &v, code).await {
         Ok(outcome) => Ok(Json(verification_out(&v, outcome.status, false))),
         // The wrong check that used the last attempt still answers; the next one is 60202.
         Err(VerifyError::MaxAttempts) if was_pending => Ok(Json(verification_out(
