@@ -7,6 +7,7 @@
 //! table, results kept through the [`RiskStore`] port. `[risk]` of the
 //! configuration is [`RiskConfig`].
 
+mod filing;
 mod memory;
 mod model;
 mod port;

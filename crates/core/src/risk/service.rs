@@ -8,21 +8,14 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{Duration, Utc};
 use phoneguard_numbering::NumberTable;
-use phoneguard_risk::{
-    Assessment, CounterOp, CounterValues, DeviceSource, Engine, RiskEvent, RulesError,
-};
+use phoneguard_risk::{Assessment, CounterOp, CounterValues, Engine, RiskEvent, RulesError};
 
+use super::filing;
 use super::model::{DeviceSummary, LineCheck, RiskReason, RiskRecord, phone_facts};
 use super::port::{CountersError, RiskCounters, RiskStore};
 use super::settings::{RulesLoadError, load_rules, read_rules};
 use crate::secrets::{HashKey, random_base62};
 use crate::store::error::{StoreError, StoreResult};
-
-/// Hash domains.
-const DEVICE_DOMAIN: &str = "risk_device";
-const ACCOUNT_DOMAIN: &str = "risk_account";
-/// Hash domain of the network a risk event came from.
-const IP_DOMAIN: &str = "risk_ip";
 
 /// The risk service.
 pub struct RiskService {
@@ -107,51 +100,9 @@ impl RiskService {
         self.reload(&source).map_err(RulesLoadError::Rules)
     }
 
-    /// The device identifier results are filed under: the first of the device
-    /// identifiers the engine counts ([`phoneguard_risk::device_ids`]): a
-    /// `device_id` (trimmed, and not made of zeros and punctuation only), else a
-    /// non-null IDFA (upper case), else a well-formed, non-null MAC (its 12 hex
-    /// digits, lower case). Null values — the all-zero IDFA, `02:00:00:00:00:00`,
-    /// the MAC every Android 6+ / iOS 7+ app sees — are shared by strangers and
-    /// never identify a device.
-    pub fn device_of(event: &RiskEvent) -> Option<String> {
-        phoneguard_risk::device_ids(event)
-            .into_iter()
-            .find(|(source, id)| {
-                *source != DeviceSource::DeviceId
-                    || id.chars().any(|c| c.is_ascii_alphanumeric() && c != '0')
-            })
-            .map(|(_, id)| id)
-    }
-
-    /// The identifiers a device asked for by `device_id` (as a client writes it)
-    /// may be filed under: as written (trimmed), and in the engine's normal
-    /// form when it reads as an IDFA (upper case) or a MAC (12 lower-case hex
-    /// digits). Null IDFAs and MACs are never looked up.
-    fn device_keys(device_id: &str) -> Vec<String> {
-        let id = device_id.trim();
-        if phoneguard_risk::mac_is_null(id) || (id.len() == 36 && phoneguard_risk::idfa_is_null(id))
-        {
-            return Vec::new();
-        }
-        // Only an IDFA is upper-cased: two `device_id`s differing in case are two devices.
-        let idfa = is_uuid(id).then(|| id.to_ascii_uppercase());
-        let mut keys = vec![id.to_string()];
-        for key in [idfa, phoneguard_risk::mac_digits(id)]
-            .into_iter()
-            .flatten()
-        {
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        keys
-    }
-
     /// Keyed hash under which a device's results are filed.
     pub fn device_hash(&self, tenant_id: &str, device_id: &str) -> String {
-        self.hash_key
-            .hash(DEVICE_DOMAIN, &format!("{tenant_id}\u{1f}{device_id}"))
+        filing::device_hash(&self.hash_key, tenant_id, device_id)
     }
 
     /// Assesses a validated event for a tenant and keeps the result.
@@ -217,20 +168,9 @@ impl RiskService {
                 }))
                 .collect(),
             score: assessment.score,
-            device_hash: Self::device_of(event).map(|d| self.device_hash(tenant_id, &d)),
-            account_hash: self.hash_key.hash(
-                ACCOUNT_DOMAIN,
-                &format!("{tenant_id}\u{1f}{}", event.account),
-            ),
-            ip_hash: event
-                .ip
-                .as_deref()
-                .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
-                .map(|ip| {
-                    let net = crate::net::counted_network(ip, 64);
-                    self.hash_key
-                        .hash(IP_DOMAIN, &format!("{tenant_id}\u{1f}{net}"))
-                }),
+            device_hash: filing::device_of(event).map(|d| self.device_hash(tenant_id, &d)),
+            account_hash: filing::account_hash(&self.hash_key, tenant_id, &event.account),
+            ip_hash: filing::ip_hash(&self.hash_key, tenant_id, event.ip.as_deref()),
             created_at: now,
             expires_at: now + self.retention,
         };
@@ -251,13 +191,13 @@ impl RiskService {
     }
 
     /// A tenant's device summary. `device_id` is looked up as written and in
-    /// the normal form the events are filed under (see [`Self::device_of`]).
+    /// the normal form the events are filed under (see [`filing::device_of`]).
     pub async fn device(
         &self,
         tenant_id: &str,
         device_id: &str,
     ) -> StoreResult<Option<DeviceSummary>> {
-        for key in Self::device_keys(device_id) {
+        for key in filing::device_keys(device_id) {
             let found = self
                 .store
                 .device_summary(tenant_id, &self.device_hash(tenant_id, &key), Utc::now())
@@ -273,15 +213,6 @@ impl RiskService {
     pub async fn purge(&self) -> StoreResult<u64> {
         self.store.purge_risk_results(Utc::now()).await
     }
-}
-
-/// Whether `s` is written as a UUID (8-4-4-4-12 hex digits), as an IDFA is.
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups
-            .iter()
-            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Counter keys are per tenant: one tenant's traffic never raises another's velocity.
@@ -321,6 +252,7 @@ mod tests {
     use chrono::DateTime;
 
     use super::*;
+    use crate::risk::filing::tests::device_event;
     use crate::risk::memory::MemoryRiskCounters;
 
     struct DownCounters;
@@ -424,59 +356,6 @@ mod tests {
         );
     }
 
-    fn device_event(
-        account: &str,
-        device_id: Option<&str>,
-        idfa: Option<&str>,
-        mac: Option<&str>,
-    ) -> RiskEvent {
-        let mut e = RiskEvent::register(account);
-        e.device_id = device_id.map(Into::into);
-        e.idfa = idfa.map(Into::into);
-        e.mac = mac.map(Into::into);
-        e
-    }
-
-    #[test]
-    fn null_idfas_and_macs_are_no_device_as_for_the_engine() {
-        let of = |d, i, m| RiskService::device_of(&device_event("u", d, i, m));
-        for mac in [
-            "02:00:00:00:00:00",
-            "02-00-00-00-00-00",
-            "020000000000",
-            "00:00:00:00:00:00",
-            "not a mac",
-        ] {
-            assert_eq!(of(None, None, Some(mac)), None, "{mac}");
-        }
-        let null_idfa = "00000000-0000-0000-0000-000000000000";
-        assert_eq!(of(None, Some(null_idfa), Some("02:00:00:00:00:00")), None);
-        assert_eq!(
-            of(Some(" 0000 "), None, None),
-            None,
-            "an all-zero device_id"
-        );
-        // Real identifiers, in the form the engine counts them.
-        assert_eq!(
-            of(None, Some(null_idfa), Some("AA:BB:CC:00:11:22")),
-            Some("aabbcc001122".into())
-        );
-        assert_eq!(
-            of(None, None, Some("aa-bb-cc-00-11-22")),
-            Some("aabbcc001122".into())
-        );
-        let idfa = "1e2dfa89-496a-47fd-9941-df1fc4e6484a";
-        assert_eq!(
-            of(None, Some(idfa), Some("AA:BB:CC:00:11:22")),
-            Some(idfa.to_ascii_uppercase())
-        );
-        assert_eq!(
-            of(Some(" d-1 "), Some(idfa), None),
-            Some("d-1".into()),
-            "device_id first"
-        );
-    }
-
     #[tokio::test]
     async fn strangers_with_the_null_mac_are_not_filed_under_one_device() {
         let store = Arc::new(Kept::default());
@@ -486,25 +365,7 @@ mod tests {
             let (record, _) = svc.assess("ten_a", &e, LineCheck::NotAsked).await.unwrap();
             assert_eq!(record.device_hash, None, "{account}");
         }
-        assert!(RiskService::device_keys("02:00:00:00:00:00").is_empty());
-        assert!(RiskService::device_keys("00000000-0000-0000-0000-000000000000").is_empty());
-    }
-
-    #[test]
-    fn a_device_is_looked_up_as_written_and_as_the_engine_writes_it() {
-        assert_eq!(
-            RiskService::device_keys(" AA:BB:CC:00:11:22 "),
-            ["AA:BB:CC:00:11:22", "aabbcc001122"]
-        );
-        let idfa = "1e2dfa89-496a-47fd-9941-df1fc4e6484a";
-        assert_eq!(
-            RiskService::device_keys(idfa),
-            [idfa.to_string(), idfa.to_ascii_uppercase()]
-        );
-        assert_eq!(
-            RiskService::device_keys("dev-x"),
-            ["dev-x"],
-            "a device_id is not case-folded"
-        );
+        assert!(filing::device_keys("02:00:00:00:00:00").is_empty());
+        assert!(filing::device_keys("00000000-0000-0000-0000-000000000000").is_empty());
     }
 }
