@@ -64,8 +64,8 @@ impl GeoIp {
                 return Err(format!("more than {MAX_RANGES} ranges"));
             }
         }
-        sort_disjoint(&mut geo.v4)?;
-        sort_disjoint(&mut geo.v6)?;
+        sort_disjoint(&mut geo.v4, |a| std::net::Ipv4Addr::from(a).to_string())?;
+        sort_disjoint(&mut geo.v6, |a| std::net::Ipv6Addr::from(a).to_string())?;
         Ok(geo)
     }
 
@@ -92,17 +92,21 @@ impl GeoIp {
     }
 }
 
-fn sort_disjoint<T: Ord + Copy + std::fmt::Debug>(v: &mut [(T, T, Country)]) -> Result<(), String> {
+/// Sorts ranges by their first address; an overlap is an error naming both
+/// addresses (written by `show`).
+fn sort_disjoint<T: Ord + Copy>(
+    v: &mut [(T, T, Country)],
+    show: fn(T) -> String,
+) -> Result<(), String> {
     v.sort_unstable_by_key(|r| r.0);
-    for w in v.windows(2) {
-        if w[1].0 <= w[0].1 {
-            return Err(format!(
-                "ranges overlap: one ends at {:?}, the next starts at {:?}",
-                w[0].1, w[1].0
-            ));
-        }
+    match v.windows(2).find(|w| w[1].0 <= w[0].1) {
+        Some(w) => Err(format!(
+            "ranges overlap: one ends at {}, the next starts at {}",
+            show(w[0].1),
+            show(w[1].0)
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn find<T: Ord + Copy>(v: &[(T, T, Country)], ip: T) -> Option<Country> {
@@ -184,7 +188,10 @@ mod tests {
             ("1.0.0.9,1.0.0.1,AU", "first ≤ last"),
             ("1.0.0.0,::1,AU", "one address family"),
             ("\n1.0.0.0,1.0.0.9,AUS", "line 2: country"),
-            ("1.0.0.0,1.0.0.9,AU\n1.0.0.5,1.0.1.0,NZ", "overlap"),
+            (
+                "1.0.0.0,1.0.0.9,AU\n1.0.0.5,1.0.1.0,NZ",
+                "overlap: one ends at 1.0.0.9, the next starts at 1.0.0.5",
+            ),
         ] {
             let err = GeoIp::parse(text).unwrap_err();
             assert!(err.contains(want), "{text:?}: {err}");

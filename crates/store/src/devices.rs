@@ -71,17 +71,28 @@ impl From<DeviceRow> for Device {
 /// Inserts a device or updates its fingerprint, signals and last sighting
 /// (`$1` tenant, `$2` id, `$3` fingerprint, `$4` signals, `$5` first seen,
 /// `$6` last seen).
-const UPSERT_DEVICE: &str = "INSERT INTO devices (tenant_id, id, fingerprint, signals, first_seen, last_seen) \
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, id) DO UPDATE SET \
-     fingerprint = excluded.fingerprint, signals = excluded.signals, last_seen = excluded.last_seen";
+macro_rules! upsert_device {
+    () => {
+        "INSERT INTO devices (tenant_id, id, fingerprint, signals, first_seen, last_seen) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, id) DO UPDATE SET \
+         fingerprint = excluded.fingerprint, signals = excluded.signals, last_seen = excluded.last_seen"
+    };
+}
 
-/// Records the fingerprint as seen with the device at its last sighting
-/// (the parameters of [`UPSERT_DEVICE`]).
-const UPSERT_SIGHTING: &str = "INSERT INTO device_fingerprints (tenant_id, fingerprint, device_id, first_seen, last_seen) \
-     VALUES ($1, $3, $2, $6, $6) ON CONFLICT (tenant_id, fingerprint, device_id) \
-     DO UPDATE SET last_seen = excluded.last_seen";
+/// Records the fingerprint as seen with the device at its last sighting (the
+/// parameters of [`upsert_device`]), from the row `$rows` (`VALUES …` or a
+/// `SELECT`).
+macro_rules! upsert_sighting {
+    ($rows:literal) => {
+        concat!(
+            "INSERT INTO device_fingerprints (tenant_id, fingerprint, device_id, first_seen, last_seen) ",
+            $rows,
+            " ON CONFLICT (tenant_id, fingerprint, device_id) DO UPDATE SET last_seen = excluded.last_seen"
+        )
+    };
+}
 
-/// Binds a device to a query of [`UPSERT_DEVICE`]'s parameters.
+/// Binds a device to a query of [`upsert_device`]'s parameters.
 fn bind_device<'q, DB>(
     q: sqlx::query::Query<'q, DB, DB::Arguments>,
     d: &Device,
@@ -113,7 +124,10 @@ mod sqlite {
             .verify_writer()
             .write(move |c: &mut sqlx::SqliteConnection| {
                 Box::pin(async move {
-                    let sql = crate::sqlite_commit::in_savepoint(&[UPSERT_DEVICE, UPSERT_SIGHTING]);
+                    let sql = crate::sqlite_commit::in_savepoint(&[
+                        upsert_device!(),
+                        upsert_sighting!("VALUES ($1, $3, $2, $6, $6)"),
+                    ]);
                     bind_device(sqlx::query(sql), &d)
                         .execute(&mut *c)
                         .await
@@ -130,25 +144,22 @@ mod postgres {
 
     /// One statement: the device's row, then its sighting (a data-modifying
     /// CTE, so the foreign key sees the device).
-    static WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "WITH d AS ({UPSERT_DEVICE} RETURNING 1) {}",
-            UPSERT_SIGHTING.replacen(
-                "VALUES ($1, $3, $2, $6, $6)",
-                "SELECT $1, $3, $2, $6, $6 FROM d",
-                1
-            )
-        )
-    });
-
     pub(super) async fn write_device(
         store: &crate::postgres::PostgresStore,
         d: &Device,
     ) -> StoreResult<()> {
-        bind_device(sqlx::query(sqlx::AssertSqlSafe(WRITE.as_str())), d)
-            .execute(store.pool())
-            .await
-            .map_err(crate::postgres::map_err)?;
+        bind_device(
+            sqlx::query(concat!(
+                "WITH d AS (",
+                upsert_device!(),
+                " RETURNING 1) ",
+                upsert_sighting!("SELECT $1, $3, $2, $6, $6 FROM d")
+            )),
+            d,
+        )
+        .execute(store.pool())
+        .await
+        .map_err(crate::postgres::map_err)?;
         Ok(())
     }
 }

@@ -40,7 +40,7 @@ const DEVICE_CACHE_TTL: Duration = Duration::from_secs(30);
 /// Most devices (and as many fingerprints) a node keeps.
 const DEVICE_CACHE_ENTRIES: u64 = 200_000;
 /// Most devices read per fingerprint (a farm beyond this is a farm anyway).
-const MAX_SHARING: i64 = 1000;
+const MAX_SHARING: usize = 1000;
 
 /// (tenant, device id) or (tenant, fingerprint).
 type TenantKey = (String, String);
@@ -359,7 +359,7 @@ impl DeviceService {
         let since = now - chrono::Duration::days(MATCH_WINDOW_DAYS);
         let ids = Arc::new(
             self.store
-                .devices_with_fingerprint(tenant, fingerprint, since, MAX_SHARING)
+                .devices_with_fingerprint(tenant, fingerprint, since, MAX_SHARING as i64)
                 .await?,
         );
         self.sharing.insert(key, ids.clone());
@@ -377,12 +377,7 @@ impl DeviceService {
         if !sharing.contains(&d.id) {
             let mut ids = Vec::with_capacity(sharing.len() + 1);
             ids.push(d.id.clone());
-            ids.extend(
-                sharing
-                    .iter()
-                    .take(usize::try_from(MAX_SHARING).unwrap_or(usize::MAX) - 1)
-                    .cloned(),
-            );
+            ids.extend(sharing.iter().take(MAX_SHARING - 1).cloned());
             self.sharing
                 .insert((tenant, d.fingerprint.clone()), Arc::new(ids));
         }
