@@ -24,7 +24,7 @@ flag=--release
 [ "$profile" = debug ] && flag=""
 cargo build -q $flag -p phoneguard -p phoneguard-loadgen
 cargo build -q $flag -p phoneguard-risk --example traffic
-bin=target/$profile/phoneguard
+bin=${PHONEGUARD_BIN:-target/$profile/phoneguard}
 lg=target/$profile/pg-loadgen
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -76,7 +76,8 @@ macro_rules! impl_dashboard_store {
             ) -> phoneguard_core::store::StoreResult<()> {
                 use crate::dashboard as q;
                 use crate::sql::to_ms;
-                let mut tx = self.pool().begin().await.map_err(crate::$d::map_err)?;
+                let mut conn = self.pool().acquire().await.map_err(crate::$d::map_err)?;
+                let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(crate::$d::map_err)?;
                 sqlx::query(q::PURGE_SESSIONS)
                     .bind(to_ms(s.created_at))
                     .execute(&mut *tx)

@@ -8,6 +8,7 @@
 //! (see [`sql`] for how).
 #![forbid(unsafe_code)]
 
+pub mod conns;
 #[macro_use]
 mod sql;
 

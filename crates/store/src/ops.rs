@@ -162,7 +162,8 @@ macro_rules! impl_ops_store {
             }
 
             async fn add_usage(&self, deltas: &[UsageDelta]) -> StoreResult<()> {
-                let mut tx = self.pool().begin().await.map_err(crate::$d::map_err)?;
+                let mut conn = self.pool().acquire().await.map_err(crate::$d::map_err)?;
+                let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(crate::$d::map_err)?;
                 for d in deltas {
                     sqlx::query(
                         "INSERT INTO usage_daily (tenant_id, day, capability, calls, billable) \

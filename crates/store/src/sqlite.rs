@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+
+use crate::conns::SqliteConns;
 
 pub(crate) use crate::sql::map_err;
 
@@ -17,11 +17,15 @@ pub(crate) use crate::sql::map_err;
 /// handler, which sleeps in steps of up to 100 ms and ruins tail latency. So all
 /// writes (and anything that may write) go through one connection, queued in
 /// the pool instead; reads that never write may use the reader pool, which WAL
-/// lets run beside the writer.
+/// lets run beside the writer. Risk results are the one exception: they are
+/// written on a connection of their own by the request that finds the writer
+/// free, while it holds the writer connection (`risk::direct`), so there is
+/// still one writer at a time. The pools are [`SqliteConns`]: no ping when a
+/// connection is given back.
 #[derive(Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    readers: SqlitePool,
+    writer: SqliteConns,
+    readers: SqliteConns,
     risk_writer: std::sync::Arc<crate::risk::sqlite::RiskWriter>,
     /// Group commit of verification writes on `writer`.
     verify_writer: std::sync::Arc<crate::sqlite_commit::GroupCommit>,
@@ -44,7 +48,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
 /// that was several 2–6 ms stalls of the one writer a second, the p90 and p99
 /// of every request queued behind it. A `PASSIVE` checkpoint takes no writer
 /// lock, so commits go on while it copies and syncs.
-fn spawn_checkpointer(pool: SqlitePool, alive: std::sync::Weak<()>) {
+fn spawn_checkpointer(pool: SqliteConns, alive: std::sync::Weak<()>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -111,49 +115,57 @@ impl SqliteStore {
             // the hot pages of the verification indexes stay in memory
             // instead of being read back with a pread per miss.
             .pragma("cache_size", "-8192");
-        // No ping before each acquire (sqlx's default): a connection to a local
-        // file cannot go stale, and each ping is a round trip to the
+        // Connections are never pinged (see crate::conns): a connection to a
+        // local file cannot go stale, and each ping is a round trip to the
         // connection's worker thread, two context switches on the request path.
-        let writer = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            // Every write goes through this one connection: 32 MiB.
-            .connect_with(opts.clone().pragma("cache_size", "-32768"))
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&writer)
-            .await
-            .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
+        let unavailable =
+            |e: sqlx::Error| StoreError::Unavailable(format!("cannot open {url}: {e}"));
+        // Every write goes through this one connection: 32 MiB of cache.
+        let writer = SqliteConns::open(
+            &opts.clone().pragma("cache_size", "-32768"),
+            1,
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(unavailable)?;
+        {
+            let mut conn = writer.acquire().await.map_err(unavailable)?;
+            sqlx::migrate!("migrations/sqlite")
+                .run_direct(None, &mut *conn, false)
+                .await
+                .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
+        }
         if url.contains(":memory:") || url.contains("mode=memory") {
             // Every connection to an in-memory database is a database of its own.
             return Ok(SqliteStore {
                 readers: writer.clone(),
-                risk_writer: crate::risk::sqlite::RiskWriter::spawn(writer.clone()).into(),
+                risk_writer: crate::risk::sqlite::RiskWriter::Pool(
+                    crate::risk::sqlite::PoolWriter::spawn(writer.clone()),
+                )
+                .into(),
                 verify_writer: crate::sqlite_commit::GroupCommit::spawn(writer.clone()).into(),
                 writer,
                 _alive: std::sync::Arc::new(()),
             });
         }
-        let checkpointer = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts.clone())
+        let checkpointer = SqliteConns::open(&opts, 1, Duration::from_secs(10))
             .await
-            .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
-        let readers = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(opts.read_only(true))
+            .map_err(unavailable)?;
+        let readers = SqliteConns::open(&opts.read_only(true), 4, Duration::from_secs(5))
             .await
-            .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
+            .map_err(unavailable)?;
         let alive = std::sync::Arc::new(());
         spawn_checkpointer(checkpointer, std::sync::Arc::downgrade(&alive));
+        let risk_writer = match crate::sqlite_file(url) {
+            Some(path) => crate::risk::sqlite::RiskWriter::Direct(
+                crate::risk::sqlite::DirectWriter::open(&path, writer.clone())?,
+            ),
+            None => crate::risk::sqlite::RiskWriter::Pool(crate::risk::sqlite::PoolWriter::spawn(
+                writer.clone(),
+            )),
+        };
         Ok(SqliteStore {
-            risk_writer: crate::risk::sqlite::RiskWriter::spawn(writer.clone()).into(),
+            risk_writer: risk_writer.into(),
             verify_writer: crate::sqlite_commit::GroupCommit::spawn(writer.clone()).into(),
             writer,
             readers,
@@ -168,7 +180,7 @@ impl SqliteStore {
 
     /// The single writing connection: use it for every statement that writes
     /// (and for reads that must see the latest write of the same request).
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &SqliteConns {
         &self.writer
     }
 
@@ -178,7 +190,7 @@ impl SqliteStore {
     }
 
     /// Read-only connections, for reads that never write.
-    pub fn readers(&self) -> &SqlitePool {
+    pub fn readers(&self) -> &SqliteConns {
         &self.readers
     }
 }

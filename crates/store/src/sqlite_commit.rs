@@ -19,7 +19,9 @@
 
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{Connection, SqliteConnection};
+
+use crate::conns::SqliteConns as SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::sql::{ConnFuture, map_err};
@@ -178,9 +180,11 @@ mod tests {
     /// A pool on `url` with the test table (a file, for a test that needs the
     /// data to outlive a connection).
     async fn pool_at(url: &str) -> SqlitePool {
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect(url)
+        use std::str::FromStr;
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = SqlitePool::open(&opts, 1, std::time::Duration::from_secs(5))
             .await
             .unwrap();
         sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")

@@ -159,3 +159,68 @@ async fn the_send_limit_of_a_phone_holds_across_a_restart() {
     assert_eq!(after.1["limit"], "phone", "{}", after.1);
     assert_eq!(other.0, 201, "{}", other.1);
 }
+
+/// Risk results are written on the request's thread, many in one transaction
+/// (crates/store/src/risk/direct.rs): every event answered before a SIGKILL
+/// is readable by its token after the restart, and so are verifications
+/// written through the other writer at the same time.
+#[tokio::test]
+async fn risk_results_answered_before_kill_9_are_all_there_after_it() {
+    let n = first_start("risk.db").await;
+    let (db, port, base, c, key, mut child) = (&n.db, n.port, &n.base, &n.c, &n.key, n.child);
+    let events = (0..40).map(|i| {
+        let body = crate::risk::human(&format!("u-kill-{i}"), "58.30.12.7");
+        let req = c
+            .post(format!("{base}/v1/risk/register"))
+            .bearer_auth(key)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            let v: Value = r.json().await.unwrap();
+            v["token"].as_str().unwrap().to_string()
+        }
+    });
+    let phones: Vec<String> = (0..5).map(|i| format!("1380013810{i}")).collect();
+    let starts = phones.iter().map(|p| start(c, base, key, p, "login"));
+    let (tokens, started) = futures::future::join(
+        futures::future::join_all(events),
+        futures::future::join_all(starts),
+    )
+    .await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let (mut child, _) = spawn(db, port);
+    wait_ready(c, base).await;
+    let mut missing = Vec::new();
+    for t in &tokens {
+        let r = c
+            .get(format!("{base}/v1/risk/results/{t}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        if r.status().as_u16() != 200 {
+            missing.push(t.clone());
+        }
+    }
+    let mut lost = Vec::new();
+    for (status, v) in &started {
+        assert_eq!(*status, 201, "{v}");
+        let id = v["id"].as_str().unwrap();
+        let r = c
+            .get(format!("{base}/v1/verifications/{id}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        if r.status().as_u16() != 200 {
+            lost.push(id.to_string());
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(tokens.len(), 40);
+    assert!(missing.is_empty(), "risk results lost: {missing:?}");
+    assert!(lost.is_empty(), "verifications lost: {lost:?}");
+}

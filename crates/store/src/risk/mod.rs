@@ -7,6 +7,7 @@ use phoneguard_core::store::StoreResult;
 
 use crate::sql::{from_ms, to_ms};
 
+mod direct;
 mod postgres;
 pub(crate) mod sqlite;
 

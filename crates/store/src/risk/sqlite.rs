@@ -1,28 +1,28 @@
 //! Risk results on SQLite: written through a group commit of their own.
 
+use crate::conns::{SqliteConn, SqliteConns as SqlitePool};
 use phoneguard_core::StoreError;
 use phoneguard_core::risk::RiskRecord;
 use phoneguard_core::store::StoreResult;
-use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+pub(crate) use super::direct::DirectWriter;
 use super::{columns, json_fields};
 use crate::sql::{map_err, to_ms};
 use crate::sqlite::SqliteStore;
 
-/// Inserts a result through the [`RiskWriter`].
+/// Inserts a result through the store's [`RiskWriter`].
 pub(super) async fn insert(store: &SqliteStore, r: &RiskRecord) -> StoreResult<()> {
     store.risk_writer().insert(r.clone()).await
 }
 
 /// The connection of a device summary's two reads: a reader.
-pub(super) async fn snapshot(store: &SqliteStore) -> StoreResult<PoolConnection<Sqlite>> {
+pub(super) async fn snapshot(store: &SqliteStore) -> StoreResult<SqliteConn> {
     store.readers().acquire().await.map_err(map_err)
 }
 
 /// Ends the reads of [`snapshot`]: the connection goes back to the pool.
-pub(super) async fn end_snapshot(_: PoolConnection<Sqlite>) -> StoreResult<()> {
+pub(super) async fn end_snapshot(_: SqliteConn) -> StoreResult<()> {
     Ok(())
 }
 
@@ -31,7 +31,25 @@ type Job = (RiskRecord, oneshot::Sender<StoreResult<()>>);
 /// Most results committed in one transaction.
 const MAX_BATCH: usize = 256;
 
-/// Group commit of risk results. Every assessed event writes one row, and SQLite
+/// The writer of risk results: on a file, [`DirectWriter`] (no hop to another
+/// task or thread); an in-memory database is a database per connection, so
+/// there rows go through sqlx's writer connection ([`PoolWriter`]).
+pub(crate) enum RiskWriter {
+    Direct(DirectWriter),
+    Pool(PoolWriter),
+}
+
+impl RiskWriter {
+    /// Queues `r` and waits until it is committed (or refused).
+    pub(crate) async fn insert(&self, r: RiskRecord) -> StoreResult<()> {
+        match self {
+            RiskWriter::Direct(w) => w.insert(r).await,
+            RiskWriter::Pool(w) => w.insert(r).await,
+        }
+    }
+}
+
+/// Group commit of risk results through sqlx's writer connection. Every assessed event writes one row, and SQLite
 /// has one writer: a transaction per row queues requests behind each other on the
 /// writer connection (p99 16 ms at 2,000 events/s). Here one task takes whatever
 /// rows are waiting (at least one, at most [`MAX_BATCH`]), writes them in one
@@ -39,11 +57,11 @@ const MAX_BATCH: usize = 256;
 /// after its row is committed, so an acknowledged token is durable, but a burst
 /// costs one commit instead of one per event. No timer: an idle writer takes the
 /// next row at once.
-pub(crate) struct RiskWriter {
+pub(crate) struct PoolWriter {
     tx: mpsc::Sender<Job>,
 }
 
-impl RiskWriter {
+impl PoolWriter {
     /// Starts the writer task on the current runtime.
     pub(crate) fn spawn(pool: SqlitePool) -> Self {
         let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
@@ -53,7 +71,7 @@ impl RiskWriter {
                 write_batch(&pool, &mut batch).await;
             }
         });
-        RiskWriter { tx }
+        PoolWriter { tx }
     }
 
     /// Queues `r` and waits until it is committed (or refused).

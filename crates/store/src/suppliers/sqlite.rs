@@ -26,7 +26,8 @@ pub(super) async fn insert_call_records(
     store: &SqliteStore,
     records: &[CallRecord],
 ) -> StoreResult<()> {
-    let mut tx = store.pool().begin().await.map_err(map_err)?;
+    let mut conn = store.pool().acquire().await.map_err(map_err)?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(map_err)?;
     for r in records {
         sqlx::query(
             "INSERT INTO supplier_calls (at, tenant_id, supplier_id, capability, outcome, latency_us, price_milli) \

@@ -423,12 +423,72 @@ async fn supplier_story(store: &dyn Store) {
     );
 }
 
-#[tokio::test]
+/// Risk results (written on the caller's thread, several per transaction)
+/// and other writes (through the one sqlx writer) at the same time: every
+/// write lands, none waits on SQLite's lock until it gives up, and a
+/// duplicate token in the crowd fails alone.
+async fn writers_at_once(store: &std::sync::Arc<dyn Store>) {
+    let now = now_ms();
+    let record = |i: usize| RiskRecord {
+        token: format!("rk_crowd_{i}"),
+        tenant_id: "ten_a".into(),
+        kind: "login".into(),
+        level: 0,
+        decision: "allow".into(),
+        risk_types: vec![],
+        reasons: vec![],
+        score: 0,
+        device_hash: None,
+        account_hash: format!("acct_{i}"),
+        ip_hash: None,
+        created_at: now,
+        expires_at: now + Duration::minutes(10),
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let (writer, r) = (store.clone(), record(i % 299));
+        tasks.spawn(async move { (i, writer.insert_risk_result(&r).await) });
+        if i % 6 == 0 {
+            let store = store.clone();
+            tasks.spawn(async move {
+                let v = format!("v{i}");
+                let put = store.put_meta_if_absent(&format!("crowd_{i}"), &v).await;
+                (1000 + i, put.map(|got| assert_eq!(got, v)))
+            });
+        }
+    }
+    let mut conflicts = 0;
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap() {
+            (_, Ok(())) => {}
+            (i, Err(StoreError::Conflict(_))) if i % 299 == 0 && i < 1000 => conflicts += 1,
+            (i, Err(e)) => panic!("write {i} failed: {e}"),
+        }
+    }
+    assert_eq!(conflicts, 1, "the second rk_crowd_0 is refused, once");
+    for i in 0..299 {
+        let got = store
+            .get_risk_result("ten_a", &format!("rk_crowd_{i}"), now)
+            .await
+            .unwrap();
+        assert_eq!(got, Some(record(i)), "rk_crowd_{i}");
+    }
+    for i in (0..300).step_by(6) {
+        assert_eq!(
+            store.get_meta(&format!("crowd_{i}")).await.unwrap(),
+            Some(format!("v{i}"))
+        );
+    }
+}
+
+// Two worker threads: the risk writer and the sqlx writer really race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_storage_story_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("story.db").display());
     let store = phoneguard_store::open(&url).await.unwrap();
     story(store.as_ref()).await;
+    writers_at_once(&store).await;
     // Reopening runs the migrations again without harm and keeps the data.
     drop(store);
     let store = phoneguard_store::open(&url).await.unwrap();
