@@ -15,7 +15,8 @@
 //! savepoint `job` in its first round trip and releases it in its last (see
 //! [`in_savepoint`]), and the savepoint of a job that fails is rolled back
 //! before the next job runs. There is no timer: an idle writer takes the next
-//! job at once.
+//! job at once. A batch of one job (the common case below saturation) runs
+//! without `BEGIN`/`COMMIT`: its savepoint is its transaction.
 
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
@@ -132,6 +133,21 @@ async fn commit_batch(pool: &SqlitePool, batch: &mut Vec<Box<dyn Job>>) {
 
 async fn run_batch(pool: &SqlitePool, batch: &mut [Box<dyn Job>]) -> StoreResult<()> {
     let mut conn = pool.acquire().await.map_err(map_err)?;
+    if let [job] = batch {
+        // A job alone needs no `BEGIN IMMEDIATE` and `COMMIT` round trips:
+        // its one statement commits by itself, and the savepoint a job of
+        // more statements opens is a transaction that its `RELEASE` commits.
+        // After a failure nothing may stay open: the savepoint is rolled
+        // back, and any transaction left is ended (errors there only say
+        // that there was nothing to end).
+        if job.run(&mut conn).await.is_err() {
+            let _ = sqlx::query("ROLLBACK TO job; RELEASE job")
+                .execute(&mut *conn)
+                .await;
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        }
+        return Ok(());
+    }
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
     for job in batch.iter_mut() {
         if job.run(&mut tx).await.is_err() {
@@ -355,5 +371,42 @@ mod tests {
             rows(&pool).await,
             vec![("next".to_string(), 6), ("taken".to_string(), 0)]
         );
+    }
+
+    #[tokio::test]
+    async fn a_lone_job_is_committed_for_other_connections_and_leaves_no_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("lone.db").display());
+        let pool = pool_at(&format!("{url}?mode=rwc")).await;
+        let w = GroupCommit::spawn(pool.clone());
+        // One job at a time: each runs without BEGIN/COMMIT.
+        w.write(insert("a", 1)).await.unwrap();
+        let one: u64 = w
+            .write(|c| {
+                Box::pin(async move {
+                    let r = sqlx::query("UPDATE t SET v = 10 WHERE k = 'a'")
+                        .execute(c)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(r.rows_affected())
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(one, 1);
+        let other = pool_at_existing(&url).await;
+        assert_eq!(rows(&other).await, vec![("a".to_string(), 10)]);
+        // The writer's connection is in autocommit: BEGIN succeeds on it.
+        let mut c = pool.acquire().await.unwrap();
+        sqlx::query("BEGIN").execute(&mut *c).await.unwrap();
+        sqlx::query("ROLLBACK").execute(&mut *c).await.unwrap();
+    }
+
+    async fn pool_at_existing(url: &str) -> SqlitePool {
+        use std::str::FromStr;
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url).unwrap();
+        SqlitePool::open(&opts, 1, std::time::Duration::from_secs(5))
+            .await
+            .unwrap()
     }
 }
