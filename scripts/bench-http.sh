@@ -21,6 +21,7 @@
 #        SETTINGS        "T:C T:C …"        (default "1:32 2:64")
 #        ROUNDS          repeat everything, interleaved, and print medians (default 1)
 #        OUT             where wrk's output goes (default bench-out/http)
+#        LOG_LEVEL       phoneguard log filter (default info: the access log on, as shipped)
 #        PIN             1: one core each, servers on CPU 1 (nginx with one worker,
 #                        tokio then starts one worker), wrk on CPU 0 (default 0:
 #                        no pinning, nginx worker_processes = core count)
@@ -82,7 +83,7 @@ wait_http() { # url
 # --- phoneguard -------------------------------------------------------------
 PG_PORT=$(free_port)
 mkdir -p "$WORK/pg"
-(cd "$WORK/pg" && PHONEGUARD_LOG__LEVEL=warn exec ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$BIN" serve \
+(cd "$WORK/pg" && PHONEGUARD_LOG__LEVEL=${LOG_LEVEL:-info} exec ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$BIN" serve \
     --listen "127.0.0.1:$PG_PORT" --database "sqlite://$WORK/pg/phoneguard.db" \
     > "$WORK/pg/stdout.txt" 2> "$WORK/pg/stderr.txt") &
 PG_PID=$!

@@ -8,7 +8,8 @@
 #
 # TOPOLOGIES: any of sqlite,pg1,pg2 (default all three). PostgreSQL and Redis
 # come from scripts/ci-services.sh (PHONEGUARD_SERVICES_DIR, PHONEGUARD_PG_PORT,
-# PHONEGUARD_REDIS_PORT choose where). PROFILE=debug uses debug builds (only to
+# PHONEGUARD_REDIS_PORT choose where). LOG_LEVEL (info: access log on, the
+# default; warn: off), PHONEGUARD_BIN (the binary). PROFILE=debug uses debug builds (only to
 # compare topologies when a release build is out of reach). Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +60,7 @@ start_node() {
         PHONEGUARD_REDIS_PREFIX="bench_$name" \
         PHONEGUARD_ADMIN_TOKEN=adm_bench_token_0123456789abcdef \
         PHONEGUARD_HASH_SECRET=bench_hash_secret_0123456789abcdefghijklmnop \
-        PHONEGUARD_LOG__LEVEL=warn \
+        PHONEGUARD_LOG__LEVEL=${LOG_LEVEL:-info} \
         PHONEGUARD_VERIFY__TENANT_SENDS_PER_MINUTE=1000000 \
         PHONEGUARD_VERIFY__COUNTRY_SENDS_PER_MINUTE=1000000 \
         PHONEGUARD_VERIFY__PREFIX_SENDS_PER_HOUR=1000000 \

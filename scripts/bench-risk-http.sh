@@ -11,7 +11,8 @@
 # usage: scripts/bench-risk-http.sh        (from the repository root, after
 #        cargo build --release -p phoneguard -p phoneguard-loadgen)
 # env:   PHONEGUARD_BIN (target/release/phoneguard), LOADGEN_BIN (target/release/pg-loadgen),
-#        RATE (2000), DURATION_S (10), WARMUP_S (3), URL_PATH (/v1/risk/register)
+#        RATE (2000), DURATION_S (10), WARMUP_S (3), URL_PATH (/v1/risk/register),
+#        LOG_LEVEL (info: the access log on, the default; warn turns it off)
 set -euo pipefail
 
 BIN=${PHONEGUARD_BIN:-target/release/phoneguard}
@@ -30,7 +31,7 @@ trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed "s/^ //"), load average $(cut -d" " -f1-3 /proc/loadavg), $(date -u +%FT%TZ)" >&2
 cargo run -q --release -p phoneguard-risk --example traffic -- --seed 7 --humans 6000 --jsonl "$dir/events.jsonl" >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-PHONEGUARD_ADMIN_TOKEN=adm_bench_token_0123456789 PHONEGUARD_LOG__LEVEL=warn \
+PHONEGUARD_ADMIN_TOKEN=adm_bench_token_0123456789 PHONEGUARD_LOG__LEVEL=${LOG_LEVEL:-info} \
     "$BIN" serve --listen "127.0.0.1:$port" --database "sqlite://$dir/pg.db" >"$dir/out.txt" 2>"$dir/err.txt" &
 pid=$!
 for _ in $(seq 200); do
