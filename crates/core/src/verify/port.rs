@@ -124,6 +124,10 @@ pub struct Resend {
     pub flash_prefix_hint: Option<String>,
 }
 
+/// The keyed hash of the code (or flash-call caller) just sent, for a
+/// verification id: see [`VerifyStore::insert_or_resend`].
+pub type CodeHasher = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
 /// Durable verification state. Every decision a check makes is a single
 /// conditional statement here, so two nodes on one database agree. A database
 /// also keeps the failover mappings and caller reservations, as rows (each row
@@ -139,6 +143,24 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
         v: &Verification,
         send: Option<&SendRecord>,
     ) -> StoreResult<()>;
+    /// A start that may be a resend (Twilio's rule: a second create for the
+    /// same `To` on a service resends the pending verification). `v` is a
+    /// new pending verification with the one attempt just sent; in one write:
+    /// - when a pending, unexpired verification of the same tenant, phone and
+    ///   purpose exists (the newest), it gets the new code instead, as
+    ///   [`Self::resend`] gives it: code hash `rehash(its id)`, `v`'s expiry
+    ///   and flash fields, the attempt (numbered after its last) and the send
+    ///   record; `v` is not written and `Some(its id)` is returned;
+    /// - otherwise as [`Self::insert_verification`]`(v, Some(send))` and `None`.
+    ///
+    /// The code hash is bound to the id of the verification it ends up in,
+    /// which only this write knows, hence `rehash`.
+    async fn insert_or_resend(
+        &self,
+        v: &Verification,
+        send: &SendRecord,
+        rehash: CodeHasher,
+    ) -> StoreResult<Option<String>>;
     /// A verification of a tenant, with its attempts.
     async fn get_verification(
         &self,

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{
-    Attempt, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord, SendScope,
-    Status, Verification, VerifyHotState, VerifyStore,
+    Attempt, CodeHasher, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord,
+    SendScope, Status, Verification, VerifyHotState, VerifyStore,
 };
 
 use crate::sql::{from_ms, to_ms};
@@ -157,6 +157,15 @@ macro_rules! impl_verify_store {
                 send: Option<&SendRecord>,
             ) -> StoreResult<()> {
                 $d::insert_verification(self, v, send).await
+            }
+
+            async fn insert_or_resend(
+                &self,
+                v: &Verification,
+                send: &SendRecord,
+                rehash: CodeHasher,
+            ) -> StoreResult<Option<String>> {
+                $d::insert_or_resend(self, v, send, rehash).await
             }
 
             async fn get_verification(
