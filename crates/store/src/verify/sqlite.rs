@@ -38,7 +38,7 @@ macro_rules! insert_send {
 }
 
 /// The `SET` of a resend: new code hash, expiry, send time, flash fields
-/// (`?` for each, in the order of [`bind_resend`]).
+/// (`?` for each, in the order of `bind_resend!`).
 macro_rules! resend_set {
     () => {
         "UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
@@ -160,9 +160,11 @@ pub(super) async fn insert_verification(
 /// start with nothing pending: it finds the pending, unexpired verification
 /// of the phone and purpose (if any: its id, terminal key, last attempt),
 /// cancels pending ones that expired, inserts `v` and its attempt only where
-/// no pending one is left, and records the send (made either way). When one
-/// was pending, a second round trip gives it the new code (its hash bound to
-/// its id) and appends the attempt.
+/// no pending one is left, and records the send (made either way), and
+/// releases the job's savepoint. When one was pending, a second round trip,
+/// in a savepoint of its own, gives it the new code (its hash bound to its
+/// id) and appends the attempt; should that fail, the send record stays
+/// written, as the code was sent.
 pub(super) async fn insert_or_resend(
     store: &SqliteStore,
     v: &Verification,
@@ -196,9 +198,8 @@ pub(super) async fn insert_or_resend(
                 let q = sqlx::query_as(in_savepoint(&statements))
                     .bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose).bind(now)
                     .bind(now).bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose).bind(now);
-                let q = bind_verification!(q, v, i64::from)
+                let mut q = bind_verification!(q, v, i64::from)
                     .bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose);
-                let mut q = q;
                 for a in &v.attempts {
                     q = bind_attempt!(q, &v.id, &v.tenant_id, &v.terminal_key, a, i64::from).bind(&v.id);
                 }
