@@ -39,7 +39,7 @@ pub use outbox::{Outbox, OutboxCall, OutboxMessage, SandboxReceipt};
 pub use port::{
     Accepted, AppNames, CodeHasher, ConversionRow, MessageSender, MessagingDirectory,
     MessagingRoute, Outbound, ReceiptTarget, Refusal, Resend, SendAdmission, SendCount, SendLimit,
-    SendRecord, SendScope, VerifyHotState, VerifyStore,
+    SendRecord, SendScope, TerminalAttempt, VerifyHotState, VerifyStore,
 };
 pub use service::{StartRequest, VerifyService};
 pub use settings::VerifyConfig;

@@ -111,6 +111,19 @@ pub struct ReceiptTarget {
     pub pending: bool,
 }
 
+/// The newest attempt for a terminal: the failover's and `auto`'s memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalAttempt {
+    /// Its supplier.
+    pub supplier_id: String,
+    /// Whether its code was entered.
+    pub entered: bool,
+    /// `sms`, `voice`, `flash_call` or `carrier`.
+    pub channel: Channel,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+}
+
 /// A new code for a pending verification (resend).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resend {
@@ -216,13 +229,13 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
-    /// Supplier and "entered" flag of the newest attempt for a terminal key since `since`.
+    /// The newest attempt for a terminal key since `since`.
     async fn last_attempt_of_terminal(
         &self,
         tenant_id: &str,
         key: &str,
         since: DateTime<Utc>,
-    ) -> StoreResult<Option<(String, bool)>>;
+    ) -> StoreResult<Option<TerminalAttempt>>;
     /// Sends of a scope since `since`.
     async fn count_sends(
         &self,

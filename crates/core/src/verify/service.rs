@@ -11,7 +11,8 @@ use super::error::VerifyError;
 use super::model::{Channel, Delivered, SendPlan, Status, Verification, prefix_of};
 use super::outbox::Outbox;
 use super::port::{
-    CodeHasher, MessagingDirectory, Resend, SendAdmission, SendRecord, VerifyHotState, VerifyStore,
+    CodeHasher, MessagingDirectory, Resend, SendAdmission, SendRecord, TerminalAttempt,
+    VerifyHotState, VerifyStore,
 };
 use super::settings::VerifyConfig;
 use crate::ids::new_id;
@@ -323,12 +324,23 @@ impl VerifyService {
             self.check_cooldown(last, now)?;
         }
         self.check_limits(&send, now).await?;
-        self.note_unentered(&v, now).await?;
-        // After a carrier step (a carrier attempt, or an outage) `auto` is SMS.
-        let channel = if req.carrier.is_none() {
-            self.first_channel(v.channel, who, &v).await?
-        } else {
-            Channel::Sms
+        let last = self.note_unentered(&v, now).await?;
+        let channel = match (v.channel, last) {
+            // After a carrier step (a carrier attempt, or an outage) `auto` is SMS.
+            _ if req.carrier.is_some() => Channel::Sms,
+            // As a resend's: `auto` after a flash call whose window ended
+            // unanswered is SMS (the start that may resend knows that call
+            // as the terminal's last attempt, not by reading the verification).
+            (Channel::Auto, Some(a))
+                if req.resend_pending
+                    && a.channel == Channel::FlashCall
+                    && !a.entered
+                    && now
+                        >= a.sent_at + Duration::seconds(self.cfg.flash_call_window_s as i64) =>
+            {
+                Channel::Sms
+            }
+            _ => self.first_channel(v.channel, who, &v).await?,
         };
         let plan = SendPlan {
             v: &v,
@@ -492,22 +504,29 @@ impl VerifyService {
     }
 
     /// The patent's bookkeeping: when the terminal's previous code was not
-    /// entered, its supplier is recorded against the terminal key.
+    /// entered, its supplier is recorded against the terminal key. Returns
+    /// that previous attempt.
     async fn note_unentered(
         &self,
         v: &Verification,
         now: DateTime<Utc>,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<Option<TerminalAttempt>, VerifyError> {
         let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
-        if let Some((supplier, false)) = self
+        let last = self
             .store
             .last_attempt_of_terminal(&v.tenant_id, &v.terminal_key, now - ttl)
-            .await?
-        {
-            self.exclude_supplier(&v.tenant_id, &v.terminal_key, &supplier, now + ttl, now)
-                .await;
+            .await?;
+        if let Some(a) = last.as_ref().filter(|a| !a.entered) {
+            self.exclude_supplier(
+                &v.tenant_id,
+                &v.terminal_key,
+                &a.supplier_id,
+                now + ttl,
+                now,
+            )
+            .await;
         }
-        Ok(())
+        Ok(last)
     }
 }
 /// Puts a delivered attempt on the verification.

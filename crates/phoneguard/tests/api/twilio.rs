@@ -7,7 +7,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
 use crate::harness::{ADMIN, TestServer, json};
-use crate::verify_support::{code_in, messages, server, server_with, wrong};
+use crate::verify_support::{code_in, messages, server, server_with, server_with_callers, wrong};
 
 /// The default tenant's account sid, from the admin API.
 async fn account_sid(s: &TestServer) -> String {
@@ -281,6 +281,54 @@ async fn a_second_create_resends_the_same_sid_with_a_new_code_counted_as_a_send(
     // A fourth send to this phone is over its limit of three: the resend counted.
     let (st, e) = send(&s, &ac, &va, to).await;
     assert_eq!((st, e["code"].as_u64()), (429, Some(60203)), "{e}");
+    s.stop().await;
+}
+
+/// `auto` keeps a resend's rule: a create after the flash call's window
+/// ended unanswered resends the same sid by SMS.
+#[tokio::test]
+async fn an_auto_create_after_an_unanswered_flash_call_resends_by_sms() {
+    let s = server_with_callers(&["+861012345601", "+861012345602"], |c| {
+        c.verify.flash_call_window_s = 1
+    })
+    .await;
+    let ac = account_sid(&s).await;
+    let va = create_service(&s, &ac, "Acme").await;
+    let to = "+8613800138008";
+    let auto = || async {
+        json(
+            v2(
+                &s,
+                Method::POST,
+                &format!("/v2/Services/{va}/Verifications"),
+                &ac,
+                &s.key,
+            )
+            .form(&[("To", to), ("Channel", "auto")])
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await
+    };
+    let (st, first) = auto().await;
+    assert_eq!(st, 201, "{first}");
+    assert_eq!(first["channel"], "flash_call", "{first}");
+    assert!(messages(&s, "13800138008").await.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (st, again) = auto().await;
+    assert_eq!(st, 201, "{again}");
+    assert_eq!(again["sid"], first["sid"]);
+    let channels: Vec<&str> = again["send_code_attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(channels, ["flash_call", "sms"], "{again}");
+    let code = code_for(&s, "13800138008").await;
+    let (st, c) = json(check_to(&s, &ac, &va, to, &code).await).await;
+    assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
     s.stop().await;
 }
 
