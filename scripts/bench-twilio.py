@@ -27,6 +27,7 @@ import os
 import re
 import signal
 import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -161,6 +162,8 @@ def main():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+        # The database (with a WAL of up to a GiB after a long series) goes too.
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -154,29 +154,6 @@ macro_rules! impl_twilio_store {
                 .await
                 .map_err(crate::$d::map_err)
             }
-
-            async fn pending_verification_id(
-                &self,
-                tenant_id: &str,
-                phone: &str,
-                purpose: &str,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> phoneguard_core::store::StoreResult<Option<String>> {
-                sqlx::query_scalar(concat!(
-                    "SELECT id FROM verifications WHERE tenant_id = $1 AND phone = $2 \
-                     AND purpose = $3 AND status = 'pending' AND expires_at > $4 \
-                     ORDER BY created_at DESC, id",
-                    bytewise!($d),
-                    " DESC LIMIT 1"
-                ))
-                .bind(tenant_id)
-                .bind(phone)
-                .bind(purpose)
-                .bind(crate::sql::to_ms(now))
-                .fetch_optional(self.readers())
-                .await
-                .map_err(crate::$d::map_err)
-            }
         }
     };
 }

@@ -34,14 +34,4 @@ pub trait TwilioStore: Send + Sync + 'static {
         phone: &str,
         purpose: &str,
     ) -> StoreResult<Option<String>>;
-    /// The id of the newest pending, unexpired verification of a tenant's
-    /// phone and purpose (at `now`). For a
-    /// phone with none, the verifications index alone answers.
-    async fn pending_verification_id(
-        &self,
-        tenant_id: &str,
-        phone: &str,
-        purpose: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<Option<String>>;
 }

@@ -1,5 +1,6 @@
 //! [`TwilioServices`]: Verify services of a tenant, and the app name a
-//! Twilio-path verification's messages carry.
+//! Twilio-path verification's messages carry (its service's `FriendlyName`;
+//! a create's `CustomFriendlyName` goes with the start request instead).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,21 +25,6 @@ pub const MAX_FRIENDLY_NAME: usize = 30;
 pub const SERVICE_TTL: Duration = Duration::from_secs(30);
 /// Most services a node keeps cached.
 const SERVICE_CACHE: u64 = 10_000;
-
-tokio::task_local! {
-    /// The `CustomFriendlyName` of the verification being created: the app
-    /// name of its message instead of the service's `FriendlyName`.
-    static CUSTOM_NAME: String;
-}
-
-/// Runs `f` (a start or resend of a Twilio-path verification) with `name`,
-/// when given, as the app name of the message it sends.
-pub async fn with_custom_name<F: std::future::Future>(name: Option<String>, f: F) -> F::Output {
-    match name {
-        Some(n) => CUSTOM_NAME.scope(n, f).await,
-        None => f.await,
-    }
-}
 
 /// Checks a `CustomFriendlyName` (the same rule as `FriendlyName`).
 pub fn check_custom_name(name: &str) -> Result<(), VerifyError> {
@@ -204,20 +190,6 @@ impl TwilioServices {
             .await?)
     }
 
-    /// The newest pending, unexpired verification id of a phone on a
-    /// service: a create for that `To` is a resend of it.
-    pub async fn pending_verification(
-        &self,
-        tenant_id: &str,
-        phone: &str,
-        service_sid: &str,
-    ) -> Result<Option<String>, VerifyError> {
-        Ok(self
-            .store
-            .pending_verification_id(tenant_id, phone, service_sid, Utc::now())
-            .await?)
-    }
-
     /// Deletes a service (its verifications stay, as `/v1` records).
     pub async fn delete(&self, tenant_id: &str, sid: &str) -> Result<(), VerifyError> {
         if !is_sid(sid, "VA") || !self.store.delete_verify_service(tenant_id, sid).await? {
@@ -243,9 +215,6 @@ impl AppNames for TwilioServices {
         // Only a service sid is a Twilio-path purpose; `/v1` ones cost nothing.
         if !is_sid(purpose, "VA") {
             return None;
-        }
-        if let Ok(custom) = CUSTOM_NAME.try_with(String::clone) {
-            return Some(custom);
         }
         match self.cached(tenant_id, purpose).await {
             Ok(found) => found.map(|s| s.friendly_name),

@@ -143,9 +143,10 @@ impl VerifyService {
             Channel::FlashCall => None,
             _ => {
                 let own = self.send_templates(&v.tenant_id).await?;
-                let named = match &self.app_names {
-                    Some(n) => n.app_name(&v.tenant_id, &v.purpose).await,
-                    None => None,
+                let named = match (plan.app_name, &self.app_names) {
+                    (Some(given), _) => Some(given.to_string()),
+                    (None, Some(n)) => n.app_name(&v.tenant_id, &v.purpose).await,
+                    (None, None) => None,
                 };
                 match (own, named) {
                     (own, Some(name)) => {
@@ -180,13 +181,13 @@ impl VerifyService {
                 "channel" => plan.channel.as_str(), "outcome" => outcome).increment(1);
             match res {
                 Ok(Ok(accepted)) => {
-                    let secret = caller.as_deref().unwrap_or(&plan.code);
                     let flash = caller.as_ref().map(|c| {
                         (
                             now + Duration::seconds(self.cfg.flash_call_window_s as i64),
                             prefix_hint(c),
                         )
                     });
+                    let secret = caller.unwrap_or_else(|| plan.code.clone());
                     tracing::info!(verification = %v.id, phone = %phoneguard_numbering::mask(&v.phone),
                         supplier = %route.config.id, channel = plan.channel.as_str(), "code sent");
                     return Ok(Delivered {
@@ -199,7 +200,8 @@ impl VerifyService {
                             message_ref: accepted.message_ref,
                             carrier: v.carrier.clone(),
                         },
-                        code_hash: code_hash(&self.hash_key, &v.id, secret),
+                        code_hash: code_hash(&self.hash_key, &v.id, &secret),
+                        secret,
                         flash,
                     });
                 }

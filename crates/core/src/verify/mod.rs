@@ -37,9 +37,9 @@ pub use memory::{SEED_WAIT, SendWindows};
 pub use model::{Attempt, Channel, Delivery, Status, Verification, prefix_of};
 pub use outbox::{Outbox, OutboxCall, OutboxMessage, SandboxReceipt};
 pub use port::{
-    Accepted, AppNames, ConversionRow, MessageSender, MessagingDirectory, MessagingRoute, Outbound,
-    ReceiptTarget, Refusal, Resend, SendAdmission, SendCount, SendLimit, SendRecord, SendScope,
-    VerifyHotState, VerifyStore,
+    Accepted, AppNames, CodeHasher, ConversionRow, MessageSender, MessagingDirectory,
+    MessagingRoute, Outbound, ReceiptTarget, Refusal, Resend, SendAdmission, SendCount, SendLimit,
+    SendRecord, SendScope, TerminalAttempt, VerifyHotState, VerifyStore,
 };
 pub use service::{StartRequest, VerifyService};
 pub use settings::VerifyConfig;

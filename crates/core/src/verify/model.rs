@@ -231,12 +231,19 @@ pub(crate) struct SendPlan<'a> {
     pub code: String,
     /// Attempt number.
     pub seq: u32,
+    /// The app name of this message, before the tenant's and the purpose's
+    /// (a Twilio create's `CustomFriendlyName`).
+    pub app_name: Option<&'a str>,
 }
 
 /// A send that a supplier accepted.
 pub(crate) struct Delivered {
     pub attempt: Attempt,
     pub code_hash: String,
+    /// What `code_hash` hashes with the verification's id (the code, or the
+    /// caller number of a flash call), kept in memory only: a start that
+    /// turns out to be a resend binds it to the resent verification's id.
+    pub secret: String,
     /// Window end and prefix hint of a flash call.
     pub flash: Option<(DateTime<Utc>, String)>,
 }

@@ -111,6 +111,19 @@ pub struct ReceiptTarget {
     pub pending: bool,
 }
 
+/// The newest attempt for a terminal: the failover's and `auto`'s memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalAttempt {
+    /// Its supplier.
+    pub supplier_id: String,
+    /// Whether its code was entered.
+    pub entered: bool,
+    /// `sms`, `voice`, `flash_call` or `carrier`.
+    pub channel: Channel,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+}
+
 /// A new code for a pending verification (resend).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resend {
@@ -123,6 +136,10 @@ pub struct Resend {
     /// Flash-call prefix hint, for a flash call.
     pub flash_prefix_hint: Option<String>,
 }
+
+/// The keyed hash of the code (or flash-call caller) just sent, for a
+/// verification id: see [`VerifyStore::insert_or_resend`].
+pub type CodeHasher = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
 /// Durable verification state. Every decision a check makes is a single
 /// conditional statement here, so two nodes on one database agree. A database
@@ -139,6 +156,24 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
         v: &Verification,
         send: Option<&SendRecord>,
     ) -> StoreResult<()>;
+    /// A start that may be a resend (Twilio's rule: a second create for the
+    /// same `To` on a service resends the pending verification). `v` is a
+    /// new pending verification with the one attempt just sent; in one write:
+    /// - when a pending, unexpired verification of the same tenant, phone and
+    ///   purpose exists (the newest), it gets the new code instead, as
+    ///   [`Self::resend`] gives it: code hash `rehash(its id)`, `v`'s expiry
+    ///   and flash fields, the attempt (numbered after its last) and the send
+    ///   record; `v` is not written and `Some(its id)` is returned;
+    /// - otherwise as [`Self::insert_verification`]`(v, Some(send))` and `None`.
+    ///
+    /// The code hash is bound to the id of the verification it ends up in,
+    /// which only this write knows, hence `rehash`.
+    async fn insert_or_resend(
+        &self,
+        v: &Verification,
+        send: &SendRecord,
+        rehash: CodeHasher,
+    ) -> StoreResult<Option<String>>;
     /// A verification of a tenant, with its attempts.
     async fn get_verification(
         &self,
@@ -194,13 +229,13 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
-    /// Supplier and "entered" flag of the newest attempt for a terminal key since `since`.
+    /// The newest attempt for a terminal key since `since`.
     async fn last_attempt_of_terminal(
         &self,
         tenant_id: &str,
         key: &str,
         since: DateTime<Utc>,
-    ) -> StoreResult<Option<(String, bool)>>;
+    ) -> StoreResult<Option<TerminalAttempt>>;
     /// Sends of a scope since `since`.
     async fn count_sends(
         &self,

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use phoneguard_numbering::{NumberTable, lookup};
 
-use super::code::{Templates, is_app_hash, new_code, normalize_locale};
+use super::code::{Templates, code_hash, is_app_hash, new_code, normalize_locale};
 use super::error::VerifyError;
 use super::model::{Channel, Delivered, SendPlan, Status, Verification, prefix_of};
 use super::outbox::Outbox;
 use super::port::{
-    MessagingDirectory, Resend, SendAdmission, SendRecord, VerifyHotState, VerifyStore,
+    CodeHasher, MessagingDirectory, Resend, SendAdmission, SendRecord, TerminalAttempt,
+    VerifyHotState, VerifyStore,
 };
 use super::settings::VerifyConfig;
 use crate::ids::new_id;
@@ -39,6 +40,15 @@ pub struct StartRequest {
     pub ip: Option<String>,
     /// The carrier exchange, for `carrier` (required) and `auto` (optional).
     pub carrier: Option<super::carrier::CarrierStep>,
+    /// The app name of this message, before the tenant's and the purpose's
+    /// (a Twilio create's `CustomFriendlyName`).
+    pub app_name: Option<String>,
+    /// Twilio's rule instead of `/v1`'s: a pending, unexpired verification
+    /// of this tenant, phone and purpose gets this code (a resend of the same
+    /// id, counted as a send like any resend) instead of being canceled by a
+    /// new one. Decided by the one write of the start, with no read before
+    /// it (see [`VerifyStore::insert_or_resend`]).
+    pub resend_pending: bool,
 }
 
 /// Verification service: codes, failover, limits, flash calls.
@@ -314,12 +324,23 @@ impl VerifyService {
             self.check_cooldown(last, now)?;
         }
         self.check_limits(&send, now).await?;
-        self.note_unentered(&v, now).await?;
-        // After a carrier step (a carrier attempt, or an outage) `auto` is SMS.
-        let channel = if req.carrier.is_none() {
-            self.first_channel(v.channel, who, &v).await?
-        } else {
-            Channel::Sms
+        let last = self.note_unentered(&v, now).await?;
+        let channel = match (v.channel, last) {
+            // After a carrier step (a carrier attempt, or an outage) `auto` is SMS.
+            _ if req.carrier.is_some() => Channel::Sms,
+            // As a resend's: `auto` after a flash call whose window ended
+            // unanswered is SMS (the start that may resend knows that call
+            // as the terminal's last attempt, not by reading the verification).
+            (Channel::Auto, Some(a))
+                if req.resend_pending
+                    && a.channel == Channel::FlashCall
+                    && !a.entered
+                    && now
+                        >= a.sent_at + Duration::seconds(self.cfg.flash_call_window_s as i64) =>
+            {
+                Channel::Sms
+            }
+            _ => self.first_channel(v.channel, who, &v).await?,
         };
         let plan = SendPlan {
             v: &v,
@@ -327,14 +348,29 @@ impl VerifyService {
             channel,
             code: new_code(code_length),
             seq: v.attempts.len() as u32 + 1,
+            app_name: req.app_name.as_deref(),
         };
         match self.deliver_auto(v.channel, plan, now).await {
+            Ok(d) if req.resend_pending => self.insert_or_resend(who, v, d, &send).await,
             Ok(d) => {
                 apply(&mut v, d);
                 self.store.insert_verification(&v, Some(&send)).await?;
                 metrics::counter!("phoneguard_verify_started_total", "channel" => v.channel.as_str(), "outcome" => "pending")
                     .increment(1);
                 Ok(v)
+            }
+            // A failed resend writes nothing and leaves the pending
+            // verification as it was (as `resend` does); this read is on
+            // the failure path only.
+            Err(e)
+                if req.resend_pending
+                    && self
+                        .store
+                        .latest_pending(&v.tenant_id, &v.phone, &v.purpose)
+                        .await?
+                        .is_some_and(|p| now < p.expires_at) =>
+            {
+                Err(e)
             }
             Err(e) => {
                 v.status = Status::Failed;
@@ -348,6 +384,36 @@ impl VerifyService {
                     },
                     other => other,
                 })
+            }
+        }
+    }
+
+    /// The write of a start with [`StartRequest::resend_pending`]: `v` with
+    /// the code `d` delivered is inserted, or the pending verification of its
+    /// phone and purpose gets that code (then it is read back for the answer).
+    ///
+    /// The send was planned for `v`'s id: a flash call's caller stays
+    /// reserved under that id until its window ends (not freed when the
+    /// resent verification is approved), and a supplier that echoes the id
+    /// (Aliyun's `OutId`) was given it.
+    async fn insert_or_resend(
+        &self,
+        who: &Principal,
+        mut v: Verification,
+        mut d: Delivered,
+        send: &SendRecord,
+    ) -> Result<Verification, VerifyError> {
+        let key = self.hash_key.clone();
+        let secret = std::mem::take(&mut d.secret);
+        let rehash: CodeHasher = Arc::new(move |id: &str| code_hash(&key, id, &secret));
+        apply(&mut v, d);
+        match self.store.insert_or_resend(&v, send, rehash).await? {
+            // A resend, not a start (as `resend` it is not counted as one).
+            Some(id) => self.get(who, &id).await,
+            None => {
+                metrics::counter!("phoneguard_verify_started_total", "channel" => v.channel.as_str(), "outcome" => "pending")
+                    .increment(1);
+                Ok(v)
             }
         }
     }
@@ -400,6 +466,7 @@ impl VerifyService {
             channel: wanted,
             code: new_code(v.code_length),
             seq,
+            app_name: None,
         };
         let d = self.deliver_auto(asked, plan, now).await?;
         let r = Resend {
@@ -437,22 +504,29 @@ impl VerifyService {
     }
 
     /// The patent's bookkeeping: when the terminal's previous code was not
-    /// entered, its supplier is recorded against the terminal key.
+    /// entered, its supplier is recorded against the terminal key. Returns
+    /// that previous attempt.
     async fn note_unentered(
         &self,
         v: &Verification,
         now: DateTime<Utc>,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<Option<TerminalAttempt>, VerifyError> {
         let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
-        if let Some((supplier, false)) = self
+        let last = self
             .store
             .last_attempt_of_terminal(&v.tenant_id, &v.terminal_key, now - ttl)
-            .await?
-        {
-            self.exclude_supplier(&v.tenant_id, &v.terminal_key, &supplier, now + ttl, now)
-                .await;
+            .await?;
+        if let Some(a) = last.as_ref().filter(|a| !a.entered) {
+            self.exclude_supplier(
+                &v.tenant_id,
+                &v.terminal_key,
+                &a.supplier_id,
+                now + ttl,
+                now,
+            )
+            .await;
         }
-        Ok(())
+        Ok(last)
     }
 }
 /// Puts a delivered attempt on the verification.

@@ -7,7 +7,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
 use crate::harness::{ADMIN, TestServer, json};
-use crate::verify_support::{code_in, messages, server, wrong};
+use crate::verify_support::{code_in, messages, server, server_with, server_with_callers, wrong};
 
 /// The default tenant's account sid, from the admin API.
 async fn account_sid(s: &TestServer) -> String {
@@ -110,6 +110,19 @@ async fn check_to(s: &TestServer, ac: &str, va: &str, to: &str, code: &str) -> R
     .unwrap()
 }
 
+/// The `/v1` record of a `VE…` sid.
+async fn v1_record(s: &TestServer, sid: &str) -> Value {
+    let (st, g) = json(
+        s.get(&format!("/v1/verifications/ver_{}", &sid[2..]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{g}");
+    g
+}
+
 async fn code_for(s: &TestServer, national: &str) -> String {
     code_in(messages(s, national).await[0]["text"].as_str().unwrap())
 }
@@ -210,17 +223,136 @@ async fn a_twilio_verification_sends_resends_checks_and_is_the_v1_record() {
     twilio_error(check_to(&s, &ac, &va, to, &code).await, 404, 20404).await;
 
     // The same record on /v1: approved, two attempts.
-    let id = format!("ver_{}", &ve[2..]);
-    let (st, g) = json(
-        s.get(&format!("/v1/verifications/{id}"))
+    let g = v1_record(&s, &ve).await;
+    assert_eq!(g["status"], "approved", "{g}");
+    assert_eq!(g["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(g["purpose"], va.as_str());
+    s.stop().await;
+}
+
+/// The resend rule is decided by the start's one write: the same sid, the
+/// old code dead and the new one alive, counted as a send like any resend;
+/// once approved, the next create is a new verification.
+#[tokio::test]
+async fn a_second_create_resends_the_same_sid_with_a_new_code_counted_as_a_send() {
+    let s = server_with(|c| c.verify.max_sends_per_phone = 3).await;
+    let ac = account_sid(&s).await;
+    let va = create_service(&s, &ac, "Acme").await;
+    let (to, national) = ("+8613800138005", "13800138005");
+    let (st, first) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{first}");
+    let sid = first["sid"].as_str().unwrap().to_string();
+    let old = code_for(&s, national).await;
+    let (st, second) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{second}");
+    assert_eq!(second["sid"], sid.as_str());
+    assert_eq!(second["date_created"], first["date_created"]);
+    let attempts = second["send_code_attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{second}");
+    assert_ne!(attempts[0]["attempt_sid"], attempts[1]["attempt_sid"]);
+    assert_eq!(messages(&s, national).await.len(), 2);
+    let new = code_for(&s, national).await;
+
+    // The first code is dead (unless the two happen to be equal), the new one passes.
+    if old != new {
+        let (st, c) = json(check_to(&s, &ac, &va, to, &old).await).await;
+        assert_eq!(
+            (st, c["status"].as_str(), c["sid"].as_str()),
+            (200, Some("pending"), Some(sid.as_str())),
+            "{c}"
+        );
+    }
+    let (st, c) = json(check_to(&s, &ac, &va, to, &new).await).await;
+    assert_eq!(
+        (st, c["status"].as_str(), c["sid"].as_str()),
+        (200, Some("approved"), Some(sid.as_str())),
+        "{c}"
+    );
+    // On /v1 it is one record with two attempts.
+    let g = v1_record(&s, &sid).await;
+    assert_eq!(g["status"], "approved", "{g}");
+    assert_eq!(g["attempts"].as_array().unwrap().len(), 2, "{g}");
+
+    // Approved is not pending: the next create is a new verification.
+    let (st, third) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{third}");
+    assert_ne!(third["sid"], sid.as_str());
+    assert_eq!(third["send_code_attempts"].as_array().unwrap().len(), 1);
+    // A fourth send to this phone is over its limit of three: the resend counted.
+    let (st, e) = send(&s, &ac, &va, to).await;
+    assert_eq!((st, e["code"].as_u64()), (429, Some(60203)), "{e}");
+    s.stop().await;
+}
+
+/// `auto` keeps a resend's rule: a create after the flash call's window
+/// ended unanswered resends the same sid by SMS.
+#[tokio::test]
+async fn an_auto_create_after_an_unanswered_flash_call_resends_by_sms() {
+    let s = server_with_callers(&["+861012345601", "+861012345602"], |c| {
+        c.verify.flash_call_window_s = 1
+    })
+    .await;
+    let ac = account_sid(&s).await;
+    let va = create_service(&s, &ac, "Acme").await;
+    let to = "+8613800138008";
+    let auto = || async {
+        json(
+            v2(
+                &s,
+                Method::POST,
+                &format!("/v2/Services/{va}/Verifications"),
+                &ac,
+                &s.key,
+            )
+            .form(&[("To", to), ("Channel", "auto")])
             .send()
             .await
             .unwrap(),
+        )
+        .await
+    };
+    let (st, first) = auto().await;
+    assert_eq!(st, 201, "{first}");
+    assert_eq!(first["channel"], "flash_call", "{first}");
+    assert!(messages(&s, "13800138008").await.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (st, again) = auto().await;
+    assert_eq!(st, 201, "{again}");
+    assert_eq!(again["sid"], first["sid"]);
+    let channels: Vec<&str> = again["send_code_attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(channels, ["flash_call", "sms"], "{again}");
+    let code = code_for(&s, "13800138008").await;
+    let (st, c) = json(check_to(&s, &ac, &va, to, &code).await).await;
+    assert_eq!((st, c["status"].as_str()), (200, Some("approved")), "{c}");
+    s.stop().await;
+}
+
+/// A `/v1` start for a phone and purpose still cancels the pending one: the
+/// Twilio rule is the Twilio path's only.
+#[tokio::test]
+async fn a_v1_start_on_a_service_purpose_still_cancels_the_pending_one() {
+    let (s, ac, va) = with_service().await;
+    let (st, first) = send(&s, &ac, &va, "+8613800138007").await;
+    assert_eq!(st, 201, "{first}");
+    let (st, v) = json(
+        s.post(
+            "/v1/verifications",
+            &json!({"phone": "13800138007", "channel": "sms", "purpose": va}),
+        )
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
-    assert_eq!((st, g["status"].as_str()), (200, Some("approved")), "{g}");
-    assert_eq!(g["attempts"].as_array().unwrap().len(), 2);
-    assert_eq!(g["purpose"], va.as_str());
+    assert_eq!(st, 201, "{v}");
+    let g = v1_record(&s, first["sid"].as_str().unwrap()).await;
+    assert_ne!(v["id"], g["id"]);
+    assert_eq!(g["status"], "canceled", "{g}");
     s.stop().await;
 }
 

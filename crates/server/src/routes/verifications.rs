@@ -256,6 +256,7 @@ async fn create_verification(
         app_hash: b.app_hash,
         ip: b.ip,
         carrier,
+        ..StartRequest::default()
     };
     let v = s.verify.start(&who, req).await?;
     Ok((StatusCode::CREATED, Json(VerificationOut::from(v))))

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{
-    Attempt, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord, SendScope,
-    Status, Verification, VerifyHotState, VerifyStore,
+    Attempt, Channel, CodeHasher, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount,
+    SendRecord, SendScope, Status, TerminalAttempt, Verification, VerifyHotState, VerifyStore,
 };
 
 use crate::sql::{from_ms, to_ms};
@@ -159,6 +159,15 @@ macro_rules! impl_verify_store {
                 $d::insert_verification(self, v, send).await
             }
 
+            async fn insert_or_resend(
+                &self,
+                v: &Verification,
+                send: &SendRecord,
+                rehash: CodeHasher,
+            ) -> StoreResult<Option<String>> {
+                $d::insert_or_resend(self, v, send, rehash).await
+            }
+
             async fn get_verification(
                 &self,
                 tenant_id: &str,
@@ -288,9 +297,9 @@ macro_rules! impl_verify_store {
                 tenant_id: &str,
                 key: &str,
                 since: DateTime<Utc>,
-            ) -> StoreResult<Option<(String, bool)>> {
-                sqlx::query_as(
-                    "SELECT supplier_id, entered <> 0 FROM verify_attempts \
+            ) -> StoreResult<Option<TerminalAttempt>> {
+                let row: Option<(String, bool, String, i64)> = sqlx::query_as(
+                    "SELECT supplier_id, entered <> 0, channel, sent_at FROM verify_attempts \
                      WHERE tenant_id = $1 AND terminal_key = $2 AND sent_at >= $3 \
                      ORDER BY sent_at DESC, seq DESC LIMIT 1",
                 )
@@ -299,7 +308,17 @@ macro_rules! impl_verify_store {
                 .bind(to_ms(since))
                 .fetch_optional(self.readers())
                 .await
-                .map_err(crate::$d::map_err)
+                .map_err(crate::$d::map_err)?;
+                row.map(|(supplier_id, entered, channel, sent_at)| {
+                    Ok(TerminalAttempt {
+                        channel: Channel::parse(&channel)
+                            .ok_or_else(|| corrupt("channel", &channel))?,
+                        supplier_id,
+                        entered,
+                        sent_at: from_ms(sent_at),
+                    })
+                })
+                .transpose()
             }
 
             async fn count_sends(

@@ -8,8 +8,9 @@
 //! any number of nodes, exactly one approves.
 
 use chrono::{DateTime, Utc};
+use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::verify::{Attempt, Resend, SendRecord, Verification};
+use phoneguard_core::verify::{Attempt, CodeHasher, Resend, SendRecord, Verification};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use super::rows::{
@@ -82,22 +83,38 @@ pub(super) async fn insert_verification(
     send: Option<&SendRecord>,
 ) -> StoreResult<()> {
     let mut tx = store.pool().begin().await.map_err(map_err)?;
-    // Starts for one phone and purpose take turns (SQLite's single writer
-    // gives that for free), so at most one of them stays pending.
+    lock_phone(&mut tx, v).await?;
+    insert_in(&mut tx, v, send).await?;
+    tx.commit().await.map_err(map_err)
+}
+
+/// Starts for one phone and purpose take turns (SQLite's single writer
+/// gives that for free), so at most one of them stays pending.
+async fn lock_phone(tx: &mut Transaction<'_, Postgres>, v: &Verification) -> StoreResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
         .bind(format!(
             "{}\u{1f}{}\u{1f}{}",
             v.tenant_id, v.phone, v.purpose
         ))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(map_err)?;
+    Ok(())
+}
+
+/// Cancels the pending verifications of `v`'s phone and purpose and inserts
+/// `v`, its attempts and the send, in `tx` (under [`lock_phone`]).
+async fn insert_in(
+    tx: &mut Transaction<'_, Postgres>,
+    v: &Verification,
+    send: Option<&SendRecord>,
+) -> StoreResult<()> {
     sqlx::query("UPDATE verifications SET status = 'canceled', updated_at = $1 WHERE tenant_id = $2 AND phone = $3 AND purpose = $4 AND status = 'pending'")
         .bind(to_ms(v.created_at))
         .bind(&v.tenant_id)
         .bind(&v.phone)
         .bind(&v.purpose)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(map_err)?;
     let q = sqlx::query(concat!(
@@ -107,27 +124,78 @@ pub(super) async fn insert_verification(
          $19, $20, $21)"
     ));
     bind_verification!(q, v, |n: u32| n as i32)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(map_err)?;
     for a in &v.attempts {
-        insert_attempt(&mut tx, &v.id, &v.tenant_id, &v.terminal_key, a).await?;
+        insert_attempt(tx, &v.id, &v.tenant_id, &v.terminal_key, a).await?;
     }
     if let Some(s) = send {
-        insert_send(&mut tx, s).await?;
+        insert_send(tx, s).await?;
     }
-    tx.commit().await.map_err(map_err)
+    Ok(())
 }
 
-pub(super) async fn resend(
+/// See `VerifyStore::insert_or_resend`: under the phone's lock, the pending,
+/// unexpired verification (locked) gets the new code, or `v` is inserted.
+pub(super) async fn insert_or_resend(
     store: &PostgresStore,
+    v: &Verification,
+    send: &SendRecord,
+    rehash: CodeHasher,
+) -> StoreResult<Option<String>> {
+    let mut tx = store.pool().begin().await.map_err(map_err)?;
+    lock_phone(&mut tx, v).await?;
+    let pending: Option<(String, String, i32)> = sqlx::query_as(concat!(
+        "SELECT id, terminal_key, (SELECT COALESCE(MAX(seq), 0) FROM verify_attempts a \
+         WHERE a.verification_id = p.id) FROM verifications p WHERE tenant_id = $1 AND phone = $2 \
+         AND purpose = $3 AND status = 'pending' AND expires_at > $4 ORDER BY created_at DESC, id",
+        bytewise!(postgres),
+        " DESC LIMIT 1 FOR UPDATE"
+    ))
+    .bind(&v.tenant_id)
+    .bind(&v.phone)
+    .bind(&v.purpose)
+    .bind(to_ms(v.created_at))
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let (Some((id, key, last_seq)), Some(sent)) = (pending, v.attempts.last()) else {
+        insert_in(&mut tx, v, Some(send)).await?;
+        tx.commit().await.map_err(map_err)?;
+        return Ok(None);
+    };
+    let a = Attempt {
+        seq: last_seq as u32 + 1,
+        ..sent.clone()
+    };
+    let r = Resend {
+        code_hash: rehash(&id),
+        expires_at: v.expires_at,
+        flash_window_ends_at: v.flash_window_ends_at,
+        flash_prefix_hint: v.flash_prefix_hint.clone(),
+    };
+    // Locked above: still pending.
+    if update_code(&mut tx, &id, &r, &a).await?.is_none() {
+        return Err(StoreError::Other(format!(
+            "verification {id} changed under its row lock"
+        )));
+    }
+    insert_attempt(&mut tx, &id, &v.tenant_id, &key, &a).await?;
+    insert_send(&mut tx, send).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(Some(id))
+}
+
+/// A resend's new code on verification `id` if it is pending: its tenant
+/// and terminal key.
+async fn update_code(
+    tx: &mut Transaction<'_, Postgres>,
     id: &str,
     r: &Resend,
     a: &Attempt,
-    send: &SendRecord,
-) -> StoreResult<bool> {
-    let mut tx = store.pool().begin().await.map_err(map_err)?;
-    let key: Option<(String, String)> = sqlx::query_as(
+) -> StoreResult<Option<(String, String)>> {
+    sqlx::query_as(
         "UPDATE verifications SET code_hash = $1, expires_at = $2, last_sent_at = $3, updated_at = $3, \
          flash_window_ends_at = COALESCE($4, flash_window_ends_at), flash_prefix_hint = COALESCE($5, flash_prefix_hint) \
          WHERE id = $6 AND status = 'pending' RETURNING tenant_id, terminal_key",
@@ -138,10 +206,20 @@ pub(super) async fn resend(
     .bind(r.flash_window_ends_at.map(to_ms))
     .bind(&r.flash_prefix_hint)
     .bind(id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await
-    .map_err(map_err)?;
-    let Some((tenant, key)) = key else {
+    .map_err(map_err)
+}
+
+pub(super) async fn resend(
+    store: &PostgresStore,
+    id: &str,
+    r: &Resend,
+    a: &Attempt,
+    send: &SendRecord,
+) -> StoreResult<bool> {
+    let mut tx = store.pool().begin().await.map_err(map_err)?;
+    let Some((tenant, key)) = update_code(&mut tx, id, r, a).await? else {
         return Ok(false);
     };
     insert_attempt(&mut tx, id, &tenant, &key, a).await?;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::verify::{Attempt, Resend, SendRecord, Verification};
+use phoneguard_core::verify::{Attempt, CodeHasher, Resend, SendRecord, Verification};
 use sqlx::SqliteConnection;
 
 use super::rows::{
@@ -34,6 +34,28 @@ macro_rules! insert_send {
             send_columns!(),
             ") VALUES (?, ?, ?, ?, ?, ?)"
         )
+    };
+}
+
+/// The `SET` of a resend: new code hash, expiry, send time, flash fields
+/// (`?` for each, in the order of `bind_resend!`).
+macro_rules! resend_set {
+    () => {
+        "UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
+         flash_window_ends_at = COALESCE(?, flash_window_ends_at), \
+         flash_prefix_hint = COALESCE(?, flash_prefix_hint)"
+    };
+}
+
+/// Binds the values of [`resend_set!`] for resend `$r` sent at `$at`.
+macro_rules! bind_resend {
+    ($q:expr, $r:expr, $at:expr) => {
+        $q.bind(&$r.code_hash)
+            .bind(to_ms($r.expires_at))
+            .bind(to_ms($at))
+            .bind(to_ms($at))
+            .bind($r.flash_window_ends_at.map(to_ms))
+            .bind(&$r.flash_prefix_hint)
     };
 }
 
@@ -134,6 +156,88 @@ pub(super) async fn insert_verification(
         .await
 }
 
+/// The job of `insert_or_resend`. Its first round trip is the whole of a
+/// start with nothing pending: it finds the pending, unexpired verification
+/// of the phone and purpose (if any: its id, terminal key, last attempt),
+/// cancels pending ones that expired, inserts `v` and its attempt only where
+/// no pending one is left, and records the send (made either way), and
+/// releases the job's savepoint. When one was pending, a second round trip,
+/// in a savepoint of its own, gives it the new code (its hash bound to its
+/// id) and appends the attempt; should that fail, the send record stays
+/// written, as the code was sent.
+pub(super) async fn insert_or_resend(
+    store: &SqliteStore,
+    v: &Verification,
+    send: &SendRecord,
+    rehash: CodeHasher,
+) -> StoreResult<Option<String>> {
+    let (v, send) = (v.clone(), send.clone());
+    store.verify_writer()
+        .write(move |c: &mut SqliteConnection| {
+            Box::pin(async move {
+                let mut statements = vec![
+                    "SELECT id, terminal_key, (SELECT COALESCE(MAX(seq), 0) FROM verify_attempts a WHERE a.verification_id = p.id) \
+                     FROM verifications p WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending' AND expires_at > ? \
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                    "UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? AND phone = ? AND purpose = ? \
+                     AND status = 'pending' AND expires_at <= ?",
+                    concat!(
+                        "INSERT INTO verifications (",
+                        v_columns!(),
+                        ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS \
+                         (SELECT 1 FROM verifications WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending')"
+                    ),
+                ];
+                statements.extend(v.attempts.iter().map(|_| concat!(
+                    "INSERT INTO verify_attempts (",
+                    attempt_columns!(),
+                    ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM verifications WHERE id = ?)"
+                )));
+                statements.push(insert_send!());
+                let now = to_ms(v.created_at);
+                let q = sqlx::query_as(in_savepoint(&statements))
+                    .bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose).bind(now)
+                    .bind(now).bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose).bind(now);
+                let mut q = bind_verification!(q, v, i64::from)
+                    .bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose);
+                for a in &v.attempts {
+                    q = bind_attempt!(q, &v.id, &v.tenant_id, &v.terminal_key, a, i64::from).bind(&v.id);
+                }
+                let pending: Vec<(String, String, i64)> = bind_send!(q, &send)
+                    .fetch_all(&mut *c)
+                    .await
+                    .map_err(map_err)?;
+                let Some((id, key, last_seq)) = pending.into_iter().next() else {
+                    return Ok(None);
+                };
+                let Some(sent) = v.attempts.last() else {
+                    return Ok(Some(id));
+                };
+                let a = Attempt { seq: last_seq as u32 + 1, ..sent.clone() };
+                let r = Resend {
+                    code_hash: rehash(&id),
+                    expires_at: v.expires_at,
+                    flash_window_ends_at: v.flash_window_ends_at,
+                    flash_prefix_hint: v.flash_prefix_hint.clone(),
+                };
+                let q = sqlx::query(concat!(
+                    "SAVEPOINT job; ",
+                    resend_set!(),
+                    " WHERE id = ?; ",
+                    insert_attempt!(),
+                    "; RELEASE job"
+                ));
+                let q = bind_resend!(q, r, a.sent_at).bind(&id);
+                bind_attempt!(q, &id, &v.tenant_id, &key, &a, i64::from)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(map_err)?;
+                Ok(Some(id))
+            })
+        })
+        .await
+}
+
 pub(super) async fn resend(
     store: &SqliteStore,
     id: &str,
@@ -142,22 +246,16 @@ pub(super) async fn resend(
     send: &SendRecord,
 ) -> StoreResult<bool> {
     let (id, r, a, send) = (id.to_string(), r.clone(), a.clone(), send.clone());
-    store.verify_writer()
+    store
+        .verify_writer()
         .write(move |c: &mut SqliteConnection| {
             Box::pin(async move {
-                let key = open_job(sqlx::query_as(
-                    "SAVEPOINT job; UPDATE verifications SET code_hash = ?, expires_at = ?, last_sent_at = ?, updated_at = ?, \
-                     flash_window_ends_at = COALESCE(?, flash_window_ends_at), flash_prefix_hint = COALESCE(?, flash_prefix_hint) \
-                     WHERE id = ? AND status = 'pending' RETURNING tenant_id, terminal_key",
-                )
-                .bind(&r.code_hash)
-                .bind(to_ms(r.expires_at))
-                .bind(to_ms(a.sent_at))
-                .bind(to_ms(a.sent_at))
-                .bind(r.flash_window_ends_at.map(to_ms))
-                .bind(&r.flash_prefix_hint)
-                .bind(&id), c)
-                .await?;
+                let q = sqlx::query_as(concat!(
+                    "SAVEPOINT job; ",
+                    resend_set!(),
+                    " WHERE id = ? AND status = 'pending' RETURNING tenant_id, terminal_key"
+                ));
+                let key = open_job(bind_resend!(q, r, a.sent_at).bind(&id), c).await?;
                 let Some((tenant, key)) = key else {
                     return Ok(false);
                 };

@@ -233,7 +233,8 @@ async fn verify_story(store: Arc<dyn Store>) {
         store
             .last_attempt_of_terminal("ten_v", key, since)
             .await
-            .unwrap(),
+            .unwrap()
+            .map(|a| (a.supplier_id, a.entered)),
         Some(("sms-b".to_string(), false))
     );
 
@@ -276,7 +277,8 @@ async fn verify_story(store: Arc<dyn Store>) {
         store
             .last_attempt_of_terminal("ten_v", key, since)
             .await
-            .unwrap(),
+            .unwrap()
+            .map(|a| (a.supplier_id, a.entered)),
         Some(("sms-b".to_string(), true))
     );
     let mut conversion = store.conversion("cmcc", since).await.unwrap();

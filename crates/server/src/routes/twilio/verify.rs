@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use phoneguard_core::tenants::Principal;
-use phoneguard_core::twilio::service::{check_custom_name, verification_id, with_custom_name};
+use phoneguard_core::twilio::service::{check_custom_name, verification_id};
 use phoneguard_core::twilio::{VerifyServiceRecord, account_sid, is_sid, sid_of};
 use phoneguard_core::verify::code::normalize_locale;
 use phoneguard_core::verify::{Channel, StartRequest, Status, Verification, VerifyError};
@@ -247,33 +247,22 @@ async fn create_verification(
         check_custom_name(name)?;
     }
     crate::limits::admit(&s, &who, phoneguard_core::limits::ApiCapability::Verify, 1).await?;
-    let ip = p.get("DeviceIp");
-    // One index probe; for a `To` with no pending verification (the usual
-    // create) the index alone answers.
-    let pending = s
-        .twilio
-        .pending_verification(&who.tenant_id, &info.number, &svc.sid)
-        .await?;
-    let send = async {
-        match pending {
-            Some(id) => s.verify.resend(&who, &id, Some(channel), ip).await,
-            None => {
-                let req = StartRequest {
-                    phone: info.number.clone(),
-                    channel: Some(channel),
-                    purpose: svc.sid.clone(),
-                    device_id: None,
-                    locale: Some(locale.to_string()),
-                    code_length: Some(svc.code_length),
-                    app_hash: p.get("AppHash").map(str::to_owned),
-                    ip: ip.map(str::to_owned),
-                    carrier: None,
-                };
-                s.verify.start(&who, req).await
-            }
-        }
+    // A pending verification of this `To` on this service gets the new code
+    // (the same `VE` sid): the start's one write decides, no read before it.
+    let req = StartRequest {
+        phone: info.number.clone(),
+        channel: Some(channel),
+        purpose: svc.sid.clone(),
+        device_id: None,
+        locale: Some(locale.to_string()),
+        code_length: Some(svc.code_length),
+        app_hash: p.get("AppHash").map(str::to_owned),
+        ip: p.get("DeviceIp").map(str::to_owned),
+        carrier: None,
+        app_name: custom.map(str::to_owned),
+        resend_pending: true,
     };
-    let v = with_custom_name(custom.map(str::to_owned), send).await?;
+    let v = s.verify.start(&who, req).await?;
     Ok((
         StatusCode::CREATED,
         Json(verification_out(&v, v.status, true)),
