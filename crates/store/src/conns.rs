@@ -16,11 +16,12 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::TryStreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use futures::{StreamExt, TryStreamExt};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteQueryResult, SqliteRow, SqliteStatement};
 use sqlx::{ConnectOptions, Connection, Either, Execute, Executor, Sqlite, SqliteConnection};
+use sqlx_core::ext::async_stream::TryAsyncStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A fixed set of open SQLite connections (cheap to clone: one `Arc`).
@@ -187,16 +188,18 @@ impl<'p> Executor<'p> for &'_ SqliteConns {
         E: 'q + Execute<'q, Sqlite>,
     {
         let conns = self.clone();
-        // The results are gathered before they are handed out: the stream
-        // cannot both own the connection and borrow it. The store's queries
-        // are bounded (`LIMIT`), and `fetch_all` gathers them anyway.
-        futures::stream::once(async move {
+        // The stream owns the connection it borrows: sqlx's safe generator
+        // (the future holds both and hands rows out through its yielder), so
+        // rows are streamed, not gathered (the start-up replay of sends reads
+        // up to an hour of them).
+        Box::pin(TryAsyncStream::new(move |rows| async move {
             let mut conn = conns.acquire().await?;
-            conn.fetch_many(query).try_collect::<Vec<_>>().await
-        })
-        .map_ok(|rows| futures::stream::iter(rows.into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
+            let mut s = conn.fetch_many(query);
+            while let Some(v) = s.try_next().await? {
+                rows.r#yield(v).await;
+            }
+            Ok(())
+        }))
     }
 
     fn fetch_optional<'e, 'q: 'e, E>(
@@ -228,5 +231,63 @@ impl<'p> Executor<'p> for &'_ SqliteConns {
     ) -> BoxFuture<'e, Result<sqlx::Describe<Sqlite>, sqlx::Error>> {
         let conns = self.clone();
         Box::pin(async move { conns.acquire().await?.describe(sql).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use futures::StreamExt;
+
+    use super::*;
+
+    async fn conns(size: usize) -> SqliteConns {
+        let opts = SqliteConnectOptions::from_str("sqlite::memory:").unwrap();
+        SqliteConns::open(&opts, size, Duration::from_millis(200))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_stream_holds_its_connection_until_dropped_and_rows_come_one_by_one() {
+        let c = conns(1).await;
+        let first: Vec<i64> = sqlx::query_scalar::<_, i64>(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100000) \
+             SELECT x FROM n",
+        )
+        .fetch(&c)
+        .take(3)
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+        assert_eq!(first, vec![1, 2, 3]);
+        // The stream is gone: its connection is back, the next call gets it.
+        let one: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&c).await.unwrap();
+        assert_eq!(one, 1);
+
+        let mut rows = sqlx::query_scalar::<_, i64>("SELECT 7 UNION ALL SELECT 8").fetch(&c);
+        assert_eq!(rows.next().await.unwrap().unwrap(), 7);
+        assert!(c.try_acquire().is_none(), "held by the open stream");
+        drop(rows);
+        assert!(
+            c.try_acquire().is_some(),
+            "given back when the stream is dropped"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_taken_set_times_out_and_a_discarded_connection_is_replaced() {
+        let c = conns(1).await;
+        let mut held = c.acquire().await.unwrap();
+        assert!(matches!(c.acquire().await, Err(sqlx::Error::PoolTimedOut)));
+        held.close_on_drop();
+        drop(held);
+        let again = c.acquire().await.unwrap();
+        drop(again);
+        let n: i64 = sqlx::query_scalar("SELECT 2").fetch_one(&c).await.unwrap();
+        assert_eq!(n, 2);
+        c.close().await;
+        assert!(c.acquire().await.is_err(), "closed");
     }
 }
