@@ -25,6 +25,7 @@ mod memory;
 pub mod model;
 pub mod outbox;
 pub mod port;
+mod resend;
 pub mod select;
 pub mod service;
 pub mod settings;

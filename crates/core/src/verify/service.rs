@@ -1,5 +1,5 @@
-//! The verification service: start and resend (sending); see `check.rs` for
-//! checks, reports, cancel and receipts.
+//! The verification service: start (sending); see `resend.rs` for resends
+//! and `check.rs` for checks, reports, cancel and receipts.
 
 use std::sync::Arc;
 
@@ -11,8 +11,8 @@ use super::error::VerifyError;
 use super::model::{Channel, Delivered, SendPlan, Status, Verification, prefix_of};
 use super::outbox::Outbox;
 use super::port::{
-    CodeHasher, MessagingDirectory, Resend, SendAdmission, SendRecord, TerminalAttempt,
-    VerifyHotState, VerifyStore,
+    CodeHasher, MessagingDirectory, SendAdmission, SendRecord, TerminalAttempt, VerifyHotState,
+    VerifyStore,
 };
 use super::settings::VerifyConfig;
 use crate::ids::new_id;
@@ -207,7 +207,7 @@ impl VerifyService {
     /// `ipv6_prefix_len` bits it is in (one subscriber gets a whole /64, so
     /// counting single v6 addresses would limit nothing); a value that is not
     /// an address is a 422 naming `ip`.
-    fn ip_hash(&self, ip: Option<&str>) -> Result<Option<String>, VerifyError> {
+    pub(super) fn ip_hash(&self, ip: Option<&str>) -> Result<Option<String>, VerifyError> {
         let Some(raw) = ip else { return Ok(None) };
         let addr: std::net::IpAddr = raw.trim().parse().map_err(|_| {
             VerifyError::invalid(
@@ -418,95 +418,10 @@ impl VerifyService {
         }
     }
 
-    /// Sends a new code (the old one dies), through another supplier when the
-    /// previous code was not entered.
-    /// `ip` is the end user's address, counted by the per-IP send limit.
-    pub async fn resend(
-        &self,
-        who: &Principal,
-        id: &str,
-        channel: Option<Channel>,
-        ip: Option<&str>,
-    ) -> Result<Verification, VerifyError> {
-        let ip_hash = self.ip_hash(ip)?;
-        let now = Utc::now();
-        let v = self.open_verification(who, id, now).await?;
-        self.check_cooldown(v.last_sent_at, now)?;
-        let info = lookup(self.table, &v.phone).map_err(VerifyError::InvalidNumber)?;
-        let send = SendRecord {
-            tenant_id: who.tenant_id.clone(),
-            at: now,
-            phone: v.phone.clone(),
-            ip_hash,
-            country: v.country.clone(),
-            prefix: prefix_of(&v.country, &info.national),
-        };
-        self.check_limits(&send, now).await?;
-        let asked = channel.unwrap_or(v.channel);
-        if asked == Channel::Carrier {
-            return Err(VerifyError::invalid(
-                "channel",
-                "a carrier check is not resent: start a new verification with a new carrier_token",
-            ));
-        }
-        let wanted = match asked {
-            Channel::Auto => match v.flash_window_ends_at {
-                Some(end) if now >= end => Channel::Sms,
-                Some(_) => Channel::FlashCall,
-                None => self.first_channel(Channel::Auto, who, &v).await?,
-            },
-            other => other,
-        };
-        self.note_unentered(&v, now).await?;
-        self.free_callers(&v.id).await;
-        let seq = v.attempts.len() as u32 + 1;
-        let plan = SendPlan {
-            v: &v,
-            who,
-            channel: wanted,
-            code: new_code(v.code_length),
-            seq,
-            app_name: None,
-        };
-        let d = self.deliver_auto(asked, plan, now).await?;
-        let r = Resend {
-            code_hash: d.code_hash.clone(),
-            expires_at: now + self.ttl(),
-            flash_window_ends_at: d.flash.as_ref().map(|f| f.0),
-            flash_prefix_hint: d.flash.as_ref().map(|f| f.1.clone()),
-        };
-        if !self.store.resend(&v.id, &r, &d.attempt, &send).await? {
-            let fresh = self.get(who, id).await?;
-            return Err(VerifyError::for_status(fresh.status));
-        }
-        self.get(who, id).await
-    }
-
-    /// The verification if it can still pass; expires it on the way when its time is up.
-    pub(crate) async fn open_verification(
-        &self,
-        who: &Principal,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Verification, VerifyError> {
-        let v = self.get(who, id).await?;
-        match v.status {
-            Status::Pending => Ok(v),
-            other => Err(VerifyError::for_status(other)),
-        }
-        .and_then(|v| {
-            if now >= v.expires_at {
-                Err(VerifyError::Expired)
-            } else {
-                Ok(v)
-            }
-        })
-    }
-
     /// The patent's bookkeeping: when the terminal's previous code was not
     /// entered, its supplier is recorded against the terminal key. Returns
     /// that previous attempt.
-    async fn note_unentered(
+    pub(super) async fn note_unentered(
         &self,
         v: &Verification,
         now: DateTime<Utc>,

@@ -15,7 +15,6 @@
 //! does not queue its dozen reads behind other requests' writes.
 
 use chrono::{DateTime, Utc};
-use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{
     Attempt, Channel, CodeHasher, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount,
@@ -23,34 +22,14 @@ use phoneguard_core::verify::{
 };
 
 use crate::sql::{from_ms, to_ms};
-use rows::{SendRow, corrupt, count_sends_by, replay_sends, send_columns, v_columns};
+use rows::{
+    SendRow, corrupt, corrupt_setting, count_sends_by, replay_sends, select_verification,
+    send_columns,
+};
 
 mod postgres;
 mod rows;
 mod sqlite;
-
-/// The `SELECT … FROM verifications` of a verification: on SQLite with its
-/// attempts as one JSON array (`[[seq, channel, supplier_id, carrier,
-/// sent_at, delivery, message_ref], …]`), one read instead of two.
-macro_rules! select_verification {
-    (sqlite) => {
-        concat!(
-            "SELECT ",
-            v_columns!(),
-            ", (SELECT json_group_array(json_array(seq, channel, supplier_id, carrier, sent_at, \
-             delivery, message_ref)) FROM verify_attempts a \
-             WHERE a.verification_id = verifications.id) AS attempts FROM verifications"
-        )
-    };
-    (postgres) => {
-        concat!("SELECT ", v_columns!(), " FROM verifications")
-    };
-}
-
-/// The error for a stored setting that does not parse.
-fn corrupt_setting(what: &str, v: &str) -> StoreError {
-    StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
-}
 
 /// Implements [`VerifyStore`] and [`VerifyHotState`] for `$store` on backend `$d` (see
 /// [`crate::sql`]).
@@ -394,10 +373,13 @@ macro_rules! impl_verify_store {
                 message_ref: &str,
                 delivery: Delivery,
             ) -> StoreResult<Option<ReceiptTarget>> {
-                let row: Option<(String, String, String)> = sqlx::query_as(
+                // One statement: the verification's status comes back with
+                // the attempt (a second read was a second round trip).
+                let row: Option<(String, String, Option<String>)> = sqlx::query_as(
                     "UPDATE verify_attempts SET delivery = CASE WHEN delivery = 'failed' \
                      THEN delivery ELSE $1 END WHERE supplier_id = $2 \
-                     AND message_ref = $3 RETURNING tenant_id, terminal_key, verification_id",
+                     AND message_ref = $3 RETURNING tenant_id, terminal_key, \
+                     (SELECT status FROM verifications v WHERE v.id = verification_id)",
                 )
                 .bind(delivery.as_str())
                 .bind(supplier_id)
@@ -405,15 +387,9 @@ macro_rules! impl_verify_store {
                 .fetch_optional(self.pool())
                 .await
                 .map_err(crate::$d::map_err)?;
-                let Some((tenant_id, terminal_key, vid)) = row else {
+                let Some((tenant_id, terminal_key, status)) = row else {
                     return Ok(None);
                 };
-                let status: Option<String> =
-                    sqlx::query_scalar("SELECT status FROM verifications WHERE id = $1")
-                        .bind(&vid)
-                        .fetch_optional(self.pool())
-                        .await
-                        .map_err(crate::$d::map_err)?;
                 Ok(Some(ReceiptTarget {
                     tenant_id,
                     terminal_key,

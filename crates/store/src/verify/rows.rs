@@ -236,3 +236,32 @@ pub(crate) async fn replay_sends(
     }
     Ok(n)
 }
+
+/// The `SELECT … FROM verifications` of a verification: on SQLite with its
+/// attempts as one JSON array (`[[seq, channel, supplier_id, carrier,
+/// sent_at, delivery, message_ref], …]`), one read instead of two.
+macro_rules! select_verification {
+    (sqlite) => {
+        concat!(
+            "SELECT ",
+            crate::verify::rows::v_columns!(),
+            ", (SELECT json_group_array(json_array(seq, channel, supplier_id, carrier, sent_at, \
+             delivery, message_ref)) FROM verify_attempts a \
+             WHERE a.verification_id = verifications.id) AS attempts FROM verifications"
+        )
+    };
+    (postgres) => {
+        concat!(
+            "SELECT ",
+            crate::verify::rows::v_columns!(),
+            " FROM verifications"
+        )
+    };
+}
+
+pub(crate) use select_verification;
+
+/// The error for a stored setting that does not parse.
+pub(crate) fn corrupt_setting(what: &str, v: &str) -> StoreError {
+    StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
+}
