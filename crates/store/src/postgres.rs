@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 
+use crate::conns::{ConnsSettings, PgConns};
 use crate::redact_url;
 
 /// Pool limits and timeouts of a [`PostgresStore`].
@@ -44,7 +45,8 @@ impl Default for PoolSettings {
 /// [`phoneguard_core::Store`] on PostgreSQL.
 #[derive(Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pool: PgConns,
+    risk_batcher: std::sync::Arc<crate::risk::postgres::RiskBatcher>,
 }
 
 impl PostgresStore {
@@ -61,33 +63,47 @@ impl PostgresStore {
             .map_err(|e| StoreError::Other(format!("database_url: {e}")))?
             .application_name("phoneguard")
             .options([("statement_timeout", statement_ms.as_str())]);
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .min_connections(0)
-            .acquire_timeout(settings.acquire_timeout)
-            .idle_timeout(settings.idle_timeout)
-            .max_lifetime(settings.max_lifetime)
-            .test_before_acquire(true)
-            .connect_with(opts)
-            .await
-            .map_err(|e| {
-                StoreError::Unavailable(format!("cannot connect to {}: {e}", redact_url(url)))
-            })?;
+        // No ping before or after each statement (crate::conns): a
+        // connection idle for a second is pinged before use, one that failed
+        // is closed, the rest go straight back.
+        let pool = PgConns::lazy(
+            opts,
+            ConnsSettings {
+                max: settings.max_connections.max(1) as usize,
+                acquire_timeout: settings.acquire_timeout,
+                check_idle_after: Some(Duration::from_secs(1)),
+                idle_timeout: Some(settings.idle_timeout),
+                max_lifetime: Some(settings.max_lifetime),
+            },
+        );
+        let unreachable = |e: sqlx::Error| {
+            StoreError::Unavailable(format!("cannot connect to {}: {e}", redact_url(url)))
+        };
+        let mut conn = pool.acquire().await.map_err(unreachable)?;
         sqlx::migrate!("migrations/postgres")
-            .run(&pool)
+            .run_direct(None, &mut *conn, false)
             .await
             .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
-        Ok(PostgresStore { pool })
+        drop(conn);
+        Ok(PostgresStore {
+            risk_batcher: crate::risk::postgres::RiskBatcher::spawn(pool.clone()).into(),
+            pool,
+        })
+    }
+
+    /// The group-commit writer of risk results.
+    pub(crate) fn risk_batcher(&self) -> &crate::risk::postgres::RiskBatcher {
+        &self.risk_batcher
     }
 
     /// The connection pool, for modules that add their own tables.
-    pub fn pool(&self) -> &PgPool {
+    pub fn pool(&self) -> &PgConns {
         &self.pool
     }
 
     /// The pool again: PostgreSQL has no reader pool of its own, so the reads
     /// that go to SQLite's readers come here.
-    pub(crate) fn readers(&self) -> &PgPool {
+    pub(crate) fn readers(&self) -> &PgConns {
         &self.pool
     }
 }

@@ -8,7 +8,7 @@ use phoneguard_core::store::StoreResult;
 use crate::sql::{from_ms, to_ms};
 
 mod direct;
-mod postgres;
+pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 /// The columns of `risk_results`, in the order of [`RiskRow`].

@@ -9,6 +9,7 @@ mod dashboard;
 mod ops_story;
 mod outage;
 mod pg;
+mod pg_conns;
 mod schemas;
 mod story;
 mod verify_story;
