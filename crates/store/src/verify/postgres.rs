@@ -14,8 +14,8 @@ use phoneguard_core::verify::{Attempt, CodeHasher, Resend, SendRecord, Verificat
 use sqlx::{PgConnection, Postgres};
 
 use super::rows::{
-    ARow, VRow, attempt_columns, bind_attempt, bind_send, bind_verification, send_columns,
-    to_verification, v_columns,
+    VRowWithAttempts, attempt_columns, bind_attempt, bind_send, bind_verification, send_columns,
+    v_columns, with_attempts,
 };
 use crate::conns::Tx;
 use crate::postgres::{PostgresStore, map_err};
@@ -59,23 +59,16 @@ async fn insert_send(tx: &mut Tx<Postgres>, s: &SendRecord) -> StoreResult<()> {
     Ok(())
 }
 
-/// The verification `q` selects, then its attempts.
+/// The verification `q` selects, with its attempts (one statement).
 pub(super) async fn load(
     store: &PostgresStore,
-    q: sqlx::query::QueryAs<'_, Postgres, VRow, sqlx::postgres::PgArguments>,
+    q: sqlx::query::QueryAs<'_, Postgres, VRowWithAttempts, sqlx::postgres::PgArguments>,
 ) -> StoreResult<Option<Verification>> {
-    let Some(row) = q.fetch_optional(store.pool()).await.map_err(map_err)? else {
-        return Ok(None);
-    };
-    let attempts: Vec<ARow> = sqlx::query_as(
-        "SELECT seq, channel, supplier_id, carrier, sent_at, delivery, message_ref \
-         FROM verify_attempts WHERE verification_id = $1 ORDER BY seq",
-    )
-    .bind(&row.id)
-    .fetch_all(store.pool())
-    .await
-    .map_err(map_err)?;
-    to_verification(row, attempts).map(Some)
+    q.fetch_optional(store.pool())
+        .await
+        .map_err(map_err)?
+        .map(with_attempts)
+        .transpose()
 }
 
 pub(super) async fn insert_verification(

@@ -149,6 +149,23 @@ pub(crate) struct ARow {
     pub message_ref: Option<String>,
 }
 
+/// A verification row with its attempts as one JSON array (see
+/// `select_verification!`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct VRowWithAttempts {
+    #[sqlx(flatten)]
+    v: VRow,
+    attempts: String,
+}
+
+/// The verification of `row`, its attempts in `seq` order.
+pub(crate) fn with_attempts(row: VRowWithAttempts) -> StoreResult<Verification> {
+    let mut attempts: Vec<ARow> =
+        serde_json::from_str(&row.attempts).map_err(|_| corrupt("attempts", &row.attempts))?;
+    attempts.sort_by_key(|a| a.seq);
+    to_verification(row.v, attempts)
+}
+
 /// The error for a stored value that does not parse.
 pub(crate) fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verifications: {what} {v:?} is not valid"))
@@ -237,8 +254,8 @@ pub(crate) async fn replay_sends(
     Ok(n)
 }
 
-/// The `SELECT … FROM verifications` of a verification: on SQLite with its
-/// attempts as one JSON array (`[[seq, channel, supplier_id, carrier,
+/// The `SELECT … FROM verifications` of a verification, with its attempts as
+/// one JSON array (`[[seq, channel, supplier_id, carrier,
 /// sent_at, delivery, message_ref], …]`), one read instead of two.
 macro_rules! select_verification {
     (sqlite) => {
@@ -254,7 +271,9 @@ macro_rules! select_verification {
         concat!(
             "SELECT ",
             crate::verify::rows::v_columns!(),
-            " FROM verifications"
+            ", (SELECT COALESCE(json_agg(json_build_array(seq, channel, supplier_id, carrier, \
+             sent_at, delivery, message_ref)), '[]')::TEXT FROM verify_attempts a \
+             WHERE a.verification_id = verifications.id) AS attempts FROM verifications"
         )
     };
 }

@@ -8,8 +8,8 @@ use phoneguard_core::verify::{Attempt, CodeHasher, Resend, SendRecord, Verificat
 use sqlx::SqliteConnection;
 
 use super::rows::{
-    ARow, VRow, attempt_columns, bind_attempt, bind_send, bind_verification, corrupt, send_columns,
-    to_verification, v_columns,
+    VRowWithAttempts, attempt_columns, bind_attempt, bind_send, bind_verification, send_columns,
+    v_columns, with_attempts,
 };
 use crate::sql::{ConnFuture, map_err, to_ms};
 use crate::sqlite::SqliteStore;
@@ -60,22 +60,6 @@ macro_rules! bind_resend {
 }
 
 type QueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Sqlite, T, sqlx::sqlite::SqliteArguments>;
-
-/// A verification row with its attempts as one JSON array (see
-/// `select_verification!`).
-#[derive(sqlx::FromRow)]
-pub(super) struct VRowWithAttempts {
-    #[sqlx(flatten)]
-    v: VRow,
-    attempts: String,
-}
-
-fn with_attempts(row: VRowWithAttempts) -> StoreResult<Verification> {
-    let mut attempts: Vec<ARow> =
-        serde_json::from_str(&row.attempts).map_err(|_| corrupt("attempts", &row.attempts))?;
-    attempts.sort_by_key(|a| a.seq);
-    to_verification(row.v, attempts)
-}
 
 /// Runs the first statement of a job of two round trips: `SAVEPOINT job`
 /// and a conditional `UPDATE … RETURNING tenant_id, terminal_key`. When it
