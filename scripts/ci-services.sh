@@ -8,7 +8,8 @@
 # Installs Debian's `postgresql` and `redis-server` when missing. Standard
 # output carries only the `export …` lines; progress goes to standard error.
 # Environment: PHONEGUARD_SERVICES_DIR (default /tmp/phoneguard-services),
-# PHONEGUARD_PG_PORT (default 55432), PHONEGUARD_REDIS_PORT (default 56379).
+# PHONEGUARD_PG_PORT (default 55432), PHONEGUARD_REDIS_PORT (default 56379),
+# PHONEGUARD_PG_DURABLE=1 (a durable cluster, for benchmarks).
 set -euo pipefail
 
 dir=${PHONEGUARD_SERVICES_DIR:-/tmp/phoneguard-services}
@@ -75,10 +76,14 @@ start_postgres() {
         as_user "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-locale >"$dir/pg/initdb.log" 2>&1 ||
             { cat "$dir/pg/initdb.log" >&2; exit 1; }
     fi
-    say "starting PostgreSQL on 127.0.0.1:$pg_port"
     # A test cluster: no durability across an OS crash needed, many test pools.
+    # PHONEGUARD_PG_DURABLE=1 keeps PostgreSQL's durable defaults (fsync,
+    # synchronous_commit, full_page_writes on), to measure what production pays.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${PHONEGUARD_PG_DURABLE:-0}" = 1 ] && durability=""
+    say "starting PostgreSQL on 127.0.0.1:$pg_port${durability:+ (not durable)}"
     as_user "$bin/pg_ctl" -D "$data" -l "$dir/pg/server.log" -w -t 60 start -o \
-        "-p $pg_port -c listen_addresses=127.0.0.1 -k $dir/pg -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >&2 ||
+        "-p $pg_port -c listen_addresses=127.0.0.1 -k $dir/pg -c max_connections=300 $durability" >&2 ||
         { tail -n 30 "$dir/pg/server.log" >&2; exit 1; }
 }
 
