@@ -2,9 +2,10 @@
 -- per op and, when the op writes, one SET. Each key is a packed string
 -- (Lua's `struct`, little-endian; times are doubles, exact for Unix seconds):
 --
---   hit        last event time (d), then the bucket counts (I4) of the three
---              windows' rings: W1/G1, W2/G2 and W3/G3 buckets, bucket b of
---              window i at index b % (Wi/Gi) of its ring
+--   hit        last event time (d), the sum of each window's ring (3 d),
+--              then the rings of bucket counts (I4): W1/G1, W2/G2 and W3/G3
+--              buckets, bucket b of window i at index b % (Wi/Gi) of its
+--              ring (216 bytes)
 --   distinct   newest sighting (d), then one 16-byte record per member:
 --              member (8 bytes, a keyed hash), latest sighting (d), the
 --              records in order of sighting (oldest first)
@@ -28,72 +29,102 @@ local max = tonumber(ARGV[3])
 local first_ttl = tonumber(ARGV[4])
 local out = {}
 
--- Hit rings: ring i's counts are v[BASE[i] + 1 .. BASE[i] + N[i]] (v[1] is
--- the last event time).
-local N, BASE = {}, {}
-local size = 1
+-- A hit key: HEAD (last event time, then the sum of each ring), then the
+-- rings of I4 counts; ring i starts at byte RING[i] and holds N[i] buckets,
+-- those ending with the one of the last event, bucket x at slot x % N[i].
+local HEAD = '<dddd'
+local MAX_COUNT = 4294967295
+local N, RING = {}, {}
+local at = 33
 for i = 1, 3 do
   N[i] = W[i] / G[i]
-  BASE[i] = size
-  size = size + N[i]
+  RING[i] = at
+  at = at + 4 * N[i]
 end
-local HIT = '<d' .. string.rep('I4', size - 1)
+
+local function push3(a, b, c)
+  out[#out + 1], out[#out + 2], out[#out + 3] = a, b, c
+end
 
 -- Events older than a key's newest one count as that newest (t below).
 local function hit(key, record)
   local packed = redis.call('GET', key)
-  local v
-  local t = now
+  if not packed and not record then
+    return push3(0, 0, 0)
+  end
+  local t, last = now, nil
+  local sum = {}
   if packed then
-    v = { struct.unpack(HIT, packed) }
-    if v[1] > t then
-      t = v[1]
+    last, sum[1], sum[2], sum[3] = struct.unpack(HEAD, packed)
+    if last > t then
+      t = last
     end
-  elseif record then
-    v = { t }
-    for j = 2, size do
-      v[j] = 0
-    end
-  else
-    out[#out + 1], out[#out + 2], out[#out + 3] = 0, 0, 0
-    return
   end
-  if record then
+  if not record then
+    -- Window i: the N[i] buckets ending with the one holding t, i.e. the
+    -- ring without its d oldest buckets.
     for i = 1, 3 do
-      local n, base = N[i], BASE[i] + 1
-      local last, b = math.floor(v[1] / G[i]), math.floor(t / G[i])
-      if b - last >= n then
-        for j = 0, n - 1 do
-          v[base + j] = 0
-        end
+      local n, g = N[i], G[i]
+      local l = math.floor(last / g)
+      local d = math.floor(t / g) - l
+      if d >= n then
+        sum[i] = 0
       else
-        for x = last + 1, b do
-          v[base + x % n] = 0
+        for k = 1, d do
+          sum[i] = sum[i] - struct.unpack('<I4', packed, RING[i] + 4 * ((l + k) % n))
         end
       end
-      if v[base + b % n] < 4294967295 then
-        v[base + b % n] = v[base + b % n] + 1
-      end
     end
-    v[1] = t
-    redis.call('SET', key, struct.pack(HIT, unpack(v, 1, size)), 'EX', ttl)
+    return push3(sum[1], sum[2], sum[3])
   end
-  -- Window i: the N[i] buckets ending with the one holding t; the ring holds
-  -- those up to the one of the last event.
+  local rings = {}
   for i = 1, 3 do
-    local n, base = N[i], BASE[i] + 1
-    local last, b = math.floor(v[1] / G[i]), math.floor(t / G[i])
-    local sum = 0
-    for j = 0, n - 1 - (b - last) do
-      sum = sum + v[base + (last - j) % n]
+    local n, g, first = N[i], G[i], RING[i]
+    local b = math.floor(t / g)
+    local d = n
+    if packed then
+      d = b - math.floor(last / g)
     end
-    out[#out + 1] = sum
+    local slot = b % n
+    if d == 0 then
+      local p = first + 4 * slot
+      local c = struct.unpack('<I4', packed, p)
+      if c < MAX_COUNT then
+        c = c + 1
+        sum[i] = sum[i] + 1
+      end
+      rings[i] = packed:sub(first, p - 1) .. struct.pack('<I4', c) .. packed:sub(p + 4, first + 4 * n - 1)
+    elseif d >= n then
+      rings[i] = string.rep('\0', 4 * slot) .. '\1\0\0\0' .. string.rep('\0', 4 * (n - slot - 1))
+      sum[i] = 1
+    else
+      -- The d buckets after the last event's replace the d oldest.
+      local fmt = '<' .. string.rep('I4', n)
+      local v = { struct.unpack(fmt, packed, first) }
+      for x = b - d + 1, b do
+        sum[i] = sum[i] - v[x % n + 1]
+        v[x % n + 1] = 0
+      end
+      v[slot + 1] = 1
+      sum[i] = sum[i] + 1
+      rings[i] = struct.pack(fmt, unpack(v, 1, n))
+    end
   end
+  redis.call('SET', key, struct.pack(HEAD, t, sum[1], sum[2], sum[3]) .. rings[1] .. rings[2] .. rings[3], 'EX', ttl)
+  push3(sum[1], sum[2], sum[3])
 end
 
 -- Records of a distinct key: the first of `count` whose sighting is after
--- `bound` (they are in order of sighting).
+-- `bound` (they are in order of sighting): from the newest back when there
+-- are few, else by bisection.
 local function first_after(packed, count, bound)
+  if count <= 8 then
+    local k = count
+    while k > 0 and struct.unpack('<d', packed, 1 + 16 * k) > bound do
+      k = k - 1
+    end
+    return k
+  end
   local lo, hi = 0, count
   while lo < hi do
     local mid = math.floor((lo + hi) / 2)
@@ -110,8 +141,7 @@ local function distinct(key, member)
   local packed = redis.call('GET', key)
   if not packed then
     if not member then
-      out[#out + 1], out[#out + 2], out[#out + 3] = 0, 0, 0
-      return
+      return push3(0, 0, 0)
     end
     packed = struct.pack('<d', now)
   end
@@ -159,7 +189,12 @@ local function distinct(key, member)
     redis.call('SET', key, packed, 'EX', ttl)
   end
   for i = 1, 3 do
-    out[#out + 1] = count - first_after(packed, count, t - W[i])
+    -- Every member left was seen within `ttl`.
+    if W[i] < ttl then
+      out[#out + 1] = count - first_after(packed, count, t - W[i])
+    else
+      out[#out + 1] = count
+    end
   end
 end
 
