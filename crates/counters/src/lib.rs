@@ -5,16 +5,37 @@
 //!
 //! [`RedisRiskCounters`] implements [`RiskCounters`] with exactly the semantics
 //! of the in-process [`phoneguard_risk::MemoryCounters`] (windows, buckets,
-//! distinct members, first-seen; see `phoneguard_risk::counters`): each kind of
-//! [`CounterOp`] is one Lua script that records and reads one key atomically, and
-//! an event's ops go to Redis in one pipelined round trip.
+//! distinct members, first-seen; see `phoneguard_risk::counters`): an event's
+//! ops are applied in order by **one** Lua script call (`lua/event.lua`, one
+//! round trip), one `GET` and at most one `SET` per op on a packed string:
 //!
-//! Keys: `{prefix}:risk:{h|d|f}:{hash}`, where `hash` is a keyed hash of the
+//! - a hit key holds its last event time, the count of each window and the
+//!   bucket rings (216 bytes); a hit in the bucket of the key's last event
+//!   reads and rewrites three counts, never scans its buckets;
+//! - a distinct key holds its members, 16 bytes each, in order of sighting,
+//!   at most `max_members` (1,024): counts are **exact** per window (found by
+//!   bisection, or scanning back from the newest member when there are at
+//!   most 8), and a full key drops the member seen longest ago, as in memory,
+//!   so counts saturate at `max_members`. No HyperLogLog: the windows count
+//!   members by their latest sighting, which a sketch cannot forget;
+//! - a first-seen key holds its first and latest sighting.
+//!
+//! Keys: `{prefix}:risk2:{h|d|f}:{hash}`, where `hash` is a keyed hash of the
 //! counter key (which holds accounts, IPs, device ids): Redis never holds them
 //! in clear, and two deployments with different hash secrets never share a key.
-//! Distinct members are kept as keyed hashes too. Every key has a TTL, renewed
-//! on each write: a day for hits and distinct sets, 30 days for first-seen.
-//! Each script touches one key, so the scheme works on Redis Cluster.
+//! Distinct members are kept as keyed hashes too (64 bits, as in memory). Every
+//! key has a TTL, renewed on each write: a day for hits and distinct sets, 30
+//! days for first-seen. The `risk2` namespace is new with this layout: keys of
+//! the earlier per-op scripts (`{prefix}:risk:…`, hashes and sorted sets) are
+//! neither read nor overwritten, so velocity counts start afresh when a
+//! deployment upgrades, and the old keys expire within their TTL.
+//!
+//! **One Redis (6.0 or later: `SET … KEEPTTL`), not Redis Cluster**: the per-event script touches every key of
+//! the event (10–16), which a cluster only accepts when they share a hash slot.
+//! The keys carry no hash tag (one tag for all would put every counter on one
+//! shard); Cluster support is not built (the `redis` crate is built without its
+//! `cluster` feature). On a cluster the ops would have to be grouped by slot,
+//! one script call per group.
 #![forbid(unsafe_code)]
 
 mod conn;

@@ -25,6 +25,11 @@ fn ops() -> Vec<CounterOp> {
     ]
 }
 
+/// The Redis type of `key`.
+async fn key_type(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> String {
+    redis::cmd("TYPE").arg(key).query_async(conn).await.unwrap()
+}
+
 #[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
 #[tokio::test]
 async fn every_redis_key_is_prefixed_hashed_and_expires() {
@@ -49,12 +54,7 @@ async fn every_redis_key_is_prefixed_hashed_and_expires() {
             .unwrap();
         assert!(ttl > 0, "{key} has no TTL ({ttl})");
         // Each key is one packed string (see `lua/event.lua`).
-        let kind: String = redis::cmd("TYPE")
-            .arg(key)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        assert_eq!(kind, "string", "{key}");
+        assert_eq!(key_type(&mut conn, key).await, "string", "{key}");
         let value: Vec<u8> = redis::cmd("GET")
             .arg(key)
             .query_async(&mut conn)
@@ -132,11 +132,7 @@ async fn keys_of_the_old_layout_are_left_alone() {
         ]
     );
     for old in &old_keys {
-        let kind: String = redis::cmd("TYPE")
-            .arg(old)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
+        let kind = key_type(&mut conn, old).await;
         assert_ne!(kind, "string", "{old} was overwritten");
     }
     clean(&url, &prefix).await;
