@@ -5,16 +5,37 @@
 //!
 //! [`RedisRiskCounters`] implements [`RiskCounters`] with exactly the semantics
 //! of the in-process [`phoneguard_risk::MemoryCounters`] (windows, buckets,
-//! distinct members, first-seen; see `phoneguard_risk::counters`): each kind of
-//! [`CounterOp`] is one Lua script that records and reads one key atomically, and
-//! an event's ops go to Redis in one pipelined round trip.
+//! distinct members, first-seen; see `phoneguard_risk::counters`): an event's
+//! ops are applied in order by **one** Lua script call (`lua/event.lua`, one
+//! round trip), one `GET` and at most one `SET` per op on a packed string:
 //!
-//! Keys: `{prefix}:risk:{h|d|f}:{hash}`, where `hash` is a keyed hash of the
+//! - a hit key holds its last event time, the count of each window and the
+//!   bucket rings (216 bytes); a hit in the bucket of the key's last event
+//!   reads and rewrites three counts, never scans its buckets;
+//! - a distinct key holds its members, 16 bytes each, in order of sighting,
+//!   at most `max_members` (1,024): counts are **exact** per window (found by
+//!   bisection, or scanning back from the newest member when there are at
+//!   most 8), and a full key drops the member seen longest ago, as in memory,
+//!   so counts saturate at `max_members`. No HyperLogLog: the windows count
+//!   members by their latest sighting, which a sketch cannot forget;
+//! - a first-seen key holds its first and latest sighting.
+//!
+//! Keys: `{prefix}:risk2:{h|d|f}:{hash}`, where `hash` is a keyed hash of the
 //! counter key (which holds accounts, IPs, device ids): Redis never holds them
 //! in clear, and two deployments with different hash secrets never share a key.
-//! Distinct members are kept as keyed hashes too. Every key has a TTL, renewed
-//! on each write: a day for hits and distinct sets, 30 days for first-seen.
-//! Each script touches one key, so the scheme works on Redis Cluster.
+//! Distinct members are kept as keyed hashes too (64 bits, as in memory). Every
+//! key has a TTL, renewed on each write: a day for hits and distinct sets, 30
+//! days for first-seen. The `risk2` namespace is new with this layout: keys of
+//! the earlier per-op scripts (`{prefix}:risk:…`, hashes and sorted sets) are
+//! neither read nor overwritten, so velocity counts start afresh when a
+//! deployment upgrades, and the old keys expire within their TTL.
+//!
+//! **One Redis (6.0 or later: `SET … KEEPTTL`), not Redis Cluster**: the per-event script touches every key of
+//! the event (10–16), which a cluster only accepts when they share a hash slot.
+//! The keys carry no hash tag (one tag for all would put every counter on one
+//! shard); Cluster support is not built (the `redis` crate is built without its
+//! `cluster` feature). On a cluster the ops would have to be grouped by slot,
+//! one script call per group.
 #![forbid(unsafe_code)]
 
 mod conn;
@@ -40,6 +61,9 @@ const DAY: u64 = 86_400;
 
 /// Hash domain of counter keys and members.
 const DOMAIN: &str = "risk_counter";
+
+/// Bytes of a distinct member's keyed hash (64 bits, as in memory).
+const MEMBER: usize = 8;
 
 /// Settings of a [`RedisRiskCounters`].
 #[derive(Debug, Clone)]
@@ -69,25 +93,15 @@ impl Default for RedisCountersConfig {
     }
 }
 
-/// The three scripts, one per kind of op.
-struct Scripts {
-    hit: Script,
-    distinct: Script,
-    first_seen: Script,
-}
-
-impl Scripts {
-    fn new() -> Self {
-        Scripts {
-            hit: Script::new(include_str!("lua/hit.lua")),
-            distinct: Script::new(include_str!("lua/distinct.lua")),
-            first_seen: Script::new(include_str!("lua/first_seen.lua")),
-        }
-    }
-
-    fn all(&self) -> [&Script; 3] {
-        [&self.hit, &self.distinct, &self.first_seen]
-    }
+/// The per-event script, with the windows and bucket lengths of
+/// [`phoneguard_risk`] written in.
+fn event_script() -> Script {
+    let list = |v: [u64; 3]| v.map(|x| x.to_string()).join(", ");
+    Script::new(
+        &include_str!("lua/event.lua")
+            .replace("@BUCKETS@", &list(BUCKETS))
+            .replace("@WINDOWS@", &list(WINDOWS)),
+    )
 }
 
 /// [`RiskCounters`] on Redis, shared by every node of a deployment.
@@ -98,7 +112,7 @@ impl Scripts {
 pub struct RedisRiskCounters {
     config: RedisCountersConfig,
     hash_key: HashKey,
-    scripts: Scripts,
+    script: Script,
     conn: Conn,
 }
 
@@ -121,7 +135,7 @@ impl RedisRiskCounters {
         Ok(RedisRiskCounters {
             config,
             hash_key,
-            scripts: Scripts::new(),
+            script: event_script(),
             conn,
         })
     }
@@ -131,60 +145,42 @@ impl RedisRiskCounters {
         self.conn.get().await.map(drop).map_err(CountersError)
     }
 
-    /// The Redis key of a counter key, for one kind of op.
+    /// The Redis key of a counter key, for one kind of op (`h`, `d` or `f`).
     pub fn redis_key(&self, kind: char, key: &str) -> String {
         let mac = self.hash_key.mac(DOMAIN, key.as_bytes());
         format!(
-            "{}:risk:{kind}:{}",
+            "{}:risk2:{kind}:{}",
             self.config.prefix,
             hex::encode(&mac[..16])
         )
     }
 
-    fn member(&self, member: &str) -> String {
-        hex::encode(&self.hash_key.mac(DOMAIN, member.as_bytes())[..12])
-    }
-
-    /// The pipeline applying `ops` at `now`, one script call per op.
-    fn pipeline(&self, ops: &[CounterOp], now: u64) -> Pipeline {
-        let mut pipe = redis::pipe();
+    /// The call applying `ops` at `now`: one key and one op code each.
+    fn call(&self, ops: &[CounterOp], now: u64) -> Pipeline {
+        let mut call = self.script.prepare_invoke();
+        call.arg(now)
+            .arg(DAY)
+            .arg(self.config.max_members.max(1))
+            .arg(self.config.first_seen_ttl_s);
         for op in ops {
-            match op {
-                CounterOp::Hit { key, record, .. } => {
-                    let mut call = self.scripts.hit.key(self.redis_key('h', key));
-                    call.arg(now).arg(u8::from(*record)).arg(DAY);
-                    for (g, w) in BUCKETS.iter().zip(WINDOWS) {
-                        call.arg(*g).arg(w / g);
-                    }
-                    pipe.invoke_script(&call);
+            let (kind, code) = match op {
+                CounterOp::Hit { record: true, .. } => ('h', b"h".to_vec()),
+                CounterOp::Hit { record: false, .. } => ('h', b"r".to_vec()),
+                CounterOp::Distinct {
+                    member: Some(m), ..
+                } => {
+                    let mut code = b"m".to_vec();
+                    code.extend_from_slice(&self.hash_key.mac(DOMAIN, m.as_bytes())[..MEMBER]);
+                    ('d', code)
                 }
-                CounterOp::Distinct { key, member, .. } => {
-                    let mut call = self.scripts.distinct.key(self.redis_key('d', key));
-                    call.arg(now)
-                        .arg(DAY)
-                        .arg(self.config.max_members.max(1))
-                        .arg(&WINDOWS[..]);
-                    if let Some(m) = member {
-                        call.arg(self.member(m));
-                    }
-                    pipe.invoke_script(&call);
-                }
-                CounterOp::FirstSeen { key, .. } => {
-                    let mut call = self.scripts.first_seen.key(self.redis_key('f', key));
-                    call.arg(now).arg(self.config.first_seen_ttl_s);
-                    pipe.invoke_script(&call);
-                }
-            }
+                CounterOp::Distinct { member: None, .. } => ('d', b"d".to_vec()),
+                CounterOp::FirstSeen { .. } => ('f', b"f".to_vec()),
+            };
+            call.key(self.redis_key(kind, op.key())).arg(code);
         }
+        let mut pipe = redis::pipe();
+        pipe.invoke_script(&call);
         pipe
-    }
-
-    async fn run(&self, ops: &[CounterOp], now: u64) -> Result<Vec<Vec<u64>>, CountersError> {
-        let pipe = self.pipeline(ops, now);
-        self.conn
-            .run(&pipe, &self.scripts.all())
-            .await
-            .map_err(CountersError)
     }
 }
 
@@ -194,29 +190,43 @@ impl RiskCounters for RedisRiskCounters {
         if ops.is_empty() {
             return Ok(CounterValues::new());
         }
-        let replies = self.run(ops, now).await?;
-        if replies.len() != ops.len() {
-            return Err(CountersError(format!(
-                "{} replies to {} counter ops",
-                replies.len(),
-                ops.len()
-            )));
-        }
-        let readings: Vec<CounterReading> = ops
-            .iter()
-            .zip(&replies)
-            .map(|(op, reply)| match (op, reply.as_slice()) {
-                (CounterOp::FirstSeen { .. }, [t]) => Ok(CounterReading::FirstSeen(*t)),
-                (CounterOp::Hit { .. } | CounterOp::Distinct { .. }, [a, b, c]) => {
-                    Ok(CounterReading::Windows([*a, *b, *c]))
+        let (flat,): (Vec<u64>,) = self
+            .conn
+            .run(&self.call(ops, now), &[&self.script])
+            .await
+            .map_err(CountersError)?;
+        let mut rest = flat.as_slice();
+        let mut values = CounterValues::with_capacity(ops.len());
+        for op in ops {
+            let reading = match (op, rest) {
+                (CounterOp::FirstSeen { .. }, [t, tail @ ..]) => {
+                    rest = tail;
+                    CounterReading::FirstSeen(*t)
+                }
+                (_, [a, b, c, tail @ ..]) if !matches!(op, CounterOp::FirstSeen { .. }) => {
+                    rest = tail;
+                    CounterReading::Windows([*a, *b, *c])
                 }
                 // The op's slot, not its key: keys hold accounts and IPs.
-                _ => Err(CountersError(format!(
-                    "unexpected reply {reply:?} to the {:?} counter",
-                    op.slot()
-                ))),
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(CounterValues::from_readings(ops, &readings))
+                _ => {
+                    return Err(CountersError(format!(
+                        "{} readings for {} counter ops: none left for the {:?} counter",
+                        flat.len(),
+                        ops.len(),
+                        op.slot()
+                    )));
+                }
+            };
+            values.push(op.slot(), reading);
+        }
+        if !rest.is_empty() {
+            return Err(CountersError(format!(
+                "{} readings for {} counter ops: {} too many",
+                flat.len(),
+                ops.len(),
+                rest.len()
+            )));
+        }
+        Ok(values)
     }
 }

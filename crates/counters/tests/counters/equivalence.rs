@@ -106,3 +106,49 @@ async fn an_event_touching_many_counters_reads_the_same_on_memory_and_redis() {
     }
     clean(&url, &prefix).await;
 }
+
+/// A full distinct set: each event records one member a few seconds after the
+/// last (no two members seen at the same second, so "the member seen longest
+/// ago" is one member on both stores), read back over the three windows.
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
+#[tokio::test]
+async fn a_full_distinct_set_drops_the_member_seen_longest_ago_as_memory_does() {
+    use phoneguard_counters::{RedisCountersConfig, RedisRiskCounters};
+    use phoneguard_risk::{MemoryCounters, MemoryCountersConfig};
+
+    let url = server();
+    let prefix = fresh_prefix("full");
+    let max = 3;
+    let redis = RedisRiskCounters::new(
+        &url,
+        phoneguard_core::secrets::HashKey::new(*b"test hash secret, 32 bytes long!"),
+        RedisCountersConfig {
+            prefix: prefix.clone(),
+            max_members: max,
+            ..RedisCountersConfig::default()
+        },
+    )
+    .unwrap();
+    let memory = MemoryCounters::new(MemoryCountersConfig {
+        max_members: max,
+        ..MemoryCountersConfig::default()
+    });
+    let mut rng = StdRng::seed_from_u64(99);
+    let mut now = 1_700_000_000u64;
+    let mut saturated = false;
+    for i in 0..300 {
+        now += [1, 7, 61, 299, 601, 3_601][rng.random_range(0..6)];
+        let op = CounterOp::Distinct {
+            slot: Slot::IpAccounts,
+            key: "ipacct:1.2.3.4".into(),
+            member: (rng.random_range(0..5) != 0)
+                .then(|| MEMBERS[rng.random_range(0..MEMBERS.len())].to_string()),
+        };
+        let want = memory.apply(std::slice::from_ref(&op), now);
+        let got = redis.apply(std::slice::from_ref(&op), now).await.unwrap();
+        assert_eq!(got, want, "event {i} at {now}: {op:?}");
+        saturated |= want.windows(Slot::IpAccounts)[2] == max as u64;
+    }
+    assert!(saturated, "the set never filled: the test tests nothing");
+    clean(&url, &prefix).await;
+}
