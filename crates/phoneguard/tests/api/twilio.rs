@@ -147,6 +147,23 @@ async fn a_twilio_verification_sends_resends_checks_and_is_the_v1_record() {
     assert_eq!(v["send_code_attempts"].as_array().unwrap().len(), 1);
     let date = v["date_created"].as_str().unwrap();
     assert!(date.len() == 20 && date.ends_with('Z'), "{date}");
+    // The carrier (local data) and the fields Twilio leaves null, exactly.
+    assert_eq!(
+        v["lookup"],
+        json!({"carrier": {"error_code": null, "mobile_country_code": "460",
+            "mobile_network_code": "00", "name": "cmcc", "type": "mobile"}}),
+        "{v}"
+    );
+    assert!(
+        [&v["amount"], &v["payee"], &v["sna"]]
+            .iter()
+            .all(|f| f.is_null()),
+        "{v}"
+    );
+    assert_eq!(
+        v["url"].as_str(),
+        Some(format!("/v2/Services/{va}/Verifications/{ve}").as_str())
+    );
     let text = messages(&s, "13800138000").await[0]["text"]
         .as_str()
         .unwrap()
@@ -281,6 +298,55 @@ async fn a_second_create_resends_the_same_sid_with_a_new_code_counted_as_a_send(
     // A fourth send to this phone is over its limit of three: the resend counted.
     let (st, e) = send(&s, &ac, &va, to).await;
     assert_eq!((st, e["code"].as_u64()), (429, Some(60203)), "{e}");
+    s.stop().await;
+}
+
+/// The start's one write inserts the new verification and takes it out
+/// again when another of the same `To` was pending: after a resend there is
+/// one verification (one started on the dashboard, one record with both
+/// attempts), and a pending one whose time is up is canceled and replaced,
+/// not resent to.
+#[tokio::test]
+async fn a_resend_leaves_one_record_and_an_expired_pending_one_is_replaced() {
+    let s = server_with(|c| c.verify.code_ttl_s = 2).await;
+    let ac = account_sid(&s).await;
+    let va = create_service(&s, &ac, "Acme").await;
+    let (to, national) = ("+8613800138011", "13800138011");
+    let (st, first) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{first}");
+    let (st, again) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{again}");
+    assert_eq!(again["sid"], first["sid"]);
+    let html = dashboard(&s, "/dashboard").await;
+    assert!(html.contains("id=\"verifications-started\">1<"), "{html}");
+    let sid = first["sid"].as_str().unwrap();
+    let g = v1_record(&s, sid).await;
+    assert_eq!(
+        (
+            g["status"].as_str(),
+            g["attempts"].as_array().unwrap().len()
+        ),
+        (Some("pending"), 2),
+        "{g}"
+    );
+
+    // Its time up, the next create starts a new verification.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (st, third) = send(&s, &ac, &va, to).await;
+    assert_eq!(st, 201, "{third}");
+    assert_ne!(third["sid"], first["sid"], "{third}");
+    assert_eq!(third["send_code_attempts"].as_array().unwrap().len(), 1);
+    let g = v1_record(&s, sid).await;
+    assert_eq!(g["status"], "canceled", "{g}");
+    let html = dashboard(&s, "/dashboard").await;
+    assert!(html.contains("id=\"verifications-started\">2<"), "{html}");
+    let code = code_for(&s, national).await;
+    let (st, c) = json(check_to(&s, &ac, &va, to, &code).await).await;
+    assert_eq!(
+        (st, c["status"].as_str(), c["sid"].as_str()),
+        (200, Some("approved"), third["sid"].as_str()),
+        "{c}"
+    );
     s.stop().await;
 }
 

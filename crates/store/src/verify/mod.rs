@@ -23,8 +23,8 @@ use phoneguard_core::verify::{
 
 use crate::sql::{from_ms, to_ms};
 use rows::{
-    SendRow, corrupt, corrupt_setting, count_sends_by, replay_sends, select_verification,
-    send_columns,
+    SendRow, corrupt, corrupt_setting, count_sends_by, newest_first, replay_sends,
+    select_verification, send_columns,
 };
 
 mod postgres;
@@ -167,10 +167,9 @@ macro_rules! impl_verify_store {
             ) -> StoreResult<Option<Verification>> {
                 let q = sqlx::query_as(concat!(
                     select_verification!($d),
-                    " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending' \
-                     ORDER BY created_at DESC, id",
-                    bytewise!($d),
-                    " DESC LIMIT 1"
+                    " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
+                    newest_first!($d),
+                    " LIMIT 1"
                 ));
                 $d::load(self, q.bind(tenant_id).bind(phone).bind(purpose)).await
             }

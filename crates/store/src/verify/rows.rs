@@ -280,6 +280,23 @@ macro_rules! select_verification {
 
 pub(crate) use select_verification;
 
+/// The order that puts the newest of a phone's pending verifications first.
+/// On SQLite the phone's index order (`created_at`, then `rowid`, the
+/// index's last column): no temporary b-tree to sort on `id`, and the same
+/// answer, as SQLite's one writer keeps at most one verification of a phone
+/// and purpose pending (see `sqlite::insert_or_resend`). On PostgreSQL the
+/// id, bytewise, breaks a tie.
+macro_rules! newest_first {
+    (sqlite) => {
+        " ORDER BY created_at DESC, rowid DESC"
+    };
+    (postgres) => {
+        " ORDER BY created_at DESC, id COLLATE \"C\" DESC"
+    };
+}
+
+pub(crate) use newest_first;
+
 /// The error for a stored setting that does not parse.
 pub(crate) fn corrupt_setting(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::verify::{Attempt, CodeHasher, Resend, SendRecord, Verification};
+use phoneguard_core::verify::{Attempt, CodeHasher, Resend, SendRecord, Status, Verification};
 use sqlx::SqliteConnection;
 
 use super::rows::{
-    VRowWithAttempts, attempt_columns, bind_attempt, bind_send, bind_verification, send_columns,
-    v_columns, with_attempts,
+    VRowWithAttempts, attempt_columns, bind_attempt, bind_send, bind_verification, newest_first,
+    send_columns, v_columns, with_attempts,
 };
 use crate::sql::{ConnFuture, map_err, to_ms};
 use crate::sqlite::SqliteStore;
@@ -143,12 +143,25 @@ pub(super) async fn insert_verification(
 /// The job of `insert_or_resend`. Its first round trip is the whole of a
 /// start with nothing pending: it finds the pending, unexpired verification
 /// of the phone and purpose (if any: its id, terminal key, last attempt),
-/// cancels pending ones that expired, inserts `v` and its attempt only where
-/// no pending one is left, and records the send (made either way), and
+/// cancels pending ones that expired, inserts `v` and its attempt, takes
+/// them out again (the attempt by the foreign key's cascade) when another
+/// verification is still pending, records the send (made either way), and
 /// releases the job's savepoint. When one was pending, a second round trip,
 /// in a savepoint of its own, gives it the new code (its hash bound to its
 /// id) and appends the attempt; should that fail, the send record stays
 /// written, as the code was sent.
+///
+/// Every statement is one a `/v1` start makes too, or a lookup in the
+/// phone's index: an insert that depends on a read of its own table
+/// (`INSERT … SELECT … WHERE NOT EXISTS`, as this job was first written)
+/// makes SQLite buffer the row in a temporary table and open a statement
+/// journal for it, and sorting on `id` (not in the index) a temporary
+/// b-tree: most of the Twilio path's extra CPU over `/v1`. The delete finds
+/// nothing to delete in the common case and writes no page. On SQLite at
+/// most one verification of a phone and purpose is pending (every write
+/// that adds one cancels or resends to the others in the same job, on the
+/// one writer), so the index order ([`newest_first!`]) picks the same one
+/// the id did.
 pub(super) async fn insert_or_resend(
     store: &SqliteStore,
     v: &Verification,
@@ -160,33 +173,38 @@ pub(super) async fn insert_or_resend(
         .write(move |c: &mut SqliteConnection| {
             Box::pin(async move {
                 let mut statements = vec![
-                    "SELECT id, terminal_key, (SELECT COALESCE(MAX(seq), 0) FROM verify_attempts a WHERE a.verification_id = p.id) \
-                     FROM verifications p WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending' AND expires_at > ? \
-                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                    concat!(
+                        "SELECT id, terminal_key, (SELECT COALESCE(MAX(seq), 0) FROM verify_attempts a WHERE a.verification_id = p.id) \
+                         FROM verifications p WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending' AND expires_at > ?",
+                        newest_first!(sqlite),
+                        " LIMIT 1"
+                    ),
                     "UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? AND phone = ? AND purpose = ? \
                      AND status = 'pending' AND expires_at <= ?",
                     concat!(
                         "INSERT INTO verifications (",
                         v_columns!(),
-                        ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS \
-                         (SELECT 1 FROM verifications WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending')"
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     ),
                 ];
-                statements.extend(v.attempts.iter().map(|_| concat!(
-                    "INSERT INTO verify_attempts (",
-                    attempt_columns!(),
-                    ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM verifications WHERE id = ?)"
-                )));
+                statements.extend(v.attempts.iter().map(|_| insert_attempt!()));
+                // `v` is pending too (a start's verification is, until a check):
+                // more than one pending means another was.
+                debug_assert_eq!(v.status, Status::Pending);
+                statements.push(
+                    "DELETE FROM verifications WHERE id = ? AND (SELECT COUNT(*) FROM verifications \
+                     WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending') > 1",
+                );
                 statements.push(insert_send!());
                 let now = to_ms(v.created_at);
                 let q = sqlx::query_as(in_savepoint(&statements))
                     .bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose).bind(now)
                     .bind(now).bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose).bind(now);
-                let mut q = bind_verification!(q, v, i64::from)
-                    .bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose);
+                let mut q = bind_verification!(q, v, i64::from);
                 for a in &v.attempts {
-                    q = bind_attempt!(q, &v.id, &v.tenant_id, &v.terminal_key, a, i64::from).bind(&v.id);
+                    q = bind_attempt!(q, &v.id, &v.tenant_id, &v.terminal_key, a, i64::from);
                 }
+                let q = q.bind(&v.id).bind(&v.tenant_id).bind(&v.phone).bind(&v.purpose);
                 let pending: Vec<(String, String, i64)> = bind_send!(q, &send)
                     .fetch_all(&mut *c)
                     .await

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use phoneguard_core::tenants::Principal;
-use phoneguard_core::twilio::{id_of, is_sid};
+use phoneguard_core::twilio::is_sid;
 use phoneguard_core::verify::VerifyError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -260,16 +260,19 @@ impl FromRequestParts<AppState> for TwilioCaller {
     type Rejection = TwilioError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, TwilioError> {
-        let (user, key) = basic(parts).ok_or_else(TwilioError::unauthenticated)?;
+        let text = basic(parts).ok_or_else(TwilioError::unauthenticated)?;
+        let (user, key) = text
+            .split_once(':')
+            .ok_or_else(TwilioError::unauthenticated)?;
         let principal = state
             .tenants
-            .authenticate(&key)
+            .authenticate(key)
             .await?
             .ok_or_else(TwilioError::unauthenticated)?;
-        let matches = if is_sid(&user, "AC") {
-            id_of(&user, "AC", "ten").as_deref() == Some(principal.tenant_id.as_str())
+        let matches = if is_sid(user, "AC") {
+            names(user, "AC", &principal.tenant_id, "ten_")
         } else {
-            id_of(&user, "SK", "key").as_deref() == Some(principal.key_id.as_str())
+            names(user, "SK", &principal.key_id, "key_")
         };
         if !matches {
             return Err(TwilioError::unauthenticated());
@@ -279,8 +282,14 @@ impl FromRequestParts<AppState> for TwilioCaller {
     }
 }
 
-/// User and password of `Authorization: Basic …`.
-fn basic(parts: &Parts) -> Option<(String, String)> {
+/// Whether `sid` is `sid_prefix` + the 32 hex digits of `id` (`id_prefix` +
+/// hex): [`phoneguard_core::twilio::id_of`] without building the id.
+fn names(sid: &str, sid_prefix: &str, id: &str, id_prefix: &str) -> bool {
+    is_sid(sid, sid_prefix) && id.strip_prefix(id_prefix) == sid.strip_prefix(sid_prefix)
+}
+
+/// `user:password` of `Authorization: Basic …`, decoded.
+fn basic(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, b64) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") || b64.len() > 512 {
@@ -289,9 +298,7 @@ fn basic(parts: &Parts) -> Option<(String, String)> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
         .ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (user, pass) = text.split_once(':')?;
-    Some((user.to_string(), pass.to_string()))
+    String::from_utf8(raw).ok()
 }
 
 /// Form-encoded parameters (`To=…&Channel=…`); unknown ones are ignored, as
@@ -358,9 +365,58 @@ pub fn query(parts: &axum::http::Uri) -> Params {
     Params::parse(parts.query().unwrap_or("").as_bytes())
 }
 
-/// `2026-01-02T03:04:05Z`: the one form the Python SDK parses.
+/// `2026-01-02T03:04:05Z`: the one form the Python SDK parses. Written
+/// digit by digit (chrono's `format` parses its pattern on every call, a
+/// few µs a date, five dates a Twilio pair); years outside 0–9999 as chrono
+/// writes them.
 pub fn twilio_date(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+/// A `/v2` JSON answer: as `axum::Json` (`application/json`), serialized
+/// into a buffer sized for a verification (about 700 bytes) instead of one
+/// grown from 128 bytes.
+pub struct TwilioJson<T>(pub StatusCode, pub T);
+
+impl<T: Serialize> IntoResponse for TwilioJson<T> {
+    fn into_response(self) -> Response {
+        let mut buf = Vec::with_capacity(1024);
+        match serde_json::to_writer(&mut buf, &self.1) {
+            Ok(()) => (
+                self.0,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                buf,
+            )
+                .into_response(),
+            Err(e) => TwilioError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                20500,
+                format!("the answer could not be written: {e}"),
+            )
+            .into_response(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -371,11 +427,46 @@ mod tests {
     fn dates_have_no_fraction_and_params_take_the_last_value() {
         let t = DateTime::from_timestamp(1_767_323_045, 123_000_000).unwrap();
         assert_eq!(twilio_date(&t), "2026-01-02T03:04:05Z");
+        for secs in [
+            0,
+            951_782_399,
+            951_868_800,
+            4_102_444_799,
+            253_402_300_799,
+            -1,
+        ] {
+            let t = DateTime::from_timestamp(secs, 999_999_999).unwrap();
+            assert_eq!(
+                twilio_date(&t),
+                t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "{secs}"
+            );
+        }
+        let far = DateTime::from_timestamp(253_402_300_800, 0).unwrap();
+        assert_eq!(twilio_date(&far), "+10000-01-01T00:00:00Z");
         let p = Params::parse(b"To=%2B8613800138000&Channel=sms&Channel=call&Fields=a&Fields=b");
         assert_eq!(p.get("To"), Some("+8613800138000"));
         assert_eq!(p.get("Channel"), Some("call"));
         assert_eq!(p.all("Fields").collect::<Vec<_>>(), ["a", "b"]);
         assert!(p.required("Code").is_err());
         assert_eq!(code_for_status(StatusCode::METHOD_NOT_ALLOWED), 20004);
+        let hex = "0196f6d1c3a47b6e8f5c2d1a9b3e7f40";
+        let id = format!("ten_{hex}");
+        assert!(names(&format!("AC{hex}"), "AC", &id, "ten_"));
+        for wrong in [
+            format!("AC{}", hex.to_uppercase()),
+            format!("SK{hex}"),
+            format!("AC{hex}0"),
+            format!("AC{}", &hex[1..]),
+            "AC".to_string(),
+        ] {
+            assert!(!names(&wrong, "AC", &id, "ten_"), "{wrong}");
+        }
+        assert!(!names(
+            &format!("AC{hex}"),
+            "AC",
+            &format!("key_{hex}"),
+            "ten_"
+        ));
     }
 }

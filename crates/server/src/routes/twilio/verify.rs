@@ -4,7 +4,6 @@
 //! as the verification's purpose and its `FriendlyName` as the app name of
 //! the message. Only the wire differs: `VE` sids, form fields, Twilio errors.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -16,12 +15,12 @@ use phoneguard_core::verify::code::normalize_locale;
 use phoneguard_core::verify::{Channel, StartRequest, Status, Verification, VerifyError};
 use phoneguard_numbering::{NumberType, lookup, parse};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Params, TwilioCaller, TwilioError, TwilioErrorOut, twilio_date};
+use super::{Params, TwilioCaller, TwilioError, TwilioErrorOut, TwilioJson, twilio_date};
 use crate::state::AppState;
 
 /// `/v2/Services/{ServiceSid}/Verification…` (services: [`super::services`]).
@@ -115,9 +114,10 @@ pub struct VerificationOut {
     status: &'static str,
     /// Whether the code was right.
     valid: bool,
-    /// Carrier of the phone (local data).
+    /// Carrier of the phone (local data): `{"carrier": {error_code,
+    /// mobile_country_code, mobile_network_code, name, type}}`, or `null`.
     #[schema(value_type = Object)]
-    lookup: Value,
+    lookup: Option<LookupOut>,
     /// Always `null`.
     #[schema(value_type = Option<String>)]
     amount: Option<String>,
@@ -136,6 +136,23 @@ pub struct VerificationOut {
     sna: Option<Value>,
     /// Its path.
     url: String,
+}
+
+/// The `lookup` of a verification (keys in the order `json!` wrote them).
+#[derive(Serialize)]
+pub struct LookupOut {
+    carrier: CarrierOut,
+}
+
+/// Its `carrier`.
+#[derive(Serialize)]
+struct CarrierOut {
+    error_code: Option<u32>,
+    mobile_country_code: &'static str,
+    mobile_network_code: &'static str,
+    name: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 fn channel_name(c: Channel) -> &'static str {
@@ -159,12 +176,15 @@ fn verification_out(v: &Verification, status: Status, with_attempts: bool) -> Ve
             })
             .collect()
     });
-    let carrier = if v.carrier.is_empty() {
-        Value::Null
-    } else {
-        json!({"carrier": {"mobile_country_code": "460", "mobile_network_code": super::lookup::mnc(&v.carrier),
-            "name": v.carrier, "type": "mobile", "error_code": null}})
-    };
+    let carrier = (!v.carrier.is_empty()).then(|| LookupOut {
+        carrier: CarrierOut {
+            error_code: None,
+            mobile_country_code: "460",
+            mobile_network_code: super::lookup::mnc(&v.carrier),
+            name: v.carrier.clone(),
+            kind: "mobile",
+        },
+    });
     VerificationOut {
         service_sid: v.purpose.clone(),
         account_sid: account_sid(&v.tenant_id),
@@ -263,9 +283,9 @@ async fn create_verification(
         resend_pending: true,
     };
     let v = s.verify.start(&who, req).await?;
-    Ok((
+    Ok(TwilioJson(
         StatusCode::CREATED,
-        Json(verification_out(&v, v.status, true)),
+        verification_out(&v, v.status, true),
     ))
 }
 
@@ -307,14 +327,17 @@ async fn fetch_verification(
     TwilioCaller(who): TwilioCaller,
     State(s): State<AppState>,
     Path((service_sid, sid)): Path<(String, String)>,
-) -> Result<Json<VerificationOut>, TwilioError> {
+) -> Result<TwilioJson<VerificationOut>, TwilioError> {
     let svc = s.twilio.get(&who.tenant_id, &service_sid).await?;
     let v = resolve(&s, &who, &svc, &sid).await?;
     let status = v.status_at(Utc::now());
     if status != Status::Pending {
         return Err(TwilioError::not_found());
     }
-    Ok(Json(verification_out(&v, status, true)))
+    Ok(TwilioJson(
+        StatusCode::OK,
+        verification_out(&v, status, true),
+    ))
 }
 
 /// Cancels (`Status=canceled`) or approves (`Status=approved`) a pending verification.
@@ -334,7 +357,7 @@ async fn update_verification(
     State(s): State<AppState>,
     Path((service_sid, sid)): Path<(String, String)>,
     p: Params,
-) -> Result<Json<VerificationOut>, TwilioError> {
+) -> Result<TwilioJson<VerificationOut>, TwilioError> {
     let to = match p.required("Status")? {
         "canceled" => Status::Canceled,
         "approved" => Status::Approved,
@@ -352,7 +375,10 @@ async fn update_verification(
     } else {
         s.verify.approve_without_code(&who, &v.id).await?
     };
-    Ok(Json(verification_out(&v, v.status, true)))
+    Ok(TwilioJson(
+        StatusCode::OK,
+        verification_out(&v, v.status, true),
+    ))
 }
 
 /// Checks a code, by `To` or `VerificationSid`: a wrong code is 200
@@ -373,7 +399,7 @@ async fn create_verification_check(
     State(s): State<AppState>,
     Path(service_sid): Path<String>,
     p: Params,
-) -> Result<Json<VerificationOut>, TwilioError> {
+) -> Result<TwilioJson<VerificationOut>, TwilioError> {
     let code = p.required("Code")?;
     let svc = s.twilio.get(&who.tenant_id, &service_sid).await?;
     let v = match (p.get("VerificationSid"), p.get("To")) {
@@ -416,13 +442,15 @@ async fn create_verification_check(
     let was_pending = v.status_at(Utc::now()) == Status::Pending;
     // The verification read above is checked as is: no second read.
     match s.verify.check_read(&who, &v, code).await {
-        Ok(outcome) => Ok(Json(verification_out(&v, outcome.status, false))),
+        Ok(outcome) => Ok(TwilioJson(
+            StatusCode::OK,
+            verification_out(&v, outcome.status, false),
+        )),
         // The wrong check that used the last attempt still answers; the next one is 60202.
-        Err(VerifyError::MaxAttempts) if was_pending => Ok(Json(verification_out(
-            &v,
-            Status::MaxAttemptsReached,
-            false,
-        ))),
+        Err(VerifyError::MaxAttempts) if was_pending => Ok(TwilioJson(
+            StatusCode::OK,
+            verification_out(&v, Status::MaxAttemptsReached, false),
+        )),
         Err(e) => Err(e.into()),
     }
 }
