@@ -74,14 +74,22 @@ where
     }
 
     fn finish(self: Box<Self>, committed: StoreResult<()>) {
-        let answer = match (self.result, committed) {
-            // A job that failed on its own reports its own error.
-            (Some(Err(e)), _) => Err(e),
-            (Some(Ok(v)), Ok(())) => Ok(v),
-            (Some(Ok(_)), Err(e)) | (None, Err(e)) => Err(e),
-            (None, Ok(())) => Err(StoreError::Other("write job did not run".into())),
-        };
-        let _ = self.done.send(answer);
+        let _ = self.done.send(answer(self.result, committed));
+    }
+}
+
+/// The answer of a job of a batch: its own result (`None` when it did not
+/// run) and the fate of the batch's commit.
+pub(crate) fn answer<T>(
+    result: Option<StoreResult<T>>,
+    committed: StoreResult<()>,
+) -> StoreResult<T> {
+    match (result, committed) {
+        // A job that failed on its own reports its own error.
+        (Some(Err(e)), _) => Err(e),
+        (Some(Ok(v)), Ok(())) => Ok(v),
+        (Some(Ok(_)), Err(e)) | (None, Err(e)) => Err(e),
+        (None, Ok(())) => Err(StoreError::Other("write job did not run".into())),
     }
 }
 

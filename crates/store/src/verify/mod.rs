@@ -22,14 +22,78 @@ use phoneguard_core::verify::{
 };
 
 use crate::sql::{from_ms, to_ms};
+use rusqlite::OptionalExtension;
+
 use rows::{
-    SendRow, corrupt, corrupt_setting, count_sends_by, newest_first, replay_sends,
-    select_verification, send_columns,
+    SendRow, VRowWithAttempts, corrupt, corrupt_setting, count_sends_by, newest_first,
+    replay_sends, select_verification, send_columns, with_attempts,
 };
 
 mod postgres;
 mod rows;
 mod sqlite;
+
+/// The `WHERE` of a verification by tenant and id.
+macro_rules! by_id {
+    () => {
+        " WHERE tenant_id = $1 AND id = $2"
+    };
+}
+
+/// The `WHERE` of a phone's newest pending verification for a purpose.
+macro_rules! newest_pending {
+    ($d:ident) => {
+        concat!(
+            " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
+            newest_first!($d),
+            " LIMIT 1"
+        )
+    };
+}
+
+/// The live failover mappings of a terminal key, before their order.
+macro_rules! failover_of {
+    () => {
+        "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
+         AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id"
+    };
+}
+
+/// The verification the `select_verification!(sqlite)` query `sql` selects
+/// with `params`, on a connection of the reads on the request's thread
+/// (`crate::sqlite_sync`).
+fn sync_load(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Option<VRowWithAttempts>> {
+    c.prepare_cached(sql)?
+        .query_row(params, VRowWithAttempts::from_rusqlite)
+        .optional()
+}
+
+/// What `insert_or_resend` writes when verification `id` (whose last attempt
+/// is number `last_seq`) was pending: the attempt `sent` for `v`, numbered
+/// after it, and the resend of `v`'s code, its hash bound to `id`.
+fn resend_to(
+    v: &Verification,
+    id: &str,
+    last_seq: i64,
+    sent: &Attempt,
+    rehash: &CodeHasher,
+) -> (Attempt, Resend) {
+    let a = Attempt {
+        seq: last_seq as u32 + 1,
+        ..sent.clone()
+    };
+    let r = Resend {
+        code_hash: rehash(id),
+        expires_at: v.expires_at,
+        flash_window_ends_at: v.flash_window_ends_at,
+        flash_prefix_hint: v.flash_prefix_hint.clone(),
+    };
+    (a, r)
+}
 
 /// Implements [`VerifyStore`] and [`VerifyHotState`] for `$store` on backend `$d` (see
 /// [`crate::sql`]).
@@ -68,17 +132,20 @@ macro_rules! impl_verify_store {
                 key: &str,
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<String>> {
-                sqlx::query_scalar(concat!(
-                    "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
-                     AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id",
-                    bytewise!($d)
-                ))
-                .bind(tenant_id)
-                .bind(key)
-                .bind(to_ms(now))
-                .fetch_all(self.readers())
-                .await
-                .map_err(crate::$d::map_err)
+                if let Some(ids) = self.sync_read(|c| {
+                    c.prepare_cached(concat!(failover_of!(), bytewise!(sqlite)))?
+                        .query_map((tenant_id, key, to_ms(now)), |r| r.get(0))?
+                        .collect()
+                }) {
+                    return ids;
+                }
+                sqlx::query_scalar(concat!(failover_of!(), bytewise!($d)))
+                    .bind(tenant_id)
+                    .bind(key)
+                    .bind(to_ms(now))
+                    .fetch_all(self.readers())
+                    .await
+                    .map_err(crate::$d::map_err)
             }
 
             async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
@@ -152,10 +219,12 @@ macro_rules! impl_verify_store {
                 tenant_id: &str,
                 id: &str,
             ) -> StoreResult<Option<Verification>> {
-                let q = sqlx::query_as(concat!(
-                    select_verification!($d),
-                    " WHERE tenant_id = $1 AND id = $2"
-                ));
+                if let Some(v) = self.sync_read(|c| {
+                    sync_load(c, concat!(select_verification!(sqlite), by_id!()), (tenant_id, id))
+                }) {
+                    return v?.map(with_attempts).transpose();
+                }
+                let q = sqlx::query_as(concat!(select_verification!($d), by_id!()));
                 $d::load(self, q.bind(tenant_id).bind(id)).await
             }
 
@@ -165,12 +234,16 @@ macro_rules! impl_verify_store {
                 phone: &str,
                 purpose: &str,
             ) -> StoreResult<Option<Verification>> {
-                let q = sqlx::query_as(concat!(
-                    select_verification!($d),
-                    " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
-                    newest_first!($d),
-                    " LIMIT 1"
-                ));
+                if let Some(v) = self.sync_read(|c| {
+                    sync_load(
+                        c,
+                        concat!(select_verification!(sqlite), newest_pending!(sqlite)),
+                        (tenant_id, phone, purpose),
+                    )
+                }) {
+                    return v?.map(with_attempts).transpose();
+                }
+                let q = sqlx::query_as(concat!(select_verification!($d), newest_pending!($d)));
                 $d::load(self, q.bind(tenant_id).bind(phone).bind(purpose)).await
             }
 
@@ -180,16 +253,21 @@ macro_rules! impl_verify_store {
                 phone: &str,
                 purpose: &str,
             ) -> StoreResult<Option<DateTime<Utc>>> {
-                let ms: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(last_sent_at) FROM verifications WHERE tenant_id = $1 \
-                     AND phone = $2 AND purpose = $3 AND status NOT IN ('failed', 'approved')",
-                )
-                .bind(tenant_id)
-                .bind(phone)
-                .bind(purpose)
-                .fetch_one(self.readers())
-                .await
-                .map_err(crate::$d::map_err)?;
+                const SQL: &str = "SELECT MAX(last_sent_at) FROM verifications WHERE tenant_id = $1 \
+                     AND phone = $2 AND purpose = $3 AND status NOT IN ('failed', 'approved')";
+                let ms: Option<i64> = match self.sync_read(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row((tenant_id, phone, purpose), |r| r.get(0))
+                }) {
+                    Some(ms) => ms?,
+                    None => sqlx::query_scalar(SQL)
+                        .bind(tenant_id)
+                        .bind(phone)
+                        .bind(purpose)
+                        .fetch_one(self.readers())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
                 Ok(ms.map(from_ms))
             }
 
@@ -276,17 +354,25 @@ macro_rules! impl_verify_store {
                 key: &str,
                 since: DateTime<Utc>,
             ) -> StoreResult<Option<TerminalAttempt>> {
-                let row: Option<(String, bool, String, i64)> = sqlx::query_as(
-                    "SELECT supplier_id, entered <> 0, channel, sent_at FROM verify_attempts \
+                const SQL: &str = "SELECT supplier_id, entered <> 0, channel, sent_at FROM verify_attempts \
                      WHERE tenant_id = $1 AND terminal_key = $2 AND sent_at >= $3 \
-                     ORDER BY sent_at DESC, seq DESC LIMIT 1",
-                )
-                .bind(tenant_id)
-                .bind(key)
-                .bind(to_ms(since))
-                .fetch_optional(self.readers())
-                .await
-                .map_err(crate::$d::map_err)?;
+                     ORDER BY sent_at DESC, seq DESC LIMIT 1";
+                let row: Option<(String, bool, String, i64)> = match self.sync_read(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row((tenant_id, key, to_ms(since)), |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .optional()
+                }) {
+                    Some(row) => row?,
+                    None => sqlx::query_as(SQL)
+                        .bind(tenant_id)
+                        .bind(key)
+                        .bind(to_ms(since))
+                        .fetch_optional(self.readers())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
                 row.map(|(supplier_id, entered, channel, sent_at)| {
                     Ok(TerminalAttempt {
                         channel: Channel::parse(&channel)

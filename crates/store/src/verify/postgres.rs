@@ -201,16 +201,7 @@ pub(super) async fn insert_or_resend(
         tx.commit().await.map_err(map_err)?;
         return Ok(None);
     };
-    let a = Attempt {
-        seq: last_seq as u32 + 1,
-        ..sent.clone()
-    };
-    let r = Resend {
-        code_hash: rehash(&id),
-        expires_at: v.expires_at,
-        flash_window_ends_at: v.flash_window_ends_at,
-        flash_prefix_hint: v.flash_prefix_hint.clone(),
-    };
+    let (a, r) = super::resend_to(v, &id, i64::from(last_seq), sent, &rehash);
     // Locked above: still pending.
     if update_code(&mut tx, &id, &r, &a).await?.is_none() {
         return Err(StoreError::Other(format!(

@@ -158,6 +158,39 @@ pub(crate) struct VRowWithAttempts {
     attempts: String,
 }
 
+impl VRowWithAttempts {
+    /// A row of `select_verification!(sqlite)` read through rusqlite (the
+    /// reads on the request's thread, `crate::sqlite_sync`).
+    pub(crate) fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(VRowWithAttempts {
+            v: VRow {
+                id: r.get(0)?,
+                tenant_id: r.get(1)?,
+                phone: r.get(2)?,
+                country: r.get(3)?,
+                carrier: r.get(4)?,
+                purpose: r.get(5)?,
+                terminal_key: r.get(6)?,
+                channel: r.get(7)?,
+                status: r.get(8)?,
+                code_hash: r.get(9)?,
+                locale: r.get(10)?,
+                code_length: r.get(11)?,
+                check_attempts: r.get(12)?,
+                max_check_attempts: r.get(13)?,
+                last_sent_at: r.get(14)?,
+                expires_at: r.get(15)?,
+                flash_window_ends_at: r.get(16)?,
+                flash_prefix_hint: r.get(17)?,
+                app_hash: r.get(18)?,
+                created_at: r.get(19)?,
+                updated_at: r.get(20)?,
+            },
+            attempts: r.get(21)?,
+        })
+    }
+}
+
 /// The verification of `row`, its attempts in `seq` order.
 pub(crate) fn with_attempts(row: VRowWithAttempts) -> StoreResult<Verification> {
     let mut attempts: Vec<ARow> =
