@@ -116,6 +116,11 @@ impl PostgresStore {
     ) -> Option<StoreResult<T>> {
         None
     }
+
+    /// Always `None`, as [`Self::sync_read`].
+    pub(crate) fn sync_writer_opt(&self) -> Option<&crate::sqlite_sync::SyncWriter> {
+        None
+    }
 }
 
 /// `url` with its database replaced by `db` (query string kept): how tools and

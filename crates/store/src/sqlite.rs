@@ -227,4 +227,10 @@ impl SqliteStore {
     pub(crate) fn sync_writer(&self) -> &crate::sqlite_sync::SyncWriter {
         &self.sync_writer
     }
+
+    /// [`Self::sync_writer`], for the code both stores share (the
+    /// PostgreSQL store's is `None`).
+    pub(crate) fn sync_writer_opt(&self) -> Option<&crate::sqlite_sync::SyncWriter> {
+        Some(&self.sync_writer)
+    }
 }

@@ -215,11 +215,11 @@ impl SyncWriter {
     pub(crate) async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let (done, mut wait) = oneshot::channel();
         lock(&self.queue).push(Box::new(FnJob {
-            work: Some(work),
+            work: Some(move |c: &rusqlite::Connection| work(c).map_err(sqlite_err)),
             result: None,
             done,
         }));
@@ -339,6 +339,95 @@ mod tests {
             .read(|c| c.execute("SELECT * FROM missing", []))
             .unwrap_err();
         assert!(e.to_string().contains("missing"), "{e}");
+    }
+
+    /// A store on a file of its own, with a table `t (k PRIMARY KEY, v)`.
+    async fn store_with_table() -> (tempfile::TempDir, crate::sqlite::SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let store = crate::sqlite::SqliteStore::open(&url).await.unwrap();
+        store
+            .sync_writer()
+            .write(|c| c.execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"))
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    fn rows(store: &crate::sqlite::SqliteStore) -> Vec<(String, i64)> {
+        store
+            .sync_read(|c| {
+                c.prepare("SELECT k, v FROM t ORDER BY k, v")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .unwrap()
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_commit_and_a_failed_job_is_undone_alone() {
+        let (_dir, store) = store_with_table().await;
+        let mut tasks = Vec::new();
+        for (i, k) in ["a", "b", "a", "c", "d", "e"].into_iter().enumerate() {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                // Two statements a job: the second fails for the second "a".
+                store
+                    .sync_writer()
+                    .write(move |c| {
+                        c.execute("INSERT INTO t VALUES (?1 || '-first', ?2)", (k, i as i64))?;
+                        c.execute("INSERT INTO t VALUES (?1, ?2)", (k, i as i64))
+                    })
+                    .await
+            }));
+        }
+        let mut results = Vec::new();
+        for t in tasks {
+            results.push(t.await.unwrap());
+        }
+        let failed: Vec<_> = results.iter().filter(|r| r.is_err()).collect();
+        assert_eq!(failed.len(), 1, "{results:?}");
+        assert!(
+            matches!(failed[0], Err(StoreError::Conflict(_))),
+            "{failed:?}"
+        );
+        let got = rows(&store);
+        // Five jobs of two rows each; nothing of the failed one.
+        assert_eq!(got.len(), 10, "{got:?}");
+        assert_eq!(got.iter().filter(|(k, _)| k == "a-first").count(), 1);
+        let a = got.iter().find(|(k, _)| k == "a").unwrap().1;
+        let a_first = got.iter().find(|(k, _)| k == "a-first").unwrap().1;
+        assert_eq!(a, a_first, "the winner's two rows, not one of each");
+    }
+
+    #[tokio::test]
+    async fn a_writer_left_in_a_transaction_recovers_and_sqlx_writes_wait_their_turn() {
+        let (_dir, store) = store_with_table().await;
+        // A job that opens a transaction of its own and fails leaves nothing
+        // open behind it: the next write commits.
+        let e = store
+            .sync_writer()
+            .write(|c| c.execute_batch("INSERT INTO t VALUES ('x', 1); COMMIT; BEGIN; SELECT nope"))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("nope"), "{e}");
+        store
+            .sync_writer()
+            .write(|c| c.execute("INSERT INTO t VALUES ('y', 2)", []))
+            .await
+            .unwrap();
+        // A write through sqlx's writer, between two of ours, is not refused
+        // as busy: the two never write at once.
+        sqlx::query("INSERT INTO t VALUES ('z', 3)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let got = rows(&store);
+        assert!(
+            got.contains(&("y".into(), 2)) && got.contains(&("z".into(), 3)),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -460,18 +460,30 @@ macro_rules! impl_verify_store {
             ) -> StoreResult<Option<ReceiptTarget>> {
                 // One statement: the verification's status comes back with
                 // the attempt (a second read was a second round trip).
-                let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-                    "UPDATE verify_attempts SET delivery = CASE WHEN delivery = 'failed' \
+                const SQL: &str = "UPDATE verify_attempts SET delivery = CASE WHEN delivery = 'failed' \
                      THEN delivery ELSE $1 END WHERE supplier_id = $2 \
                      AND message_ref = $3 RETURNING tenant_id, terminal_key, \
-                     (SELECT status FROM verifications v WHERE v.id = verification_id)",
-                )
-                .bind(delivery.as_str())
-                .bind(supplier_id)
-                .bind(message_ref)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(crate::$d::map_err)?;
+                     (SELECT status FROM verifications v WHERE v.id = verification_id)";
+                let row: Option<(String, String, Option<String>)> = match self.sync_writer_opt() {
+                    Some(w) => {
+                        let (s, m) = (supplier_id.to_string(), message_ref.to_string());
+                        w.write(move |c| {
+                            c.prepare_cached(SQL)?
+                                .query_row((delivery.as_str(), &s, &m), |r| {
+                                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                                })
+                                .optional()
+                        })
+                        .await?
+                    }
+                    None => sqlx::query_as(SQL)
+                        .bind(delivery.as_str())
+                        .bind(supplier_id)
+                        .bind(message_ref)
+                        .fetch_optional(self.pool())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
                 let Some((tenant_id, terminal_key, status)) = row else {
                     return Ok(None);
                 };

@@ -73,19 +73,6 @@ pub(super) async fn load(
         .transpose()
 }
 
-/// The writer of this module's jobs: on the request's thread
-/// ([`crate::sqlite_sync::SyncWriter`]).
-async fn write_here<T, F>(store: &SqliteStore, work: F) -> StoreResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-{
-    store
-        .sync_writer()
-        .write(move |c| work(c).map_err(sqlite_err))
-        .await
-}
-
 /// Inserts `v`'s row.
 fn insert_v(c: &Connection, v: &Verification) -> rusqlite::Result<usize> {
     c.prepare_cached(concat!(
@@ -188,22 +175,24 @@ pub(super) async fn insert_verification(
 ) -> StoreResult<()> {
     let v = v.clone();
     let send = send.cloned();
-    write_here(store, move |c| {
-        c.prepare_cached(
-            "UPDATE verifications SET status = 'canceled', updated_at = ? \
+    store
+        .sync_writer()
+        .write(move |c| {
+            c.prepare_cached(
+                "UPDATE verifications SET status = 'canceled', updated_at = ? \
              WHERE tenant_id = ? AND phone = ? AND purpose = ? AND status = 'pending'",
-        )?
-        .execute((to_ms(v.created_at), &v.tenant_id, &v.phone, &v.purpose))?;
-        insert_v(c, &v)?;
-        for a in &v.attempts {
-            insert_a(c, &v.id, &v.tenant_id, &v.terminal_key, a)?;
-        }
-        if let Some(s) = &send {
-            insert_s(c, s)?;
-        }
-        Ok(())
-    })
-    .await
+            )?
+            .execute((to_ms(v.created_at), &v.tenant_id, &v.phone, &v.purpose))?;
+            insert_v(c, &v)?;
+            for a in &v.attempts {
+                insert_a(c, &v.id, &v.tenant_id, &v.terminal_key, a)?;
+            }
+            if let Some(s) = &send {
+                insert_s(c, s)?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// The job of `insert_or_resend`: pending verifications of the phone and
@@ -222,52 +211,54 @@ pub(super) async fn insert_or_resend(
     let (v, send) = (v.clone(), send.clone());
     // `v` is pending (a start's verification is, until a check).
     debug_assert_eq!(v.status, Status::Pending);
-    write_here(store, move |c| {
-        let now = to_ms(v.created_at);
-        insert_s(c, &send)?;
-        let pending: Option<(String, String, i64)> = c
-            .prepare_cached(concat!(
-                "SELECT id, terminal_key, (SELECT COALESCE(MAX(seq), 0) FROM verify_attempts a \
+    store
+        .sync_writer()
+        .write(move |c| {
+            let now = to_ms(v.created_at);
+            insert_s(c, &send)?;
+            let pending: Option<(String, String, i64)> = c
+                .prepare_cached(concat!(
+                    "SELECT id, terminal_key, (SELECT COALESCE(MAX(seq), 0) FROM verify_attempts a \
                  WHERE a.verification_id = p.id) FROM verifications p WHERE tenant_id = ? \
                  AND phone = ? AND purpose = ? AND status = 'pending' AND expires_at > ?",
-                newest_first!(sqlite),
-                " LIMIT 1"
-            ))?
-            .query_row((&v.tenant_id, &v.phone, &v.purpose, now), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?;
-        c.prepare_cached(
-            "UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? \
+                    newest_first!(sqlite),
+                    " LIMIT 1"
+                ))?
+                .query_row((&v.tenant_id, &v.phone, &v.purpose, now), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            c.prepare_cached(
+                "UPDATE verifications SET status = 'canceled', updated_at = ? WHERE tenant_id = ? \
              AND phone = ? AND purpose = ? AND status = 'pending' AND expires_at <= ?",
-        )?
-        .execute((now, &v.tenant_id, &v.phone, &v.purpose, now))?;
-        let Some((id, key, last_seq)) = pending else {
-            insert_v(c, &v)?;
-            for a in &v.attempts {
-                insert_a(c, &v.id, &v.tenant_id, &v.terminal_key, a)?;
-            }
-            return Ok(Ok(None));
-        };
-        let Some(sent) = v.attempts.last() else {
-            return Ok(Ok(Some(id)));
-        };
-        let (a, r) = super::resend_to(&v, &id, last_seq, sent, &rehash);
-        c.execute_batch("SAVEPOINT resend")?;
-        let resent = resend_row(c, &id, &r, a.sent_at)
-            .and_then(|_| insert_a(c, &id, &v.tenant_id, &key, &a));
-        Ok(match resent {
-            Ok(_) => {
-                c.execute_batch("RELEASE resend")?;
-                Ok(Some(id))
-            }
-            Err(e) => {
-                c.execute_batch("ROLLBACK TO resend; RELEASE resend")?;
-                Err(sqlite_err(e))
-            }
+            )?
+            .execute((now, &v.tenant_id, &v.phone, &v.purpose, now))?;
+            let Some((id, key, last_seq)) = pending else {
+                insert_v(c, &v)?;
+                for a in &v.attempts {
+                    insert_a(c, &v.id, &v.tenant_id, &v.terminal_key, a)?;
+                }
+                return Ok(Ok(None));
+            };
+            let Some(sent) = v.attempts.last() else {
+                return Ok(Ok(Some(id)));
+            };
+            let (a, r) = super::resend_to(&v, &id, last_seq, sent, &rehash);
+            c.execute_batch("SAVEPOINT resend")?;
+            let resent = resend_row(c, &id, &r, a.sent_at)
+                .and_then(|_| insert_a(c, &id, &v.tenant_id, &key, &a));
+            Ok(match resent {
+                Ok(_) => {
+                    c.execute_batch("RELEASE resend")?;
+                    Ok(Some(id))
+                }
+                Err(e) => {
+                    c.execute_batch("ROLLBACK TO resend; RELEASE resend")?;
+                    Err(sqlite_err(e))
+                }
+            })
         })
-    })
-    .await?
+        .await?
 }
 
 pub(super) async fn resend(
@@ -278,15 +269,17 @@ pub(super) async fn resend(
     send: &SendRecord,
 ) -> StoreResult<bool> {
     let (id, r, a, send) = (id.to_string(), r.clone(), a.clone(), send.clone());
-    write_here(store, move |c| {
-        let Some((tenant, key)) = resend_row(c, &id, &r, a.sent_at)? else {
-            return Ok(false);
-        };
-        insert_a(c, &id, &tenant, &key, &a)?;
-        insert_s(c, &send)?;
-        Ok(true)
-    })
-    .await
+    store
+        .sync_writer()
+        .write(move |c| {
+            let Some((tenant, key)) = resend_row(c, &id, &r, a.sent_at)? else {
+                return Ok(false);
+            };
+            insert_a(c, &id, &tenant, &key, &a)?;
+            insert_s(c, &send)?;
+            Ok(true)
+        })
+        .await
 }
 
 pub(super) async fn approve(
@@ -296,30 +289,34 @@ pub(super) async fn approve(
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let (id, code_hash) = (id.to_string(), code_hash.to_string());
-    write_here(store, move |c| {
-        let won: Option<(String, String)> = c
-            .prepare_cached(
-                "UPDATE verifications SET status = 'approved', updated_at = ? \
+    store
+        .sync_writer()
+        .write(move |c| {
+            let won: Option<(String, String)> = c
+                .prepare_cached(
+                    "UPDATE verifications SET status = 'approved', updated_at = ? \
                  WHERE id = ? AND status = 'pending' AND code_hash = ? AND expires_at > ? \
                  AND check_attempts < max_check_attempts RETURNING tenant_id, terminal_key",
-            )?
-            .query_row((to_ms(now), &id, &code_hash, to_ms(now)), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let Some((tenant, key)) = won else {
-            return Ok(false);
-        };
-        c.prepare_cached(
-            "UPDATE verify_attempts SET entered = 1 WHERE verification_id = ? \
+                )?
+                .query_row((to_ms(now), &id, &code_hash, to_ms(now)), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            let Some((tenant, key)) = won else {
+                return Ok(false);
+            };
+            c.prepare_cached(
+                "UPDATE verify_attempts SET entered = 1 WHERE verification_id = ? \
              AND seq = (SELECT MAX(seq) FROM verify_attempts WHERE verification_id = ?)",
-        )?
-        .execute((&id, &id))?;
-        c.prepare_cached("DELETE FROM verify_failover WHERE tenant_id = ? AND terminal_key = ?")?
+            )?
+            .execute((&id, &id))?;
+            c.prepare_cached(
+                "DELETE FROM verify_failover WHERE tenant_id = ? AND terminal_key = ?",
+            )?
             .execute((&tenant, &key))?;
-        c.prepare_cached("DELETE FROM flash_callers WHERE verification_id = ?")?
-            .execute([&id])?;
-        Ok(true)
-    })
-    .await
+            c.prepare_cached("DELETE FROM flash_callers WHERE verification_id = ?")?
+                .execute([&id])?;
+            Ok(true)
+        })
+        .await
 }
