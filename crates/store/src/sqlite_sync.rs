@@ -250,19 +250,23 @@ impl SyncWriter {
         }
     }
 
-    /// Commits what is queued, [`MAX_BATCH`] jobs at a time, until the queue
-    /// is empty. The caller holds sqlx's writer connection.
+    /// Commits up to [`MAX_BATCH`] queued jobs in one transaction. The caller
+    /// holds sqlx's writer connection.
+    ///
+    /// One batch a turn, not until the queue is empty: under saturation the
+    /// queue refills as fast as it drains, and a combiner that stayed until
+    /// it was empty held its runtime thread for seconds while the requests
+    /// on that thread waited (a p99 of 4.5 s at 3,000 pairs/s asked). Jobs
+    /// left queued are their callers', who wait for the writer connection
+    /// this turn gives back.
     fn combine(&self) {
         let conn = lock(&self.conn);
-        loop {
-            let batch: Vec<Box<dyn SyncJob>> = {
-                let mut q = lock(&self.queue);
-                let n = q.len().min(MAX_BATCH);
-                q.drain(..n).collect()
-            };
-            if batch.is_empty() {
-                return;
-            }
+        let batch: Vec<Box<dyn SyncJob>> = {
+            let mut q = lock(&self.queue);
+            let n = q.len().min(MAX_BATCH);
+            q.drain(..n).collect()
+        };
+        if !batch.is_empty() {
             commit_batch(&conn, batch);
         }
     }
