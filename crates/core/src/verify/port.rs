@@ -236,6 +236,22 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
         key: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<Option<TerminalAttempt>>;
+    /// What a start reads before it sends, in one read where the backend
+    /// can: [`Self::last_unused_send`] of `phone` and `purpose`, and
+    /// [`Self::last_attempt_of_terminal`] of `key` since `since`.
+    async fn start_history(
+        &self,
+        tenant_id: &str,
+        phone: &str,
+        purpose: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(Option<DateTime<Utc>>, Option<TerminalAttempt>)> {
+        Ok((
+            self.last_unused_send(tenant_id, phone, purpose).await?,
+            self.last_attempt_of_terminal(tenant_id, key, since).await?,
+        ))
+    }
     /// Sends of a scope since `since`.
     async fn count_sends(
         &self,

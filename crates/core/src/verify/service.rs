@@ -313,18 +313,27 @@ impl VerifyService {
             country: info.country.to_string(),
             prefix: prefix_of(info.country, &info.national),
         };
+        // The phone's last unused send and the terminal's last attempt, in
+        // one read.
+        let (last_send, last) = self
+            .store
+            .start_history(
+                &who.tenant_id,
+                &info.number,
+                &req.purpose,
+                &v.terminal_key,
+                now - self.failover_ttl(),
+            )
+            .await?;
         // The resend cooldown holds for a new verification too: starting
         // again is no way around a refused resend.
         if self.cfg.resend_cooldown_s > 0
-            && let Some(last) = self
-                .store
-                .last_unused_send(&who.tenant_id, &info.number, &req.purpose)
-                .await?
+            && let Some(last) = last_send
         {
             self.check_cooldown(last, now)?;
         }
         self.check_limits(&send, now).await?;
-        let last = self.note_unentered(&v, now).await?;
+        self.exclude_unentered(&v, last.as_ref(), now).await;
         let channel = match (v.channel, last) {
             // After a carrier step (a carrier attempt, or an outage) `auto` is SMS.
             _ if req.carrier.is_some() => Channel::Sms,
@@ -426,22 +435,33 @@ impl VerifyService {
         v: &Verification,
         now: DateTime<Utc>,
     ) -> Result<Option<TerminalAttempt>, VerifyError> {
-        let ttl = Duration::seconds(self.cfg.failover_ttl_s as i64);
         let last = self
             .store
-            .last_attempt_of_terminal(&v.tenant_id, &v.terminal_key, now - ttl)
+            .last_attempt_of_terminal(&v.tenant_id, &v.terminal_key, now - self.failover_ttl())
             .await?;
-        if let Some(a) = last.as_ref().filter(|a| !a.entered) {
-            self.exclude_supplier(
-                &v.tenant_id,
-                &v.terminal_key,
-                &a.supplier_id,
-                now + ttl,
-                now,
-            )
-            .await;
-        }
+        self.exclude_unentered(v, last.as_ref(), now).await;
         Ok(last)
+    }
+
+    /// How long a failover exclusion lasts, and how far back a terminal's
+    /// last attempt counts for it.
+    fn failover_ttl(&self) -> Duration {
+        Duration::seconds(self.cfg.failover_ttl_s as i64)
+    }
+
+    /// [`Self::note_unentered`] once the terminal's last attempt (since the
+    /// failover TTL) is known.
+    async fn exclude_unentered(
+        &self,
+        v: &Verification,
+        last: Option<&TerminalAttempt>,
+        now: DateTime<Utc>,
+    ) {
+        if let Some(a) = last.filter(|a| !a.entered) {
+            let until = now + self.failover_ttl();
+            self.exclude_supplier(&v.tenant_id, &v.terminal_key, &a.supplier_id, until, now)
+                .await;
+        }
     }
 }
 /// Puts a delivered attempt on the verification.

@@ -6,194 +6,46 @@
 //! requests (and nodes) cannot both win. The writes of a verification's own
 //! row go through the backend's write path (`$d::write`, and the
 //! `insert_verification`, `resend` and `approve` of `sqlite.rs` and
-//! `postgres.rs`): SQLite's single-writer group commit, or a PostgreSQL
+//! `postgres.rs`): SQLite's single-writer group commit (on the request's
+//! thread for those of a start and a check), or a PostgreSQL
 //! connection or transaction. Everything else is shared.
 //!
-//! On SQLite, reads outside a transaction (loading a verification, send
-//! counts, failover mappings, conversion, tenant settings) go to the reader
-//! pool, beside the one writer: a read sees every committed write, and a start
-//! does not queue its dozen reads behind other requests' writes.
+//! On SQLite, reads outside a transaction go to readers beside the one
+//! writer: a read sees every committed write, and a start does not queue its
+//! reads behind other requests' writes. Those of a start and a check (the
+//! verification, its phone's last send, its terminal's last attempt, the
+//! failover mappings) run on the request's own thread (`self.sync_read`,
+//! [`crate::sqlite_sync`]: no round trip to a connection's thread); the
+//! rarer ones (send counts, conversion, tenant settings) through sqlx's
+//! reader pool. The PostgreSQL store's `sync_read` is `None`.
 
 use chrono::{DateTime, Utc};
 use phoneguard_core::store::StoreResult;
 use phoneguard_core::verify::{
-    Attempt, Channel, CodeHasher, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount,
-    SendRecord, SendScope, Status, TerminalAttempt, Verification, VerifyHotState, VerifyStore,
+    Attempt, CodeHasher, ConversionRow, Delivery, ReceiptTarget, Resend, SendCount, SendRecord,
+    SendScope, Status, TerminalAttempt, Verification, VerifyHotState, VerifyStore,
 };
 
 use crate::sql::{from_ms, to_ms};
 use rusqlite::OptionalExtension;
 
+use hot::impl_verify_hot_state;
 use rows::{
-    SendRow, VRowWithAttempts, corrupt, corrupt_setting, count_sends_by, newest_first,
-    replay_sends, select_verification, send_columns, with_attempts,
+    SendRow, by_id, corrupt, corrupt_setting, count_sends_by, failover_of, newest_first,
+    newest_pending, replay_sends, select_verification, send_columns, sync_load, terminal_attempt,
+    with_attempts,
 };
 
+mod hot;
 mod postgres;
 mod rows;
 mod sqlite;
-
-/// The `WHERE` of a verification by tenant and id.
-macro_rules! by_id {
-    () => {
-        " WHERE tenant_id = $1 AND id = $2"
-    };
-}
-
-/// The `WHERE` of a phone's newest pending verification for a purpose.
-macro_rules! newest_pending {
-    ($d:ident) => {
-        concat!(
-            " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
-            newest_first!($d),
-            " LIMIT 1"
-        )
-    };
-}
-
-/// The live failover mappings of a terminal key, before their order.
-macro_rules! failover_of {
-    () => {
-        "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
-         AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id"
-    };
-}
-
-/// The verification the `select_verification!(sqlite)` query `sql` selects
-/// with `params`, on a connection of the reads on the request's thread
-/// (`crate::sqlite_sync`).
-fn sync_load(
-    c: &rusqlite::Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> rusqlite::Result<Option<VRowWithAttempts>> {
-    c.prepare_cached(sql)?
-        .query_row(params, VRowWithAttempts::from_rusqlite)
-        .optional()
-}
-
-/// What `insert_or_resend` writes when verification `id` (whose last attempt
-/// is number `last_seq`) was pending: the attempt `sent` for `v`, numbered
-/// after it, and the resend of `v`'s code, its hash bound to `id`.
-fn resend_to(
-    v: &Verification,
-    id: &str,
-    last_seq: i64,
-    sent: &Attempt,
-    rehash: &CodeHasher,
-) -> (Attempt, Resend) {
-    let a = Attempt {
-        seq: last_seq as u32 + 1,
-        ..sent.clone()
-    };
-    let r = Resend {
-        code_hash: rehash(id),
-        expires_at: v.expires_at,
-        flash_window_ends_at: v.flash_window_ends_at,
-        flash_prefix_hint: v.flash_prefix_hint.clone(),
-    };
-    (a, r)
-}
 
 /// Implements [`VerifyStore`] and [`VerifyHotState`] for `$store` on backend `$d` (see
 /// [`crate::sql`]).
 macro_rules! impl_verify_store {
     ($store:ty, $d:ident) => {
-        // Failover mappings and caller reservations as rows; each row carries
-        // its end, so an expired one is ignored by every read.
-        #[async_trait::async_trait]
-        impl VerifyHotState for $store {
-            async fn add_failover(
-                &self,
-                tenant_id: &str,
-                key: &str,
-                supplier_id: &str,
-                expires_at: DateTime<Utc>,
-                _now: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO verify_failover (tenant_id, terminal_key, supplier_id, expires_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, terminal_key, supplier_id) \
-                     DO UPDATE SET expires_at = excluded.expires_at",
-                )
-                .bind(tenant_id)
-                .bind(key)
-                .bind(supplier_id)
-                .bind(to_ms(expires_at))
-                .execute(self.pool())
-                .await
-                .map_err(crate::$d::map_err)?;
-                Ok(())
-            }
-
-            async fn failover_suppliers(
-                &self,
-                tenant_id: &str,
-                key: &str,
-                now: DateTime<Utc>,
-            ) -> StoreResult<Vec<String>> {
-                if let Some(ids) = self.sync_read(|c| {
-                    c.prepare_cached(concat!(failover_of!(), bytewise!(sqlite)))?
-                        .query_map((tenant_id, key, to_ms(now)), |r| r.get(0))?
-                        .collect()
-                }) {
-                    return ids;
-                }
-                sqlx::query_scalar(concat!(failover_of!(), bytewise!($d)))
-                    .bind(tenant_id)
-                    .bind(key)
-                    .bind(to_ms(now))
-                    .fetch_all(self.readers())
-                    .await
-                    .map_err(crate::$d::map_err)
-            }
-
-            async fn clear_failover(&self, tenant_id: &str, key: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM verify_failover WHERE tenant_id = $1 AND terminal_key = $2")
-                    .bind(tenant_id)
-                    .bind(key)
-                    .execute(self.pool())
-                    .await
-                    .map_err(crate::$d::map_err)?;
-                Ok(())
-            }
-
-            async fn reserve_caller(
-                &self,
-                pool: &str,
-                phone_key: &str,
-                caller: &str,
-                verification_id: &str,
-                until: DateTime<Utc>,
-                now: DateTime<Utc>,
-            ) -> StoreResult<bool> {
-                let r = sqlx::query(
-                    "INSERT INTO flash_callers (pool, phone_key, caller, verification_id, until) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pool, phone_key, caller) DO UPDATE SET \
-                     verification_id = excluded.verification_id, until = excluded.until \
-                     WHERE flash_callers.until <= $6",
-                )
-                .bind(pool)
-                .bind(phone_key)
-                .bind(caller)
-                .bind(verification_id)
-                .bind(to_ms(until))
-                .bind(to_ms(now))
-                .execute(self.pool())
-                .await
-                .map_err(crate::$d::map_err)?;
-                Ok(r.rows_affected() == 1)
-            }
-
-            async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM flash_callers WHERE verification_id = $1")
-                    .bind(verification_id)
-                    .execute(self.pool())
-                    .await
-                    .map_err(crate::$d::map_err)?;
-                Ok(())
-            }
-        }
+        impl_verify_hot_state!($store, $d);
 
         #[async_trait::async_trait]
         impl VerifyStore for $store {
@@ -348,6 +200,53 @@ macro_rules! impl_verify_store {
                 .await
             }
 
+            async fn start_history(
+                &self,
+                tenant_id: &str,
+                phone: &str,
+                purpose: &str,
+                key: &str,
+                since: DateTime<Utc>,
+            ) -> StoreResult<(Option<DateTime<Utc>>, Option<TerminalAttempt>)> {
+                // One statement for the two reads of a start: the phone's
+                // last unused send beside the terminal's last attempt (none:
+                // a row of NULLs).
+                const SQL: &str = "SELECT (SELECT MAX(last_sent_at) FROM verifications \
+                     WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 \
+                     AND status NOT IN ('failed', 'approved')), \
+                     a.supplier_id, a.entered <> 0, a.channel, a.sent_at \
+                     FROM (SELECT 1 AS one) o LEFT JOIN (SELECT supplier_id, entered, channel, \
+                     sent_at FROM verify_attempts WHERE tenant_id = $1 AND terminal_key = $4 \
+                     AND sent_at >= $5 ORDER BY sent_at DESC, seq DESC LIMIT 1) a ON 1 = 1";
+                type Row = (Option<i64>, Option<String>, Option<bool>, Option<String>, Option<i64>);
+                let since = to_ms(since);
+                let row: Row = match self.sync_read(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row((tenant_id, phone, purpose, key, since), |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        })
+                }) {
+                    Some(row) => row?,
+                    None => sqlx::query_as(SQL)
+                        .bind(tenant_id)
+                        .bind(phone)
+                        .bind(purpose)
+                        .bind(key)
+                        .bind(since)
+                        .fetch_one(self.readers())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
+                let (last_send, supplier, entered, channel, sent_at) = row;
+                let attempt = match (supplier, entered, channel, sent_at) {
+                    (Some(supplier_id), Some(entered), Some(channel), Some(sent_at)) => {
+                        Some(terminal_attempt(supplier_id, entered, channel, sent_at)?)
+                    }
+                    _ => None,
+                };
+                Ok((last_send.map(from_ms), attempt))
+            }
+
             async fn last_attempt_of_terminal(
                 &self,
                 tenant_id: &str,
@@ -374,13 +273,7 @@ macro_rules! impl_verify_store {
                         .map_err(crate::$d::map_err)?,
                 };
                 row.map(|(supplier_id, entered, channel, sent_at)| {
-                    Ok(TerminalAttempt {
-                        channel: Channel::parse(&channel)
-                            .ok_or_else(|| corrupt("channel", &channel))?,
-                        supplier_id,
-                        entered,
-                        sent_at: from_ms(sent_at),
-                    })
+                    terminal_attempt(supplier_id, entered, channel, sent_at)
                 })
                 .transpose()
             }

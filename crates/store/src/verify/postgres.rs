@@ -201,7 +201,7 @@ pub(super) async fn insert_or_resend(
         tx.commit().await.map_err(map_err)?;
         return Ok(None);
     };
-    let (a, r) = super::resend_to(v, &id, i64::from(last_seq), sent, &rehash);
+    let (a, r) = super::rows::resend_to(v, &id, i64::from(last_seq), sent, &rehash);
     // Locked above: still pending.
     if update_code(&mut tx, &id, &r, &a).await?.is_none() {
         return Err(StoreError::Other(format!(

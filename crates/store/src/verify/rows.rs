@@ -3,7 +3,11 @@
 
 use phoneguard_core::StoreError;
 use phoneguard_core::store::StoreResult;
-use phoneguard_core::verify::{Attempt, Channel, Delivery, SendRecord, Status, Verification};
+use phoneguard_core::verify::{
+    Attempt, Channel, CodeHasher, Delivery, Resend, SendRecord, Status, TerminalAttempt,
+    Verification,
+};
+use rusqlite::OptionalExtension;
 
 use crate::sql::from_ms;
 
@@ -333,4 +337,84 @@ pub(crate) use newest_first;
 /// The error for a stored setting that does not parse.
 pub(crate) fn corrupt_setting(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
+}
+
+/// The `WHERE` of a verification by tenant and id.
+macro_rules! by_id {
+    () => {
+        " WHERE tenant_id = $1 AND id = $2"
+    };
+}
+pub(crate) use by_id;
+
+/// The `WHERE` of a phone's newest pending verification for a purpose.
+macro_rules! newest_pending {
+    ($d:ident) => {
+        concat!(
+            " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
+            newest_first!($d),
+            " LIMIT 1"
+        )
+    };
+}
+pub(crate) use newest_pending;
+
+/// The live failover mappings of a terminal key, before their order.
+macro_rules! failover_of {
+    () => {
+        "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
+         AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id"
+    };
+}
+pub(crate) use failover_of;
+
+/// The verification the `select_verification!(sqlite)` query `sql` selects
+/// with `params`, on a connection of the reads on the request's thread
+/// (`crate::sqlite_sync`).
+pub(crate) fn sync_load(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Option<VRowWithAttempts>> {
+    c.prepare_cached(sql)?
+        .query_row(params, VRowWithAttempts::from_rusqlite)
+        .optional()
+}
+
+/// What `insert_or_resend` writes when verification `id` (whose last attempt
+/// is number `last_seq`) was pending: the attempt `sent` for `v`, numbered
+/// after it, and the resend of `v`'s code, its hash bound to `id`.
+pub(crate) fn resend_to(
+    v: &Verification,
+    id: &str,
+    last_seq: i64,
+    sent: &Attempt,
+    rehash: &CodeHasher,
+) -> (Attempt, Resend) {
+    let a = Attempt {
+        seq: last_seq as u32 + 1,
+        ..sent.clone()
+    };
+    let r = Resend {
+        code_hash: rehash(id),
+        expires_at: v.expires_at,
+        flash_window_ends_at: v.flash_window_ends_at,
+        flash_prefix_hint: v.flash_prefix_hint.clone(),
+    };
+    (a, r)
+}
+
+/// A terminal's attempt from its columns.
+pub(crate) fn terminal_attempt(
+    supplier_id: String,
+    entered: bool,
+    channel: String,
+    sent_at: i64,
+) -> StoreResult<TerminalAttempt> {
+    Ok(TerminalAttempt {
+        channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+        supplier_id,
+        entered,
+        sent_at: from_ms(sent_at),
+    })
 }

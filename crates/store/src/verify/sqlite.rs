@@ -243,7 +243,7 @@ pub(super) async fn insert_or_resend(
             let Some(sent) = v.attempts.last() else {
                 return Ok(Ok(Some(id)));
             };
-            let (a, r) = super::resend_to(&v, &id, last_seq, sent, &rehash);
+            let (a, r) = super::rows::resend_to(&v, &id, last_seq, sent, &rehash);
             c.execute_batch("SAVEPOINT resend")?;
             let resent = resend_row(c, &id, &r, a.sent_at)
                 .and_then(|_| insert_a(c, &id, &v.tenant_id, &key, &a));

@@ -237,6 +237,29 @@ async fn verify_story(store: Arc<dyn Store>) {
             .map(|a| (a.supplier_id, a.entered)),
         Some(("sms-b".to_string(), false))
     );
+    // A start's one read gives both: the phone's last unused send and the
+    // terminal's last attempt; nothing at all is a row of NULLs.
+    let (last_send, attempt) = store
+        .start_history("ten_v", "+8613800138000", "login", key, since)
+        .await
+        .unwrap();
+    assert!(last_send.is_some());
+    assert_eq!(
+        last_send,
+        store
+            .last_unused_send("ten_v", "+8613800138000", "login")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        attempt.map(|a| (a.supplier_id, a.entered)),
+        Some(("sms-b".to_string(), false))
+    );
+    let (none_send, none_attempt) = store
+        .start_history("ten_v", "+8613900000000", "login", "tk_none", since)
+        .await
+        .unwrap();
+    assert!(none_send.is_none() && none_attempt.is_none());
 
     // Delivery receipts find their attempt by the supplier's reference.
     let target = store
