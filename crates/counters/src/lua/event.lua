@@ -1,10 +1,11 @@
--- Every counter op of one risk event, applied in order in one call: one HMGET
+-- Every counter op of one risk event, applied in order in one call: one GET
 -- per entity (an account, IP, subnet, phone or device: the counters of one
--- entity are the fields of one hash) and, when some of its counters changed,
--- one HSET of those (and an EXPIRE when the change renews the TTL).
+-- entity share one key) and, when one of its counters changed, one SET.
 --
--- A field's name is the op kind and the counter's name (e.g. 'hacct:login');
--- its value is packed (Lua's `struct`, little-endian; times are doubles, exact for Unix
+-- An entity's key is a packed string of fields, one per counter: a 1-byte
+-- name length, the name (the op kind and the counter's name, e.g.
+-- 'hacct:login'), a 4-byte value length (I4), the value. Each value is
+-- packed (Lua's `struct`, little-endian; times are doubles, exact for Unix
 -- seconds):
 --
 --   hit        last event time (d), the sum of each window's ring (3 d),
@@ -231,50 +232,49 @@ local function first_seen(packed)
   return struct.pack('<dd', first, last)
 end
 
-local nops = (#ARGV - 4) / 3
+-- The fields of each entity, read on first use: names in order, and values.
+local names, values = {}, {}
+-- Per entity: 'keep' when a field changed, the TTL to set when a change renews.
+local dirty, renew = {}, {}
 
--- The fields each entity's ops use, read with one HMGET per entity.
-local fields, values = {}, {}
-for i = 1, nops do
-  local k = tonumber(ARGV[2 + 3 * i])
-  local f = fields[k]
-  if not f then
-    f = {}
-    fields[k] = f
-  end
-  f[#f + 1] = ARGV[3 + 3 * i]
-end
-for k, f in pairs(fields) do
-  local got = redis.call('HMGET', KEYS[k], unpack(f))
-  local v = {}
-  for j, name in ipairs(f) do
-    if got[j] then
-      v[name] = got[j]
+local function load(k)
+  local n, v = {}, {}
+  local packed = redis.call('GET', KEYS[k])
+  if packed then
+    local at, len = 1, #packed
+    while at <= len do
+      local nl = struct.unpack('<B', packed, at)
+      local name = packed:sub(at + 1, at + nl)
+      local vl = struct.unpack('<I4', packed, at + 1 + nl)
+      at = at + 5 + nl
+      n[#n + 1] = name
+      v[name] = packed:sub(at, at + vl - 1)
+      at = at + vl
     end
   end
-  values[k] = v
+  names[k], values[k] = n, v
 end
 
--- Per entity: the fields changed, and the TTL to set when a change renews.
-local changed, renew = {}, {}
-
 local function store(k, name, value, ttl_s)
-  values[k][name] = value
-  local c = changed[k]
-  if not c then
-    c = {}
-    changed[k] = c
+  local v = values[k]
+  if v[name] == nil then
+    local n = names[k]
+    n[#n + 1] = name
   end
-  c[name] = true
+  v[name] = value
+  dirty[k] = true
   if ttl_s and (renew[k] or 0) < ttl_s then
     renew[k] = ttl_s
   end
 end
 
-for i = 1, nops do
+for i = 1, (#ARGV - 4) / 3 do
   local k = tonumber(ARGV[2 + 3 * i])
   local name = ARGV[3 + 3 * i]
   local op = ARGV[4 + 3 * i]
+  if not names[k] then
+    load(k)
+  end
   local old = values[k][name]
   local kind = op:sub(1, 1)
   if kind == 'h' or kind == 'r' then
@@ -298,16 +298,18 @@ for i = 1, nops do
   end
 end
 
-for k, c in pairs(changed) do
-  local args = {}
+for k, _ in pairs(dirty) do
+  local parts = {}
   local v = values[k]
-  for name, _ in pairs(c) do
-    args[#args + 1] = name
-    args[#args + 1] = v[name]
+  for _, name in ipairs(names[k]) do
+    local value = v[name]
+    parts[#parts + 1] = struct.pack('<B', #name) .. name .. struct.pack('<I4', #value) .. value
   end
-  redis.call('HSET', KEYS[k], unpack(args))
+  local packed = table.concat(parts)
   if renew[k] then
-    redis.call('EXPIRE', KEYS[k], renew[k])
+    redis.call('SET', KEYS[k], packed, 'EX', renew[k])
+  else
+    redis.call('SET', KEYS[k], packed, 'KEEPTTL')
   end
 end
 return out

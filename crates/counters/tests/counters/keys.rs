@@ -54,15 +54,13 @@ async fn every_redis_key_is_prefixed_hashed_and_expires() {
             .await
             .unwrap();
         assert!(ttl > 0, "{key} has no TTL ({ttl})");
-        // Each key is one hash: a field per counter of the entity (see
-        // `lua/event.lua`).
-        assert_eq!(key_type(&mut conn, key).await, "hash", "{key}");
-        let fields: Vec<Vec<u8>> = redis::cmd("HGETALL")
+        // Each key is one packed string (see `lua/event.lua`).
+        assert_eq!(key_type(&mut conn, key).await, "string", "{key}");
+        let value: Vec<u8> = redis::cmd("GET")
             .arg(key)
             .query_async(&mut conn)
             .await
             .unwrap();
-        let value = fields.concat();
         for clear in [&b"alice"[..], b"198.51", b"device-secret"] {
             assert!(
                 !value.windows(clear.len()).any(|w| w == clear),
