@@ -145,31 +145,27 @@ impl RedisRiskCounters {
         self.conn.get().await.map(drop).map_err(CountersError)
     }
 
-    /// The Redis key holding the counter `key` for one kind of op (`h`, `d`
-    /// or `f`): the key of its entity (see [`entity`]).
+    /// The Redis key of a counter key, for one kind of op (`h`, `d` or `f`).
     pub fn redis_key(&self, kind: char, key: &str) -> String {
-        self.entity_key(&entity(kind, key).0)
+        let mac = self.hash_key.mac(DOMAIN, key.as_bytes());
+        format!(
+            "{}:risk2:{kind}:{}",
+            self.config.prefix,
+            hex::encode(&mac[..16])
+        )
     }
 
-    /// The Redis key of an entity.
-    fn entity_key(&self, entity: &str) -> String {
-        let mac = self.hash_key.mac(DOMAIN, entity.as_bytes());
-        format!("{}:risk3:{}", self.config.prefix, hex::encode(&mac[..16]))
-    }
-
-    /// The call applying `ops` at `now`: the keys of their entities, and per
-    /// op its entity's index, its field and its op code.
+    /// The call applying `ops` at `now`: one key and one op code each.
     fn call(&self, ops: &[CounterOp], now: u64) -> Pipeline {
         let mut call = self.script.prepare_invoke();
         call.arg(now)
             .arg(DAY)
             .arg(self.config.max_members.max(1))
             .arg(self.config.first_seen_ttl_s);
-        let mut entities: Vec<String> = Vec::with_capacity(ops.len());
         for op in ops {
             let (kind, code) = match op {
                 CounterOp::Hit { record: true, .. } => ('h', b"h".to_vec()),
-                CounterOp::Hit { record: false, .. } => ('r', b"r".to_vec()),
+                CounterOp::Hit { record: false, .. } => ('h', b"r".to_vec()),
                 CounterOp::Distinct {
                     member: Some(m), ..
                 } => {
@@ -180,71 +176,11 @@ impl RedisRiskCounters {
                 CounterOp::Distinct { member: None, .. } => ('d', b"d".to_vec()),
                 CounterOp::FirstSeen { .. } => ('f', b"f".to_vec()),
             };
-            // A read-only hit shares its field with recorded hits.
-            let kind = if kind == 'r' { 'h' } else { kind };
-            let (name, field) = entity(kind, op.key());
-            let index = match entities.iter().position(|e| *e == name) {
-                Some(i) => i,
-                None => {
-                    call.key(self.entity_key(&name));
-                    entities.push(name);
-                    entities.len() - 1
-                }
-            };
-            call.arg(index + 1).arg(field).arg(code);
+            call.key(self.redis_key(kind, op.key())).arg(code);
         }
         let mut pipe = redis::pipe();
         pipe.invoke_script(&call);
         pipe
-    }
-}
-
-/// The entity holding a counter and the counter's field in it, for an op of
-/// `kind` (`h`, `d` or `f`) on the counter `key` (see
-/// `phoneguard_risk::counter_ops` for the keys): the counters of one account,
-/// IP, subnet, phone or device share one Redis key, e.g. `acct:login:alice`,
-/// `fail_acct:alice` and `acctip:alice` are the fields `hacct:login`,
-/// `hfail_acct` and `dacctip` of the entity `acct:alice`. The field names the
-/// counter (never its value); the entity is hashed into the Redis key. A key
-/// of another shape, and every first-seen counter (its TTL is a month, not a
-/// day), has a Redis key of its own.
-///
-/// No two counters share an entity and field: the key is the field's name
-/// (without its kind), `:`, and the entity's value.
-fn entity(kind: char, key: &str) -> (String, String) {
-    /// Counter names holding the op's kind (`register`, `login`) before the
-    /// value, and the entity class of every counter name.
-    const BY_KIND: [&str; 6] = ["acct", "ip", "ip24", "ip64", "pn", "dev"];
-    const CLASS: [(&str, &str); 9] = [
-        ("fail_acct", "acct"),
-        ("acctip", "acct"),
-        ("ipacct", "ip"),
-        ("fail_ip", "ip"),
-        ("fail_ipacct", "ip"),
-        ("ip24acct", "ip24"),
-        ("ip64acct", "ip64"),
-        ("pnacct", "pn"),
-        ("devacct", "dev"),
-    ];
-    let own = || (format!("?{kind}{key}"), kind.to_string());
-    if kind == 'f' {
-        return own();
-    }
-    let Some((name, rest)) = key.split_once(':') else {
-        return own();
-    };
-    if BY_KIND.contains(&name) {
-        match rest.split_once(':') {
-            // Field names are at most 255 bytes (`event.lua`).
-            Some((op_kind, value)) if op_kind.len() <= 64 => {
-                (format!("{name}:{value}"), format!("{kind}{name}:{op_kind}"))
-            }
-            _ => own(),
-        }
-    } else if let Some((_, class)) = CLASS.iter().find(|(n, _)| *n == name) {
-        (format!("{class}:{rest}"), format!("{kind}{name}"))
-    } else {
-        own()
     }
 }
 

@@ -1,12 +1,6 @@
 -- Every counter op of one risk event, applied in order in one call: one GET
--- per entity (an account, IP, subnet, phone or device: the counters of one
--- entity share one key) and, when one of its counters changed, one SET.
---
--- An entity's key is a packed string of fields, one per counter: a 1-byte
--- name length, the name (the op kind and the counter's name, e.g.
--- 'hacct:login'), a 4-byte value length (I4), the value. Each value is
--- packed (Lua's `struct`, little-endian; times are doubles, exact for Unix
--- seconds):
+-- per op and, when the op writes, one SET. Each key is a packed string
+-- (Lua's `struct`, little-endian; times are doubles, exact for Unix seconds):
 --
 --   hit        last event time (d), the sum of each window's ring (3 d),
 --              then the rings of bucket counts (I4): W1/G1, W2/G2 and W3/G3
@@ -15,24 +9,18 @@
 --   distinct   newest sighting (d), then one 16-byte record per member:
 --              member (8 bytes, a keyed hash), latest sighting (d), the
 --              records in order of sighting (oldest first)
---   first seen first sighting (d), latest sighting (d); first-seen counters
---              have keys of their own (their TTL is longer)
+--   first seen first sighting (d), latest sighting (d)
 --
--- A key's TTL is renewed by any write that renews (a hit recorded, a member
--- recorded, a sighting): its fields may outlive their own last write, which
--- reads as if they had expired (hits a day old fall out of every window,
--- members a day old are dropped).
---
--- KEYS[k]      the key of entity k
--- ARGV[1]      now (Unix s)
--- ARGV[2]      TTL of hit and distinct keys (s), and how long a member is kept
--- ARGV[3]      most members kept per distinct counter
--- ARGV[4]      TTL of first-seen keys (s)
--- ARGV[2+3i..4+3i]  op i: its entity k, its field name, its code: 'h' hit
---              recorded, 'r' hit read only, 'd' distinct read only, 'm'
---              followed by the 8-byte member: distinct recorded, 'f' first seen
--- Returns      flat: the three window counts of each hit or distinct op, the
---              first-seen time of each first-seen op, in the order of the ops.
+-- KEYS[i]    the key of op i
+-- ARGV[1]    now (Unix s)
+-- ARGV[2]    TTL of hit and distinct keys (s), and how long a member is kept
+-- ARGV[3]    most members kept per distinct key
+-- ARGV[4]    TTL of first-seen keys (s)
+-- ARGV[4+i]  op i: 'h' hit recorded, 'r' hit read only, 'd' distinct read
+--            only, 'm' followed by the 8-byte member: distinct recorded,
+--            'f' first seen
+-- Returns    flat: the three window counts of each hit or distinct op, the
+--            first-seen time of each first-seen op, in the order of the ops.
 local G = { @BUCKETS@ }
 local W = { @WINDOWS@ }
 local now = tonumber(ARGV[1])
@@ -58,12 +46,11 @@ local function push3(a, b, c)
   out[#out + 1], out[#out + 2], out[#out + 3] = a, b, c
 end
 
--- Events older than a counter's newest one count as that newest (t below).
--- Returns the new value when it changed.
-local function hit(packed, record)
+-- Events older than a key's newest one count as that newest (t below).
+local function hit(key, record)
+  local packed = redis.call('GET', key)
   if not packed and not record then
-    push3(0, 0, 0)
-    return nil
+    return push3(0, 0, 0)
   end
   local t, last = now, nil
   local sum = {}
@@ -88,8 +75,7 @@ local function hit(packed, record)
         end
       end
     end
-    push3(sum[1], sum[2], sum[3])
-    return nil
+    return push3(sum[1], sum[2], sum[3])
   end
   local rings = {}
   for i = 1, 3 do
@@ -124,8 +110,8 @@ local function hit(packed, record)
       rings[i] = struct.pack(fmt, unpack(v, 1, n))
     end
   end
+  redis.call('SET', key, struct.pack(HEAD, t, sum[1], sum[2], sum[3]) .. rings[1] .. rings[2] .. rings[3], 'EX', ttl)
   push3(sum[1], sum[2], sum[3])
-  return struct.pack(HEAD, t, sum[1], sum[2], sum[3]) .. rings[1] .. rings[2] .. rings[3]
 end
 
 -- Records of a distinct key: the first of `count` whose sighting is after
@@ -151,13 +137,11 @@ local function first_after(packed, count, bound)
   return lo
 end
 
--- Returns the new value when it changed, and whether the change renews the
--- key's TTL (a member recorded, not members forgotten).
-local function distinct(packed, member)
+local function distinct(key, member)
+  local packed = redis.call('GET', key)
   if not packed then
     if not member then
-      push3(0, 0, 0)
-      return nil, false
+      return push3(0, 0, 0)
     end
     packed = struct.pack('<d', now)
   end
@@ -197,6 +181,12 @@ local function distinct(packed, member)
   if gone > 0 then
     packed = packed:sub(1, 8) .. packed:sub(9 + 16 * gone)
     count = count - gone
+    if not member then
+      redis.call('SET', key, packed, 'KEEPTTL')
+    end
+  end
+  if changed then
+    redis.call('SET', key, packed, 'EX', ttl)
   end
   for i = 1, 3 do
     -- Every member left was seen within `ttl`.
@@ -206,14 +196,10 @@ local function distinct(packed, member)
       out[#out + 1] = count
     end
   end
-  if changed or gone > 0 then
-    return packed, changed
-  end
-  return nil, false
 end
 
--- Returns the new value (always written: the latest sighting).
-local function first_seen(packed)
+local function first_seen(key)
+  local packed = redis.call('GET', key)
   local first, last = now, now
   if packed then
     first, last = struct.unpack('<dd', packed)
@@ -224,92 +210,29 @@ local function first_seen(packed)
   if now > last then
     last = now
   end
+  redis.call('SET', key, struct.pack('<dd', first, last), 'EX', first_ttl)
   if first < now then
     out[#out + 1] = first
   else
     out[#out + 1] = now
   end
-  return struct.pack('<dd', first, last)
 end
 
--- The fields of each entity, read on first use: names in order, and values.
-local names, values = {}, {}
--- Per entity: 'keep' when a field changed, the TTL to set when a change renews.
-local dirty, renew = {}, {}
-
-local function load(k)
-  local n, v = {}, {}
-  local packed = redis.call('GET', KEYS[k])
-  if packed then
-    local at, len = 1, #packed
-    while at <= len do
-      local nl = struct.unpack('<B', packed, at)
-      local name = packed:sub(at + 1, at + nl)
-      local vl = struct.unpack('<I4', packed, at + 1 + nl)
-      at = at + 5 + nl
-      n[#n + 1] = name
-      v[name] = packed:sub(at, at + vl - 1)
-      at = at + vl
-    end
-  end
-  names[k], values[k] = n, v
-end
-
-local function store(k, name, value, ttl_s)
-  local v = values[k]
-  if v[name] == nil then
-    local n = names[k]
-    n[#n + 1] = name
-  end
-  v[name] = value
-  dirty[k] = true
-  if ttl_s and (renew[k] or 0) < ttl_s then
-    renew[k] = ttl_s
-  end
-end
-
-for i = 1, (#ARGV - 4) / 3 do
-  local k = tonumber(ARGV[2 + 3 * i])
-  local name = ARGV[3 + 3 * i]
-  local op = ARGV[4 + 3 * i]
-  if not names[k] then
-    load(k)
-  end
-  local old = values[k][name]
+for i, key in ipairs(KEYS) do
+  local op = ARGV[4 + i]
   local kind = op:sub(1, 1)
-  if kind == 'h' or kind == 'r' then
-    local new = hit(old, kind == 'h')
-    if new then
-      store(k, name, new, ttl)
-    end
-  elseif kind == 'm' or kind == 'd' then
-    local member
-    if kind == 'm' then
-      member = op:sub(2)
-    end
-    local new, renews = distinct(old, member)
-    if new then
-      store(k, name, new, renews and ttl or nil)
-    end
+  if kind == 'h' then
+    hit(key, true)
+  elseif kind == 'r' then
+    hit(key, false)
+  elseif kind == 'm' then
+    distinct(key, op:sub(2))
+  elseif kind == 'd' then
+    distinct(key, nil)
   elseif kind == 'f' then
-    store(k, name, first_seen(old), first_ttl)
+    first_seen(key)
   else
     return redis.error_reply('unknown counter op ' .. kind)
-  end
-end
-
-for k, _ in pairs(dirty) do
-  local parts = {}
-  local v = values[k]
-  for _, name in ipairs(names[k]) do
-    local value = v[name]
-    parts[#parts + 1] = struct.pack('<B', #name) .. name .. struct.pack('<I4', #value) .. value
-  end
-  local packed = table.concat(parts)
-  if renew[k] then
-    redis.call('SET', KEYS[k], packed, 'EX', renew[k])
-  else
-    redis.call('SET', KEYS[k], packed, 'KEEPTTL')
   end
 end
 return out
