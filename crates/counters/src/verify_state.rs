@@ -269,8 +269,17 @@ impl VerifyHotState for RedisVerifyState {
         key: &str,
         verification_id: &str,
     ) -> StoreResult<()> {
-        self.clear_failover(tenant_id, key).await?;
-        self.release_callers(verification_id).await
+        // One round trip when the verification holds no caller (every channel
+        // but flash calls): the exclusions go and the callers are read at once.
+        let index = self.index_key(verification_id);
+        let mut pipe = redis::pipe();
+        pipe.cmd("DEL")
+            .arg(self.failover_key(tenant_id, key))
+            .ignore()
+            .cmd("SMEMBERS")
+            .arg(&index);
+        let (keys,): (Vec<String>,) = self.conn.run(&pipe, &[]).await.map_err(unavailable)?;
+        self.release(verification_id, &index, &keys).await
     }
 
     async fn release_callers(&self, verification_id: &str) -> StoreResult<()> {
@@ -278,16 +287,28 @@ impl VerifyHotState for RedisVerifyState {
         let mut pipe = redis::pipe();
         pipe.cmd("SMEMBERS").arg(&index);
         let (keys,): (Vec<String>,) = self.conn.run(&pipe, &[]).await.map_err(unavailable)?;
+        self.release(verification_id, &index, &keys).await
+    }
+}
+
+impl RedisVerifyState {
+    /// Frees the caller `keys` a verification holds (listed in `index`).
+    async fn release(
+        &self,
+        verification_id: &str,
+        index: &str,
+        keys: &[String],
+    ) -> StoreResult<()> {
         if keys.is_empty() {
             return Ok(());
         }
         let mut pipe = redis::pipe();
-        for k in &keys {
+        for k in keys {
             let mut call = self.release.key(k);
             call.arg(verification_id);
             pipe.invoke_script(&call).ignore();
         }
-        pipe.cmd("DEL").arg(&index).ignore();
+        pipe.cmd("DEL").arg(index).ignore();
         let () = self
             .conn
             .run(&pipe, &self.scripts())

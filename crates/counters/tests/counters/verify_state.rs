@@ -398,3 +398,49 @@ async fn with_redis_unreachable_every_operation_is_a_storage_error() {
         Err(phoneguard_core::StoreError::Unavailable(_))
     ));
 }
+
+/// An approval forgets the terminal's exclusions and frees the callers the
+/// verification held (one round trip when it holds none), and only those.
+#[ignore = "needs Redis: run eval $(scripts/ci-services.sh), then cargo test --workspace -- --include-ignored"]
+#[tokio::test]
+async fn an_approval_clears_exclusions_and_frees_its_callers() {
+    let url = server();
+    let prefix = fresh_prefix("vap");
+    let s = state(&url, &prefix);
+    let (t, k) = ("ten_a", "terminal_1");
+    let now = Utc::now();
+    let until = now + Duration::seconds(60);
+    s.add_failover(t, k, "sms_a", until, now).await.unwrap();
+    s.add_failover(t, "terminal_2", "sms_a", until, now)
+        .await
+        .unwrap();
+    assert!(
+        s.reserve_caller("flash", "phone_a", "+8610690000001", "ver_one", until, now)
+            .await
+            .unwrap()
+    );
+    s.on_approved(t, k, "ver_one").await.unwrap();
+    assert!(s.failover_suppliers(t, k, now).await.unwrap().is_empty());
+    assert_eq!(
+        s.failover_suppliers(t, "terminal_2", now).await.unwrap(),
+        ["sms_a"],
+        "another terminal keeps its exclusions"
+    );
+    assert!(
+        s.reserve_caller("flash", "phone_a", "+8610690000001", "ver_two", until, now)
+            .await
+            .unwrap(),
+        "the approved verification's caller is free"
+    );
+    // A verification holding no caller: exclusions cleared all the same.
+    s.add_failover(t, k, "sms_b", until, now).await.unwrap();
+    s.on_approved(t, k, "ver_three").await.unwrap();
+    assert!(s.failover_suppliers(t, k, now).await.unwrap().is_empty());
+    assert!(
+        !s.reserve_caller("flash", "phone_a", "+8610690000001", "ver_four", until, now)
+            .await
+            .unwrap(),
+        "ver_two still holds its caller"
+    );
+    clean(&url, &prefix).await;
+}
