@@ -41,7 +41,7 @@ mod wire;
 
 pub use counters::{
     BUCKETS, CounterOp, CounterReading, CounterValues, DeviceSource, MemoryCounters,
-    MemoryCountersConfig, Slot, WINDOWS, counter_ops,
+    MemoryCountersConfig, Slot, WINDOWS, counter_ops, counter_ops_in,
 };
 pub use engine::{Assessment, Engine, Reason, RuleFailure};
 pub use event::{DeviceCheck, EventKind, FieldError, RiskEvent, VerifiedDevice, platform_name};

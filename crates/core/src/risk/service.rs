@@ -114,10 +114,9 @@ impl RiskService {
     ) -> Result<(RiskRecord, Assessment), RiskError> {
         let now = Utc::now();
         let secs = now.timestamp().max(0) as u64;
-        let ops: Vec<CounterOp> = phoneguard_risk::counter_ops(event)
-            .into_iter()
-            .map(|op| scoped(tenant_id, op))
-            .collect();
+        // Counter keys are per tenant (`{tenant_id}:{key}`): one tenant's
+        // traffic never raises another's velocity.
+        let ops: Vec<CounterOp> = phoneguard_risk::counter_ops_in(tenant_id, event);
         // Counters down (Redis): degrade rather than fail — the event is still
         // assessed on everything but velocity, and the result says so.
         let (values, degraded) = match self.counters.apply(&ops, secs).await {
@@ -175,7 +174,14 @@ impl RiskService {
             expires_at: now + self.retention,
         };
         self.store.insert_risk_result(&record).await?;
-        metrics::counter!("phoneguard_risk_decisions_total", "kind" => record.kind.clone(), "level" => record.level.to_string())
+        // Static labels, no allocation (levels above 4 count as 4, as their
+        // decision does).
+        const LEVELS: [&str; 5] = ["0", "1", "2", "3", "4"];
+        let level = LEVELS
+            .get(usize::from(record.level))
+            .copied()
+            .unwrap_or("4");
+        metrics::counter!("phoneguard_risk_decisions_total", "kind" => event.kind.as_str(), "level" => level)
             .increment(1);
         Ok((record, assessment))
     }
@@ -212,24 +218,6 @@ impl RiskService {
     /// Deletes expired results.
     pub async fn purge(&self) -> StoreResult<u64> {
         self.store.purge_risk_results(Utc::now()).await
-    }
-}
-
-/// Counter keys are per tenant: one tenant's traffic never raises another's velocity.
-fn scoped(tenant_id: &str, op: CounterOp) -> CounterOp {
-    let k = |key: String| format!("{tenant_id}:{key}");
-    match op {
-        CounterOp::Hit { slot, key, record } => CounterOp::Hit {
-            slot,
-            key: k(key),
-            record,
-        },
-        CounterOp::Distinct { slot, key, member } => CounterOp::Distinct {
-            slot,
-            key: k(key),
-            member,
-        },
-        CounterOp::FirstSeen { slot, key } => CounterOp::FirstSeen { slot, key: k(key) },
     }
 }
 

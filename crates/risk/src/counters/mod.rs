@@ -31,7 +31,7 @@ mod memory;
 mod ops;
 
 pub use memory::{MemoryCounters, MemoryCountersConfig};
-pub use ops::counter_ops;
+pub use ops::{counter_ops, counter_ops_in};
 
 /// The windows every counter is read over, in seconds: 10 min, 1 h, 24 h.
 pub const WINDOWS: [u64; 3] = [600, 3_600, 86_400];

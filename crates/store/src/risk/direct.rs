@@ -128,7 +128,7 @@ impl DirectWriter {
     /// Writes what is queued, [`MAX_BATCH`] rows at a time, until the queue
     /// is empty. The caller holds sqlx's writer connection.
     fn combine(&self) {
-        let mut conn = lock(&self.conn);
+        let conn = lock(&self.conn);
         loop {
             let batch: Vec<Job> = {
                 let mut q = lock(&self.queue);
@@ -138,7 +138,7 @@ impl DirectWriter {
             if batch.is_empty() {
                 return;
             }
-            write_batch(&mut conn, batch);
+            write_batch(&conn, batch);
         }
     }
 }
@@ -153,22 +153,31 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// One transaction for the batch; a row that fails (a constraint) fails
 /// alone, the others commit. If the commit fails, every row reports it.
-fn write_batch(conn: &mut rusqlite::Connection, batch: Vec<Job>) {
-    let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => return fail_all(batch, &sqlite_err(e)),
-    };
+///
+/// `BEGIN`, `COMMIT` and `ROLLBACK` are cached statements like the insert:
+/// through `execute_batch` (rusqlite's `Transaction`) each was parsed again
+/// on every batch, and at 1,000 events/s a batch is one row.
+fn write_batch(conn: &rusqlite::Connection, batch: Vec<Job>) {
+    if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
+        return fail_all(batch, &sqlite_err(e));
+    }
     let mut answers = Vec::with_capacity(batch.len());
     {
-        let mut stmt = match tx.prepare_cached(INSERT) {
+        let mut stmt = match conn.prepare_cached(INSERT) {
             Ok(s) => s,
-            Err(e) => return fail_all(batch, &sqlite_err(e)),
+            Err(e) => {
+                let _ = run_cached(conn, "ROLLBACK");
+                return fail_all(batch, &sqlite_err(e));
+            }
         };
         for (r, done) in batch {
             answers.push((insert_row(&mut stmt, &r), done));
         }
     }
-    let committed = tx.commit().map_err(sqlite_err);
+    let committed = run_cached(conn, "COMMIT").map_err(sqlite_err);
+    if committed.is_err() && !conn.is_autocommit() {
+        let _ = run_cached(conn, "ROLLBACK");
+    }
     for (row, done) in answers {
         let _ = done.send(match (&committed, row) {
             (_, Err(e)) => Err(e),
@@ -176,6 +185,11 @@ fn write_batch(conn: &mut rusqlite::Connection, batch: Vec<Job>) {
             (Err(e), Ok(())) => Err(e.clone()),
         });
     }
+}
+
+/// Runs a statement without parameters or rows through the statement cache.
+fn run_cached(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 fn fail_all(batch: Vec<Job>, e: &StoreError) {
