@@ -19,7 +19,6 @@ pub mod postgres;
 mod risk;
 pub mod sqlite;
 mod sqlite_commit;
-mod sqlite_sync;
 mod suppliers;
 mod tenants;
 mod twilio;

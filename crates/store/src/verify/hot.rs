@@ -38,13 +38,6 @@ macro_rules! impl_verify_hot_state {
                 key: &str,
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<String>> {
-                if let Some(ids) = self.sync_read(|c| {
-                    c.prepare_cached(concat!(failover_of!(), bytewise!(sqlite)))?
-                        .query_map((tenant_id, key, to_ms(now)), |r| r.get(0))?
-                        .collect()
-                }) {
-                    return ids;
-                }
                 sqlx::query_scalar(concat!(failover_of!(), bytewise!($d)))
                     .bind(tenant_id)
                     .bind(key)

@@ -7,7 +7,6 @@ use phoneguard_core::verify::{
     Attempt, Channel, CodeHasher, Delivery, Resend, SendRecord, Status, TerminalAttempt,
     Verification,
 };
-use rusqlite::OptionalExtension;
 
 use crate::sql::from_ms;
 
@@ -160,39 +159,6 @@ pub(crate) struct VRowWithAttempts {
     #[sqlx(flatten)]
     v: VRow,
     attempts: String,
-}
-
-impl VRowWithAttempts {
-    /// A row of `select_verification!(sqlite)` read through rusqlite (the
-    /// reads on the request's thread, `crate::sqlite_sync`).
-    pub(crate) fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(VRowWithAttempts {
-            v: VRow {
-                id: r.get(0)?,
-                tenant_id: r.get(1)?,
-                phone: r.get(2)?,
-                country: r.get(3)?,
-                carrier: r.get(4)?,
-                purpose: r.get(5)?,
-                terminal_key: r.get(6)?,
-                channel: r.get(7)?,
-                status: r.get(8)?,
-                code_hash: r.get(9)?,
-                locale: r.get(10)?,
-                code_length: r.get(11)?,
-                check_attempts: r.get(12)?,
-                max_check_attempts: r.get(13)?,
-                last_sent_at: r.get(14)?,
-                expires_at: r.get(15)?,
-                flash_window_ends_at: r.get(16)?,
-                flash_prefix_hint: r.get(17)?,
-                app_hash: r.get(18)?,
-                created_at: r.get(19)?,
-                updated_at: r.get(20)?,
-            },
-            attempts: r.get(21)?,
-        })
-    }
 }
 
 /// The verification of `row`, its attempts in `seq` order.
@@ -367,19 +333,6 @@ macro_rules! failover_of {
     };
 }
 pub(crate) use failover_of;
-
-/// The verification the `select_verification!(sqlite)` query `sql` selects
-/// with `params`, on a connection of the reads on the request's thread
-/// (`crate::sqlite_sync`).
-pub(crate) fn sync_load(
-    c: &rusqlite::Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> rusqlite::Result<Option<VRowWithAttempts>> {
-    c.prepare_cached(sql)?
-        .query_row(params, VRowWithAttempts::from_rusqlite)
-        .optional()
-}
 
 /// What `insert_or_resend` writes when verification `id` (whose last attempt
 /// is number `last_seq`) was pending: the attempt `sent` for `v`, numbered
