@@ -80,10 +80,7 @@ where
 
 /// The answer of a job of a batch: its own result (`None` when it did not
 /// run) and the fate of the batch's commit.
-pub(crate) fn answer<T>(
-    result: Option<StoreResult<T>>,
-    committed: StoreResult<()>,
-) -> StoreResult<T> {
+fn answer<T>(result: Option<StoreResult<T>>, committed: StoreResult<()>) -> StoreResult<T> {
     match (result, committed) {
         // A job that failed on its own reports its own error.
         (Some(Err(e)), _) => Err(e),

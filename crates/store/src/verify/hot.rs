@@ -38,7 +38,11 @@ macro_rules! impl_verify_hot_state {
                 key: &str,
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<String>> {
-                sqlx::query_scalar(concat!(failover_of!(), bytewise!($d)))
+                sqlx::query_scalar(concat!(
+                    "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
+                     AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id",
+                    bytewise!($d)
+                ))
                     .bind(tenant_id)
                     .bind(key)
                     .bind(to_ms(now))

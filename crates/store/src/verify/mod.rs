@@ -25,8 +25,8 @@ use crate::sql::{from_ms, to_ms};
 
 use hot::impl_verify_hot_state;
 use rows::{
-    SendRow, by_id, corrupt, corrupt_setting, count_sends_by, failover_of, newest_first,
-    newest_pending, replay_sends, select_verification, send_columns, terminal_attempt,
+    SendRow, corrupt, corrupt_setting, count_sends_by, last_attempt, last_unused_send,
+    newest_first, replay_sends, select_verification, send_columns, terminal_attempt,
 };
 
 mod hot;
@@ -64,7 +64,10 @@ macro_rules! impl_verify_store {
                 tenant_id: &str,
                 id: &str,
             ) -> StoreResult<Option<Verification>> {
-                let q = sqlx::query_as(concat!(select_verification!($d), by_id!()));
+                let q = sqlx::query_as(concat!(
+                    select_verification!($d),
+                    " WHERE tenant_id = $1 AND id = $2"
+                ));
                 $d::load(self, q.bind(tenant_id).bind(id)).await
             }
 
@@ -74,7 +77,12 @@ macro_rules! impl_verify_store {
                 phone: &str,
                 purpose: &str,
             ) -> StoreResult<Option<Verification>> {
-                let q = sqlx::query_as(concat!(select_verification!($d), newest_pending!($d)));
+                let q = sqlx::query_as(concat!(
+                    select_verification!($d),
+                    " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
+                    newest_first!($d),
+                    " LIMIT 1"
+                ));
                 $d::load(self, q.bind(tenant_id).bind(phone).bind(purpose)).await
             }
 
@@ -84,9 +92,7 @@ macro_rules! impl_verify_store {
                 phone: &str,
                 purpose: &str,
             ) -> StoreResult<Option<DateTime<Utc>>> {
-                const SQL: &str = "SELECT MAX(last_sent_at) FROM verifications WHERE tenant_id = $1 \
-                     AND phone = $2 AND purpose = $3 AND status NOT IN ('failed', 'approved')";
-                let ms: Option<i64> = sqlx::query_scalar(SQL)
+                let ms: Option<i64> = sqlx::query_scalar(last_unused_send!())
                     .bind(tenant_id)
                     .bind(phone)
                     .bind(purpose)
@@ -184,13 +190,13 @@ macro_rules! impl_verify_store {
                 // One statement for the two reads of a start: the phone's
                 // last unused send beside the terminal's last attempt (none:
                 // a row of NULLs).
-                const SQL: &str = "SELECT (SELECT MAX(last_sent_at) FROM verifications \
-                     WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 \
-                     AND status NOT IN ('failed', 'approved')), \
-                     a.supplier_id, a.entered <> 0, a.channel, a.sent_at \
-                     FROM (SELECT 1 AS one) o LEFT JOIN (SELECT supplier_id, entered, channel, \
-                     sent_at FROM verify_attempts WHERE tenant_id = $1 AND terminal_key = $4 \
-                     AND sent_at >= $5 ORDER BY sent_at DESC, seq DESC LIMIT 1) a ON 1 = 1";
+                const SQL: &str = concat!(
+                    "SELECT (",
+                    last_unused_send!(),
+                    "), a.* FROM (SELECT 1 AS one) o LEFT JOIN (",
+                    last_attempt!("$1", "$4", "$5"),
+                    ") a ON 1 = 1"
+                );
                 type Row = (Option<i64>, Option<String>, Option<bool>, Option<String>, Option<i64>);
                 let row: Row = sqlx::query_as(SQL)
                     .bind(tenant_id)
@@ -217,10 +223,8 @@ macro_rules! impl_verify_store {
                 key: &str,
                 since: DateTime<Utc>,
             ) -> StoreResult<Option<TerminalAttempt>> {
-                const SQL: &str = "SELECT supplier_id, entered <> 0, channel, sent_at FROM verify_attempts \
-                     WHERE tenant_id = $1 AND terminal_key = $2 AND sent_at >= $3 \
-                     ORDER BY sent_at DESC, seq DESC LIMIT 1";
-                let row: Option<(String, bool, String, i64)> = sqlx::query_as(SQL)
+                let row: Option<(String, bool, String, i64)> =
+                    sqlx::query_as(last_attempt!("$1", "$2", "$3"))
                     .bind(tenant_id)
                     .bind(key)
                     .bind(to_ms(since))

@@ -305,34 +305,33 @@ pub(crate) fn corrupt_setting(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
 }
 
-/// The `WHERE` of a verification by tenant and id.
-macro_rules! by_id {
+/// The newest send of a tenant's phone and purpose (`$1`–`$3`) whose code
+/// is unused (not `failed`, which sent nothing; not `approved`).
+macro_rules! last_unused_send {
     () => {
-        " WHERE tenant_id = $1 AND id = $2"
+        "SELECT MAX(last_sent_at) FROM verifications WHERE tenant_id = $1 \
+         AND phone = $2 AND purpose = $3 AND status NOT IN ('failed', 'approved')"
     };
 }
-pub(crate) use by_id;
+pub(crate) use last_unused_send;
 
-/// The `WHERE` of a phone's newest pending verification for a purpose.
-macro_rules! newest_pending {
-    ($d:ident) => {
+/// The newest attempt of a terminal key since a time: the tenant, key and
+/// time are the placeholders `$t`, `$k` and `$s`.
+macro_rules! last_attempt {
+    ($t:literal, $k:literal, $s:literal) => {
         concat!(
-            " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
-            newest_first!($d),
-            " LIMIT 1"
+            "SELECT supplier_id, entered <> 0, channel, sent_at FROM verify_attempts \
+             WHERE tenant_id = ",
+            $t,
+            " AND terminal_key = ",
+            $k,
+            " AND sent_at >= ",
+            $s,
+            " ORDER BY sent_at DESC, seq DESC LIMIT 1"
         )
     };
 }
-pub(crate) use newest_pending;
-
-/// The live failover mappings of a terminal key, before their order.
-macro_rules! failover_of {
-    () => {
-        "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
-         AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id"
-    };
-}
-pub(crate) use failover_of;
+pub(crate) use last_attempt;
 
 /// What `insert_or_resend` writes when verification `id` (whose last attempt
 /// is number `last_seq`) was pending: the attempt `sent` for `v`, numbered
