@@ -36,36 +36,93 @@ pub struct SqliteStore {
 /// How often the background checkpointer copies the WAL into the database.
 /// Each checkpoint fsyncs the WAL and the database, which stalls writes on this
 /// kind of disk for a few ms; at 2,000 risk events/s the WAL grows by about
-/// 40 MB/s, so 5 s keeps it near 200 MB (`journal_size_limit` cuts it back to
-/// 64 MiB after each reset). At 1 s the p99 of risk events was 6.0–8.7 ms; at
-/// 5 s, 3.7 and 4.1 ms, and 7.3 ms right after a build's write-back
-/// (docs/benchmarks.md).
+/// 40 MB/s. At 1 s the p99 of risk events was 6.0–8.7 ms; at 5 s, 3.7 and
+/// 4.1 ms, and 7.3 ms right after a build's write-back (docs/benchmarks.md).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
 
-/// Checkpoints the WAL from a connection of its own, so that no commit pays for
-/// it. SQLite's automatic checkpoint runs inside the commit that crosses 1,000
-/// WAL pages and fsyncs the WAL and the database there: at 2,000 risk events/s
-/// that was several 2–6 ms stalls of the one writer a second, the p90 and p99
-/// of every request queued behind it. A `PASSIVE` checkpoint takes no writer
-/// lock, so commits go on while it copies and syncs.
-fn spawn_checkpointer(pool: SqliteConns, alive: std::sync::Weak<()>) {
+/// How often the checkpointer looks at the WAL file's size.
+const WAL_LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// The WAL's size limit (`journal_size_limit`), and the size past which the
+/// checkpointer restarts the WAL.
+const WAL_LIMIT: u64 = 64 << 20;
+
+/// Keeps the WAL short, from a connection of its own, so that no commit pays
+/// for the copy.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses 1,000
+/// WAL pages and fsyncs the WAL and the database there: at 2,000 risk
+/// events/s that was several 2–6 ms stalls of the one writer a second. So
+/// every [`CHECKPOINT_EVERY`] a `PASSIVE` checkpoint copies the WAL into the
+/// database without taking the writer lock.
+///
+/// A passive checkpoint alone never shortens the WAL under steady writes:
+/// the log starts again from its first frame only when a checkpoint has
+/// copied every frame and no reader still uses one, and while writes go on
+/// new frames land before the copy ends. The WAL then grew for as long as the
+/// load lasted (1.3 GB in 10 s at 2,000 verification pairs/s), and with it
+/// the cost of every read, which looks a page up in the WAL index frame
+/// range by frame range. So once the file passes [`WAL_LIMIT`] the
+/// checkpointer copies what it can passively, then runs a `RESTART`
+/// checkpoint while it holds the one writer connection (no write can start
+/// meanwhile, and none waits in SQLite's busy handler): it copies the few
+/// frames written since, waits for the readers still on the old log (a read
+/// lasts µs to ms), and the next commit writes from the log's start and cuts
+/// the file back to `WAL_LIMIT`.
+fn spawn_checkpointer(
+    pool: SqliteConns,
+    writer: SqliteConns,
+    wal: Option<std::path::PathBuf>,
+    alive: std::sync::Weak<()>,
+) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        let mut tick = tokio::time::interval(WAL_LOOK_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = tokio::time::Instant::now();
         loop {
             tick.tick().await;
             if alive.upgrade().is_none() {
                 break;
             }
+            let long = wal
+                .as_deref()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .is_some_and(|m| m.len() > WAL_LIMIT);
+            if !long && last.elapsed() < CHECKPOINT_EVERY {
+                continue;
+            }
+            last = tokio::time::Instant::now();
             if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(&pool)
                 .await
             {
                 tracing::warn!(error = %e, "SQLite checkpoint failed; retrying in a second");
+                continue;
+            }
+            if long {
+                restart_wal(&writer).await;
             }
         }
         pool.close().await;
     });
+}
+
+/// A `RESTART` checkpoint on the writer connection (see [`spawn_checkpointer`]).
+async fn restart_wal(writer: &SqliteConns) {
+    let done: Result<(i64, i64, i64), sqlx::Error> = async {
+        let mut conn = writer.acquire().await?;
+        sqlx::query_as("PRAGMA wal_checkpoint(RESTART)")
+            .fetch_one(&mut *conn)
+            .await
+    }
+    .await;
+    match done {
+        // busy = 1: a reader outlasted the busy timeout; the next look retries.
+        Ok((busy, frames, copied)) => {
+            tracing::debug!(busy, frames, copied, "SQLite WAL restarted")
+        }
+        Err(e) => tracing::warn!(error = %e, "SQLite WAL restart failed; retrying in a second"),
+    }
 }
 
 /// Creates the database file readable by its owner only (0600) when it does
@@ -106,7 +163,7 @@ impl SqliteStore {
             // Checkpoints are the background checkpointer's (below), not the
             // committing writer's; the WAL file is cut back to 64 MiB after each.
             .pragma("wal_autocheckpoint", "0")
-            .pragma("journal_size_limit", "67108864")
+            .pragma("journal_size_limit", WAL_LIMIT.to_string())
             // Statement and savepoint journals in memory: the group-commit
             // writer opens a savepoint per job, and a spilled sub-journal was
             // a temporary file opened and closed inside the transaction.
@@ -155,7 +212,16 @@ impl SqliteStore {
             .await
             .map_err(unavailable)?;
         let alive = std::sync::Arc::new(());
-        spawn_checkpointer(checkpointer, std::sync::Arc::downgrade(&alive));
+        spawn_checkpointer(
+            checkpointer,
+            writer.clone(),
+            crate::sqlite_file(url).map(|p| {
+                let mut wal = p.into_os_string();
+                wal.push("-wal");
+                wal.into()
+            }),
+            std::sync::Arc::downgrade(&alive),
+        );
         let risk_writer = match crate::sqlite_file(url) {
             Some(path) => crate::risk::sqlite::RiskWriter::Direct(
                 crate::risk::sqlite::DirectWriter::open(&path, writer.clone())?,
@@ -192,5 +258,86 @@ impl SqliteStore {
     /// Read-only connections, for reads that never write.
     pub fn readers(&self) -> &SqliteConns {
         &self.readers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames in the WAL now (a passive checkpoint on the writer reports
+    /// them, and copies what it can).
+    async fn wal_frames(store: &SqliteStore) -> i64 {
+        let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        frames
+    }
+
+    async fn write(store: &SqliteStore, from: i64, n: i64) {
+        for k in from..from + n {
+            sqlx::query("INSERT INTO t VALUES (?1, randomblob(2000))")
+                .bind(k)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A reader inside a transaction: it keeps its snapshot, and so the WAL
+    /// frames after it, until `COMMIT`.
+    async fn hold_snapshot(store: &SqliteStore) -> crate::conns::Conn<sqlx::Sqlite> {
+        let mut r = store.readers().acquire().await.unwrap();
+        sqlx::query("BEGIN").execute(&mut *r).await.unwrap();
+        let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut *r)
+            .await
+            .unwrap();
+        r
+    }
+
+    #[tokio::test]
+    async fn a_restart_starts_the_wal_again_where_passive_checkpoints_never_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (k INTEGER PRIMARY KEY, b BLOB)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        write(&store, 0, 100).await;
+
+        // Steady load in miniature: a passive checkpoint runs while a read is
+        // in progress, so it cannot copy the frames after that read's
+        // snapshot, and the log goes on growing after the read has ended.
+        let mut reader = hold_snapshot(&store).await;
+        write(&store, 100, 100).await;
+        let before = wal_frames(&store).await;
+        sqlx::query("COMMIT").execute(&mut *reader).await.unwrap();
+        write(&store, 200, 1).await;
+        assert!(
+            wal_frames(&store).await > before,
+            "a passive checkpoint alone left the log to grow"
+        );
+
+        // The restart waits for the reader of the old log, then the next
+        // commit writes from the first frame.
+        let mut reader = hold_snapshot(&store).await;
+        write(&store, 300, 100).await;
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            sqlx::query("COMMIT").execute(&mut *reader).await.unwrap();
+        });
+        restart_wal(&store.writer).await;
+        release.await.unwrap();
+        write(&store, 1_000, 1).await;
+        let frames = wal_frames(&store).await;
+        assert!(frames < 10, "the log started again: {frames} frames");
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(store.readers())
+            .await
+            .unwrap();
+        assert_eq!(rows, 302, "nothing lost on the way");
     }
 }

@@ -259,7 +259,9 @@ impl VerifyService {
         let since = now - Duration::seconds(self.cfg.conversion_window_s as i64);
         super::service::read_through(&self.conversion_cache, carrier, async {
             Ok(std::sync::Arc::new(
-                self.store.conversion(carrier, since).await?,
+                self.store
+                    .conversion(carrier, since, super::port::CONVERSION_SAMPLE)
+                    .await?,
             ))
         })
         .await

@@ -20,6 +20,7 @@ pub mod check;
 pub mod code;
 mod deliver;
 pub mod error;
+mod fresh;
 mod limits;
 mod memory;
 pub mod model;

@@ -87,6 +87,12 @@ pub struct SendCount {
     pub oldest: Option<DateTime<Utc>>,
 }
 
+/// The most sends a carrier's conversion figures count: the newest of the
+/// conversion window. Ten thousand sends give a supplier's conversion rate to
+/// within about one percentage point, and a read of them costs the same
+/// whether the carrier takes a hundred codes a day or a hundred million.
+pub const CONVERSION_SAMPLE: i64 = 10_000;
+
 /// Codes sent and entered through one supplier for one carrier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversionRow {
@@ -267,11 +273,14 @@ pub trait VerifyStore: VerifyHotState + Send + Sync + 'static {
         since: DateTime<Utc>,
         each: &mut (dyn FnMut(SendRecord) + Send),
     ) -> StoreResult<u64>;
-    /// Codes sent and entered per supplier for one carrier since `since`.
+    /// Codes sent and entered per supplier for one carrier since `since`,
+    /// counted over that carrier's `newest` sends at most (the service asks
+    /// for [`CONVERSION_SAMPLE`]).
     async fn conversion(
         &self,
         carrier: &str,
         since: DateTime<Utc>,
+        newest: i64,
     ) -> StoreResult<Vec<ConversionRow>>;
 
     /// Sets the delivery of the attempt a supplier knows by `message_ref`.

@@ -8,6 +8,7 @@ use phoneguard_numbering::{NumberTable, lookup};
 
 use super::code::{Templates, code_hash, is_app_hash, new_code, normalize_locale};
 use super::error::VerifyError;
+use super::fresh::FreshCache;
 use super::model::{Channel, Delivered, SendPlan, Status, Verification, prefix_of};
 use super::outbox::Outbox;
 use super::port::{
@@ -66,8 +67,8 @@ pub struct VerifyService {
     pub(crate) conversion_cache: ConversionCache,
     /// Per-tenant destination countries and message texts as stored, read at
     /// most every [`TENANT_SETTINGS_TTL`] on the send path.
-    pub(crate) countries_cache: moka::sync::Cache<String, Option<Vec<String>>>,
-    pub(crate) templates_cache: moka::sync::Cache<String, Option<String>>,
+    pub(crate) countries_cache: FreshCache<Option<Vec<String>>>,
+    pub(crate) templates_cache: FreshCache<Option<String>>,
     /// Where sends are recorded as supplier calls (none: not recorded).
     pub(crate) calls: Option<Arc<dyn crate::suppliers::CallLog>>,
     /// App names by purpose (Twilio Verify services), when set.
@@ -80,25 +81,15 @@ pub struct VerifyService {
 /// within this time on the others.
 pub(crate) const TENANT_SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The cached value of `key`, or `load`ed and cached (errors are not cached).
+/// The cached value of `key`, or `load`ed and cached (errors are not cached;
+/// an expired value is reloaded by one caller while the others keep it: see
+/// [`super::fresh`]).
 pub(crate) async fn read_through<V: Clone + Send + Sync + 'static>(
-    cache: &moka::sync::Cache<String, V>,
+    cache: &FreshCache<V>,
     key: &str,
     load: impl std::future::Future<Output = Result<V, VerifyError>>,
 ) -> Result<V, VerifyError> {
-    if let Some(v) = cache.get(key) {
-        return Ok(v);
-    }
-    let v = load.await?;
-    cache.insert(key.to_string(), v.clone());
-    Ok(v)
-}
-
-fn tenant_cache<V: Clone + Send + Sync + 'static>() -> moka::sync::Cache<String, V> {
-    moka::sync::Cache::builder()
-        .max_capacity(10_000)
-        .time_to_live(TENANT_SETTINGS_TTL)
-        .build()
+    cache.get(key, load).await
 }
 
 /// How long a carrier's conversion figures are reused. They weigh suppliers by
@@ -107,7 +98,7 @@ fn tenant_cache<V: Clone + Send + Sync + 'static>() -> moka::sync::Cache<String,
 pub(crate) const CONVERSION_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Carrier → conversion rows, each kept [`CONVERSION_TTL`].
-pub(crate) type ConversionCache = moka::sync::Cache<String, Arc<Vec<super::port::ConversionRow>>>;
+pub(crate) type ConversionCache = FreshCache<Arc<Vec<super::port::ConversionRow>>>;
 
 pub(crate) fn text_field(field: &'static str, v: &str, max: usize) -> Result<(), VerifyError> {
     if v.trim().is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
@@ -142,12 +133,9 @@ impl VerifyService {
             cfg,
             templates,
             table,
-            conversion_cache: moka::sync::Cache::builder()
-                .max_capacity(64)
-                .time_to_live(CONVERSION_TTL)
-                .build(),
-            countries_cache: tenant_cache(),
-            templates_cache: tenant_cache(),
+            conversion_cache: FreshCache::new(64, CONVERSION_TTL),
+            countries_cache: FreshCache::new(10_000, TENANT_SETTINGS_TTL),
+            templates_cache: FreshCache::new(10_000, TENANT_SETTINGS_TTL),
             calls: None,
             app_names: None,
         }

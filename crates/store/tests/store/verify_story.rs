@@ -304,7 +304,7 @@ async fn verify_story(store: Arc<dyn Store>) {
             .map(|a| (a.supplier_id, a.entered)),
         Some(("sms-b".to_string(), true))
     );
-    let mut conversion = store.conversion("cmcc", since).await.unwrap();
+    let mut conversion = store.conversion("cmcc", since, 100).await.unwrap();
     conversion.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
     assert_eq!(
         conversion,
@@ -320,6 +320,15 @@ async fn verify_story(store: Arc<dyn Store>) {
                 entered: 1
             },
         ]
+    );
+    // Only the carrier's newest sends are counted: here the one to sms-b.
+    assert_eq!(
+        store.conversion("cmcc", since, 1).await.unwrap(),
+        [ConversionRow {
+            supplier_id: "sms-b".into(),
+            sent: 1,
+            entered: 1
+        }]
     );
 
     // Transitions are conditional on the current status.
