@@ -19,6 +19,7 @@ pub mod postgres;
 mod risk;
 pub mod sqlite;
 mod sqlite_commit;
+mod sqlite_sync;
 mod suppliers;
 mod tenants;
 mod twilio;

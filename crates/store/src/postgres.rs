@@ -106,6 +106,21 @@ impl PostgresStore {
     pub(crate) fn readers(&self) -> &PgConns {
         &self.pool
     }
+
+    /// Always `None`: PostgreSQL's reads go through the pool (the SQLite
+    /// store runs some reads on the request's thread; see
+    /// `SqliteStore::sync_read`).
+    pub(crate) fn sync_read<T>(
+        &self,
+        _f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<StoreResult<T>> {
+        None
+    }
+
+    /// Always `None`, as [`Self::sync_read`].
+    pub(crate) fn sync_writer_opt(&self) -> Option<&crate::sqlite_sync::SyncWriter> {
+        None
+    }
 }
 
 /// `url` with its database replaced by `db` (query string kept): how tools and

@@ -29,8 +29,14 @@ pub struct SqliteStore {
     risk_writer: std::sync::Arc<crate::risk::sqlite::RiskWriter>,
     /// Group commit of verification writes on `writer`.
     verify_writer: std::sync::Arc<crate::sqlite_commit::GroupCommit>,
+    /// Reads on the request's thread.
+    sync_readers: std::sync::Arc<crate::sqlite_sync::SyncReaders>,
+    /// The verification writes on the request's thread, on `writer`'s turn.
+    sync_writer: std::sync::Arc<crate::sqlite_sync::SyncWriter>,
     /// Held while the store lives; the checkpointer stops when it is gone.
     _alive: std::sync::Arc<()>,
+    /// The directory of an in-memory database's file, removed with the store.
+    _temp_dir: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
 /// How often the background checkpointer copies the WAL into the database.
@@ -149,7 +155,25 @@ impl SqliteStore {
     ///
     /// WAL with `synchronous = NORMAL`: a committed transaction survives the process
     /// being killed (not a power loss of the host, which needs `FULL`).
+    ///
+    /// An in-memory database (`sqlite::memory:`) is a file in a private
+    /// temporary directory, removed when the store is dropped: the reads and
+    /// writes on the request's thread ([`crate::sqlite_sync`]) need a file
+    /// that several connections share, and one code path serves both.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        let (url, temp_dir) = if url.contains(":memory:") || url.contains("mode=memory") {
+            let dir = tempfile::Builder::new()
+                .prefix("phoneguard-memory-")
+                .tempdir()
+                .map_err(|e| {
+                    StoreError::Other(format!("cannot create a temporary database: {e}"))
+                })?;
+            let url = format!("sqlite://{}", dir.path().join("memory.db").display());
+            (url, Some(std::sync::Arc::new(dir)))
+        } else {
+            (url.to_string(), None)
+        };
+        let url = url.as_str();
         if let Some(path) = crate::sqlite_file(url) {
             create_private(&path)?;
         }
@@ -192,19 +216,6 @@ impl SqliteStore {
                 .await
                 .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
         }
-        if url.contains(":memory:") || url.contains("mode=memory") {
-            // Every connection to an in-memory database is a database of its own.
-            return Ok(SqliteStore {
-                readers: writer.clone(),
-                risk_writer: crate::risk::sqlite::RiskWriter::Pool(
-                    crate::risk::sqlite::PoolWriter::spawn(writer.clone()),
-                )
-                .into(),
-                verify_writer: crate::sqlite_commit::GroupCommit::spawn(writer.clone()).into(),
-                writer,
-                _alive: std::sync::Arc::new(()),
-            });
-        }
         let checkpointer = SqliteConns::open(&opts, 1, Duration::from_secs(10))
             .await
             .map_err(unavailable)?;
@@ -222,20 +233,29 @@ impl SqliteStore {
             }),
             std::sync::Arc::downgrade(&alive),
         );
-        let risk_writer = match crate::sqlite_file(url) {
+        let file = crate::sqlite_file(url);
+        let risk_writer = match &file {
             Some(path) => crate::risk::sqlite::RiskWriter::Direct(
-                crate::risk::sqlite::DirectWriter::open(&path, writer.clone())?,
+                crate::risk::sqlite::DirectWriter::open(path, writer.clone())?,
             ),
             None => crate::risk::sqlite::RiskWriter::Pool(crate::risk::sqlite::PoolWriter::spawn(
                 writer.clone(),
             )),
         };
+        let path = file.as_ref().ok_or_else(|| {
+            StoreError::Other(format!("database_url {url:?} names no SQLite file"))
+        })?;
+        let sync_readers = crate::sqlite_sync::SyncReaders::open(path)?.into();
+        let sync_writer = crate::sqlite_sync::SyncWriter::open(path, writer.clone())?.into();
         Ok(SqliteStore {
             risk_writer: risk_writer.into(),
             verify_writer: crate::sqlite_commit::GroupCommit::spawn(writer.clone()).into(),
+            sync_readers,
+            sync_writer,
             writer,
             readers,
             _alive: alive,
+            _temp_dir: temp_dir,
         })
     }
 
@@ -258,6 +278,26 @@ impl SqliteStore {
     /// Read-only connections, for reads that never write.
     pub fn readers(&self) -> &SqliteConns {
         &self.readers
+    }
+
+    /// Runs the read `f` on this thread (see [`crate::sqlite_sync`]); always
+    /// `Some` (the PostgreSQL store's is `None`, for the code both share).
+    pub(crate) fn sync_read<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<StoreResult<T>> {
+        Some(self.sync_readers.read(f))
+    }
+
+    /// The writer of verification writes on the request's thread.
+    pub(crate) fn sync_writer(&self) -> &crate::sqlite_sync::SyncWriter {
+        &self.sync_writer
+    }
+
+    /// [`Self::sync_writer`], for the code both stores share (the
+    /// PostgreSQL store's is `None`).
+    pub(crate) fn sync_writer_opt(&self) -> Option<&crate::sqlite_sync::SyncWriter> {
+        Some(&self.sync_writer)
     }
 }
 

@@ -80,7 +80,10 @@ where
 
 /// The answer of a job of a batch: its own result (`None` when it did not
 /// run) and the fate of the batch's commit.
-fn answer<T>(result: Option<StoreResult<T>>, committed: StoreResult<()>) -> StoreResult<T> {
+pub(crate) fn answer<T>(
+    result: Option<StoreResult<T>>,
+    committed: StoreResult<()>,
+) -> StoreResult<T> {
     match (result, committed) {
         // A job that failed on its own reports its own error.
         (Some(Err(e)), _) => Err(e),

@@ -38,11 +38,14 @@ macro_rules! impl_verify_hot_state {
                 key: &str,
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<String>> {
-                sqlx::query_scalar(concat!(
-                    "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
-                     AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id",
-                    bytewise!($d)
-                ))
+                if let Some(ids) = self.sync_read(|c| {
+                    c.prepare_cached(concat!(failover_of!(), bytewise!(sqlite)))?
+                        .query_map((tenant_id, key, to_ms(now)), |r| r.get(0))?
+                        .collect()
+                }) {
+                    return ids;
+                }
+                sqlx::query_scalar(concat!(failover_of!(), bytewise!($d)))
                     .bind(tenant_id)
                     .bind(key)
                     .bind(to_ms(now))

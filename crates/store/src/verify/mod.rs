@@ -6,13 +6,18 @@
 //! requests (and nodes) cannot both win. The writes of a verification's own
 //! row go through the backend's write path (`$d::write`, and the
 //! `insert_verification`, `resend` and `approve` of `sqlite.rs` and
-//! `postgres.rs`): SQLite's single-writer group commit, or a PostgreSQL
+//! `postgres.rs`): SQLite's single-writer group commit (on the request's
+//! thread for those of a start and a check), or a PostgreSQL
 //! connection or transaction. Everything else is shared.
 //!
-//! On SQLite, reads outside a transaction (loading a verification, send
-//! counts, failover mappings, conversion, tenant settings) go to the reader
-//! pool, beside the one writer: a read sees every committed write, and a start
-//! does not queue its dozen reads behind other requests' writes.
+//! On SQLite, reads outside a transaction go to readers beside the one
+//! writer: a read sees every committed write, and a start does not queue its
+//! reads behind other requests' writes. Those of a start and a check (the
+//! verification, its phone's last send, its terminal's last attempt, the
+//! failover mappings) run on the request's own thread (`self.sync_read`,
+//! [`crate::sqlite_sync`]: no round trip to a connection's thread); the
+//! rarer ones (send counts, conversion, tenant settings) through sqlx's
+//! reader pool. The PostgreSQL store's `sync_read` is `None`.
 
 use chrono::{DateTime, Utc};
 use phoneguard_core::store::StoreResult;
@@ -22,11 +27,13 @@ use phoneguard_core::verify::{
 };
 
 use crate::sql::{from_ms, to_ms};
+use rusqlite::OptionalExtension;
 
 use hot::impl_verify_hot_state;
 use rows::{
-    SendRow, corrupt, corrupt_setting, count_sends_by, last_attempt, last_unused_send,
-    newest_first, replay_sends, select_verification, send_columns, terminal_attempt,
+    SendRow, by_id, corrupt, corrupt_setting, count_sends_by, failover_of, last_attempt,
+    last_unused_send, newest_first, newest_pending, replay_sends, select_verification,
+    send_columns, sync_load, terminal_attempt, with_attempts,
 };
 
 mod hot;
@@ -64,10 +71,12 @@ macro_rules! impl_verify_store {
                 tenant_id: &str,
                 id: &str,
             ) -> StoreResult<Option<Verification>> {
-                let q = sqlx::query_as(concat!(
-                    select_verification!($d),
-                    " WHERE tenant_id = $1 AND id = $2"
-                ));
+                if let Some(v) = self.sync_read(|c| {
+                    sync_load(c, concat!(select_verification!(sqlite), by_id!()), (tenant_id, id))
+                }) {
+                    return v?.map(with_attempts).transpose();
+                }
+                let q = sqlx::query_as(concat!(select_verification!($d), by_id!()));
                 $d::load(self, q.bind(tenant_id).bind(id)).await
             }
 
@@ -77,12 +86,16 @@ macro_rules! impl_verify_store {
                 phone: &str,
                 purpose: &str,
             ) -> StoreResult<Option<Verification>> {
-                let q = sqlx::query_as(concat!(
-                    select_verification!($d),
-                    " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
-                    newest_first!($d),
-                    " LIMIT 1"
-                ));
+                if let Some(v) = self.sync_read(|c| {
+                    sync_load(
+                        c,
+                        concat!(select_verification!(sqlite), newest_pending!(sqlite)),
+                        (tenant_id, phone, purpose),
+                    )
+                }) {
+                    return v?.map(with_attempts).transpose();
+                }
+                let q = sqlx::query_as(concat!(select_verification!($d), newest_pending!($d)));
                 $d::load(self, q.bind(tenant_id).bind(phone).bind(purpose)).await
             }
 
@@ -92,13 +105,21 @@ macro_rules! impl_verify_store {
                 phone: &str,
                 purpose: &str,
             ) -> StoreResult<Option<DateTime<Utc>>> {
-                let ms: Option<i64> = sqlx::query_scalar(last_unused_send!())
-                    .bind(tenant_id)
-                    .bind(phone)
-                    .bind(purpose)
-                    .fetch_one(self.readers())
-                    .await
-                    .map_err(crate::$d::map_err)?;
+                const SQL: &str = "SELECT MAX(last_sent_at) FROM verifications WHERE tenant_id = $1 \
+                     AND phone = $2 AND purpose = $3 AND status NOT IN ('failed', 'approved')";
+                let ms: Option<i64> = match self.sync_read(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row((tenant_id, phone, purpose), |r| r.get(0))
+                }) {
+                    Some(ms) => ms?,
+                    None => sqlx::query_scalar(SQL)
+                        .bind(tenant_id)
+                        .bind(phone)
+                        .bind(purpose)
+                        .fetch_one(self.readers())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
                 Ok(ms.map(from_ms))
             }
 
@@ -198,15 +219,24 @@ macro_rules! impl_verify_store {
                     ") a ON 1 = 1"
                 );
                 type Row = (Option<i64>, Option<String>, Option<bool>, Option<String>, Option<i64>);
-                let row: Row = sqlx::query_as(SQL)
-                    .bind(tenant_id)
-                    .bind(phone)
-                    .bind(purpose)
-                    .bind(key)
-                    .bind(to_ms(since))
-                    .fetch_one(self.readers())
-                    .await
-                    .map_err(crate::$d::map_err)?;
+                let since = to_ms(since);
+                let row: Row = match self.sync_read(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row((tenant_id, phone, purpose, key, since), |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        })
+                }) {
+                    Some(row) => row?,
+                    None => sqlx::query_as(SQL)
+                        .bind(tenant_id)
+                        .bind(phone)
+                        .bind(purpose)
+                        .bind(key)
+                        .bind(since)
+                        .fetch_one(self.readers())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
                 let (last_send, supplier, entered, channel, sent_at) = row;
                 let attempt = match (supplier, entered, channel, sent_at) {
                     (Some(supplier_id), Some(entered), Some(channel), Some(sent_at)) => {
@@ -223,14 +253,25 @@ macro_rules! impl_verify_store {
                 key: &str,
                 since: DateTime<Utc>,
             ) -> StoreResult<Option<TerminalAttempt>> {
-                let row: Option<(String, bool, String, i64)> =
-                    sqlx::query_as(last_attempt!("$1", "$2", "$3"))
-                    .bind(tenant_id)
-                    .bind(key)
-                    .bind(to_ms(since))
-                    .fetch_optional(self.readers())
-                    .await
-                    .map_err(crate::$d::map_err)?;
+                const SQL: &str = "SELECT supplier_id, entered <> 0, channel, sent_at FROM verify_attempts \
+                     WHERE tenant_id = $1 AND terminal_key = $2 AND sent_at >= $3 \
+                     ORDER BY sent_at DESC, seq DESC LIMIT 1";
+                let row: Option<(String, bool, String, i64)> = match self.sync_read(|c| {
+                    c.prepare_cached(SQL)?
+                        .query_row((tenant_id, key, to_ms(since)), |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .optional()
+                }) {
+                    Some(row) => row?,
+                    None => sqlx::query_as(SQL)
+                        .bind(tenant_id)
+                        .bind(key)
+                        .bind(to_ms(since))
+                        .fetch_optional(self.readers())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
                 row.map(|(supplier_id, entered, channel, sent_at)| {
                     terminal_attempt(supplier_id, entered, channel, sent_at)
                 })
@@ -323,13 +364,26 @@ macro_rules! impl_verify_store {
                      THEN delivery ELSE $1 END WHERE supplier_id = $2 \
                      AND message_ref = $3 RETURNING tenant_id, terminal_key, \
                      (SELECT status FROM verifications v WHERE v.id = verification_id)";
-                let row: Option<(String, String, Option<String>)> = sqlx::query_as(SQL)
-                    .bind(delivery.as_str())
-                    .bind(supplier_id)
-                    .bind(message_ref)
-                    .fetch_optional(self.pool())
-                    .await
-                    .map_err(crate::$d::map_err)?;
+                let row: Option<(String, String, Option<String>)> = match self.sync_writer_opt() {
+                    Some(w) => {
+                        let (s, m) = (supplier_id.to_string(), message_ref.to_string());
+                        w.write(move |c| {
+                            c.prepare_cached(SQL)?
+                                .query_row((delivery.as_str(), &s, &m), |r| {
+                                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                                })
+                                .optional()
+                        })
+                        .await?
+                    }
+                    None => sqlx::query_as(SQL)
+                        .bind(delivery.as_str())
+                        .bind(supplier_id)
+                        .bind(message_ref)
+                        .fetch_optional(self.pool())
+                        .await
+                        .map_err(crate::$d::map_err)?,
+                };
                 let Some((tenant_id, terminal_key, status)) = row else {
                     return Ok(None);
                 };

@@ -7,6 +7,7 @@ use phoneguard_core::verify::{
     Attempt, Channel, CodeHasher, Delivery, Resend, SendRecord, Status, TerminalAttempt,
     Verification,
 };
+use rusqlite::OptionalExtension;
 
 use crate::sql::from_ms;
 
@@ -161,6 +162,39 @@ pub(crate) struct VRowWithAttempts {
     attempts: String,
 }
 
+impl VRowWithAttempts {
+    /// A row of `select_verification!(sqlite)` read through rusqlite (the
+    /// reads on the request's thread, `crate::sqlite_sync`).
+    pub(crate) fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(VRowWithAttempts {
+            v: VRow {
+                id: r.get(0)?,
+                tenant_id: r.get(1)?,
+                phone: r.get(2)?,
+                country: r.get(3)?,
+                carrier: r.get(4)?,
+                purpose: r.get(5)?,
+                terminal_key: r.get(6)?,
+                channel: r.get(7)?,
+                status: r.get(8)?,
+                code_hash: r.get(9)?,
+                locale: r.get(10)?,
+                code_length: r.get(11)?,
+                check_attempts: r.get(12)?,
+                max_check_attempts: r.get(13)?,
+                last_sent_at: r.get(14)?,
+                expires_at: r.get(15)?,
+                flash_window_ends_at: r.get(16)?,
+                flash_prefix_hint: r.get(17)?,
+                app_hash: r.get(18)?,
+                created_at: r.get(19)?,
+                updated_at: r.get(20)?,
+            },
+            attempts: r.get(21)?,
+        })
+    }
+}
+
 /// The verification of `row`, its attempts in `seq` order.
 pub(crate) fn with_attempts(row: VRowWithAttempts) -> StoreResult<Verification> {
     let mut attempts: Vec<ARow> =
@@ -305,6 +339,35 @@ pub(crate) fn corrupt_setting(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("verify tables: {what} {v:?} is not valid"))
 }
 
+/// The `WHERE` of a verification by tenant and id.
+macro_rules! by_id {
+    () => {
+        " WHERE tenant_id = $1 AND id = $2"
+    };
+}
+pub(crate) use by_id;
+
+/// The `WHERE` of a phone's newest pending verification for a purpose.
+macro_rules! newest_pending {
+    ($d:ident) => {
+        concat!(
+            " WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 AND status = 'pending'",
+            newest_first!($d),
+            " LIMIT 1"
+        )
+    };
+}
+pub(crate) use newest_pending;
+
+/// The live failover mappings of a terminal key, before their order.
+macro_rules! failover_of {
+    () => {
+        "SELECT supplier_id FROM verify_failover WHERE tenant_id = $1 \
+         AND terminal_key = $2 AND expires_at > $3 ORDER BY supplier_id"
+    };
+}
+pub(crate) use failover_of;
+
 /// The newest send of a tenant's phone and purpose (`$1`–`$3`) whose code
 /// is unused (not `failed`, which sent nothing; not `approved`).
 macro_rules! last_unused_send {
@@ -332,6 +395,19 @@ macro_rules! last_attempt {
     };
 }
 pub(crate) use last_attempt;
+
+/// The verification the `select_verification!(sqlite)` query `sql` selects
+/// with `params`, on a connection of the reads on the request's thread
+/// (`crate::sqlite_sync`).
+pub(crate) fn sync_load(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Option<VRowWithAttempts>> {
+    c.prepare_cached(sql)?
+        .query_row(params, VRowWithAttempts::from_rusqlite)
+        .optional()
+}
 
 /// What `insert_or_resend` writes when verification `id` (whose last attempt
 /// is number `last_seq`) was pending: the attempt `sent` for `v`, numbered
