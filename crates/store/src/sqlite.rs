@@ -50,8 +50,11 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
 const WAL_LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// The WAL's size limit (`journal_size_limit`), and the size past which the
-/// checkpointer restarts the WAL.
-const WAL_LIMIT: u64 = 64 << 20;
+/// checkpointer restarts the WAL. Each restart holds the writer for a few ms
+/// (the copy of the last frames and two fsyncs): at 64 MiB that was a
+/// restart every 1.6 s at 2,000 risk events/s and a p99 of 5.3–5.7 ms
+/// against 2.7–4.0 ms without; 256 MiB is one every 6 s.
+const WAL_LIMIT: u64 = 256 << 20;
 
 /// Keeps the WAL short, from a connection of its own, so that no commit pays
 /// for the copy.
@@ -185,7 +188,7 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             // Checkpoints are the background checkpointer's (below), not the
-            // committing writer's; the WAL file is cut back to 64 MiB after each.
+            // committing writer's; the WAL file is cut back to `WAL_LIMIT` after each.
             .pragma("wal_autocheckpoint", "0")
             .pragma("journal_size_limit", WAL_LIMIT.to_string())
             // Statement and savepoint journals in memory: the group-commit
