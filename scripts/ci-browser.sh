@@ -21,7 +21,12 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-(cd scripts/browser && npm ci --no-audit --no-fund --silent)
+# An install that hangs on the registry is stopped and tried again (3 times).
+for try in 1 2 3; do
+    (cd scripts/browser && timeout 240 npm ci --no-audit --no-fund --silent --fetch-timeout=60000) && break
+    [ "$try" = 3 ] && { echo "npm ci in scripts/browser failed 3 times" >&2; exit 1; }
+    echo "npm ci in scripts/browser: attempt $try failed or hung; again" >&2
+done
 cargo build -p phoneguard --bin phoneguard
 start=$SECONDS
 node scripts/browser/dashboard.test.mjs "$PWD/target/debug/phoneguard" "$out"

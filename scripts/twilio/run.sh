@@ -27,7 +27,15 @@ echo "== installing twilio==9.13.0 (PyPI) and twilio@6.3.1 (npm)"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "twilio==9.13.0"
 mkdir "$work/node"
-(cd "$work/node" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "twilio@6.3.1" >/dev/null)
+(cd "$work/node" && npm init -y >/dev/null)
+# An install that hangs on the registry (seen once: 13 min on one connection,
+# every tarball already cached) is stopped and tried again, up to 3 times.
+for try in 1 2 3; do
+    (cd "$work/node" && timeout 240 npm install --silent --no-audit --no-fund --fetch-timeout=60000 \
+        "twilio@6.3.1" >/dev/null) && break
+    [ "$try" = 3 ] && { echo "npm install twilio@6.3.1 failed 3 times" >&2; exit 1; }
+    echo "npm install twilio@6.3.1: attempt $try failed or hung; again" >&2
+done
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 admin="adm_twilio_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
